@@ -1,0 +1,244 @@
+"""The command line: parse, call the pipeline, present the result. Errors → exit 2, one line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from audiobrief.errors import AudiobriefError
+
+CHAPTER_MODES = ["auto", "sections", "paragraphs", "none"]
+
+
+class _Group(click.Group):
+    """Turns AudiobriefError into one line on stderr and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AudiobriefError as error:
+            click.echo(f"audiobrief: {error}", err=True)
+            ctx.exit(2)
+        except KeyboardInterrupt:
+            click.echo("audiobrief: interrupted", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.version_option(package_name="audiobrief")
+def main(verbose: int) -> None:
+    """audiobrief: news articles into narrated, chaptered MP3s with a local Piper voice."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    from rich.console import Console
+    from rich.logging import RichHandler
+
+    handler = RichHandler(console=Console(stderr=True), show_path=False)
+    logging.basicConfig(level=level, format="%(message)s", handlers=[handler])
+
+
+def _settings() -> Any:
+    from audiobrief.settings import get_settings
+
+    return get_settings()
+
+
+def _options(voice: str | None = None, speed: float = 1.0, chapters: str = "auto",
+             title: str | None = None, normalize: bool = True,
+             lexicons: tuple[Path, ...] = ()) -> Any:
+    from audiobrief.pipeline import Options
+
+    if not 0.25 <= speed <= 4.0:
+        raise click.BadParameter("speed must be between 0.25 and 4", param_hint="--speed")
+    return Options(voice=voice, speed=speed, chapters=chapters,  # type: ignore[arg-type]
+                   title=title, normalize=normalize, lexicons=tuple(lexicons))
+
+
+voice_option = click.option("--voice", help="Voice name (see `audiobrief voices`).")
+lexicon_option = click.option(
+    "--lexicon", "lexicons", multiple=True, type=click.Path(exists=True, dir_okay=False,
+                                                            path_type=Path),
+    help="A user lexicon (word<TAB>phonemes<TAB>note); beats the built-in one. Repeatable.")
+json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+
+
+@main.command()
+@click.argument("source")
+@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False,
+                                                                       path_type=Path),
+              help="The MP3 to write.")
+@voice_option
+@click.option("--speed", type=float, default=1.0, show_default=True, help="Speaking rate.")
+@click.option("--chapters", type=click.Choice(CHAPTER_MODES), default="auto",
+              show_default=True, help="How chapters are made.")
+@click.option("--title", help="Title to use instead of the one found.")
+@lexicon_option
+@click.option("--no-normalize", is_flag=True, help="Read numbers and dates as written.")
+@click.option("--chapters-json", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write Podcasting 2.0 JSON chapters here.")
+@click.option("--vtt", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write a sentence-timed WebVTT transcript here.")
+@click.option("--workers", type=int, default=None, help="Sentences synthesised at once.")
+@json_option
+def synth(source: str, out: Path, voice: str | None, speed: float, chapters: str,
+          title: str | None, lexicons: tuple[Path, ...], no_normalize: bool,
+          chapters_json: Path | None, vtt: Path | None, workers: int | None,
+          as_json: bool) -> None:
+    """Narrate SOURCE (a URL, an HTML/text file, or - for stdin) into an MP3."""
+    from audiobrief import pipeline
+
+    options = _options(voice, speed, chapters, title, not no_normalize, lexicons)
+    with _progress(enabled=not as_json) as progress:
+        narration = pipeline.synth_file(
+            source, out, _settings(), options, progress=progress,
+            chapters_json=chapters_json, vtt=vtt, workers=workers or pipeline.default_workers())
+    result = {
+        "output": str(out),
+        "title": narration.script.title,
+        "duration": narration.duration_ms / 1000,
+        "sentences": narration.script.sentence_count,
+        "chapters": [
+            {"title": chapter.title, "start": span.start_ms / 1000, "end": span.end_ms / 1000}
+            for chapter, span in zip(narration.script.chapters, narration.chapters, strict=True)
+        ],
+    }
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        click.echo(f"{out}: {result['duration']:.1f} s, {len(result['chapters'])} chapters, "
+                   f"{result['sentences']} sentences", err=True)
+
+
+@main.command(name="extract")
+@click.argument("sources", nargs=-1, required=True)
+@json_option
+def extract_command(sources: tuple[str, ...], as_json: bool) -> None:
+    """Show what would be read of each SOURCE: title, metadata and body."""
+    from audiobrief import pipeline
+
+    settings = _settings()
+    for source in sources:
+        article = pipeline.read(source, settings)
+        if as_json:
+            record = {
+                "source": source, "title": article.title, "author": article.byline,
+                "date": article.date, "sitename": article.site, "url": article.url,
+                "language": article.language,
+                "sections": [{"heading": s.heading, "paragraphs": list(s.paragraphs)}
+                             for s in article.sections],
+                "text": article.text,
+            }
+            click.echo(json.dumps(record, ensure_ascii=False))
+        else:
+            meta = " · ".join(x for x in (article.byline, article.date, article.site) if x)
+            click.echo(f"# {article.title}\n{meta}\n\n{article.text}\n")
+
+
+@main.command(name="script")
+@click.argument("source")
+@voice_option
+@click.option("--chapters", type=click.Choice(CHAPTER_MODES), default="auto")
+@click.option("--title", help="Title to use instead of the one found.")
+@lexicon_option
+@click.option("--no-normalize", is_flag=True, help="Read numbers and dates as written.")
+@json_option
+def script_command(source: str, voice: str | None, chapters: str, title: str | None,
+                   lexicons: tuple[Path, ...], no_normalize: bool, as_json: bool) -> None:
+    """Show the exact spoken script: chapters → sentences, with pronunciation overrides."""
+    from audiobrief import pipeline
+
+    options = _options(voice, 1.0, chapters, title, not no_normalize, lexicons)
+    script = pipeline.prepare(source, _settings(), options)
+    if as_json:
+        click.echo(json.dumps(_script_record(script), ensure_ascii=False, indent=2))
+        return
+    for chapter in script.chapters:
+        click.echo(f"## {chapter.title}")
+        for sentence in chapter.sentences:
+            click.echo(f"  {sentence.spoken}")
+            for p in sentence.pronunciations:
+                click.echo(f"      {p.word} → {p.phonemes} ({p.source})")
+
+
+def _script_record(script: Any) -> dict[str, Any]:
+    return {
+        "title": script.title, "byline": script.byline, "date": script.date,
+        "site": script.site, "url": script.url, "language": script.language,
+        "chapters": [
+            {"title": chapter.title, "sentences": [
+                {"text": s.text, "spoken": s.spoken, "pause_after_ms": s.pause_after_ms,
+                 "pronunciations": [{"word": p.word, "phonemes": p.phonemes,
+                                     "source": p.source} for p in s.pronunciations]}
+                for s in chapter.sentences]}
+            for chapter in script.chapters
+        ],
+    }
+
+
+@main.command()
+@click.argument("text", nargs=-1, required=True)
+@voice_option
+@lexicon_option
+@json_option
+def phonemes(text: tuple[str, ...], voice: str | None, lexicons: tuple[Path, ...],
+             as_json: bool) -> None:
+    """Show, for each word of TEXT, the phonemes the voice receives and who decided them."""
+    from audiobrief import pipeline
+
+    settings = _settings()
+    spec = pipeline.voice_spec(settings, _options(voice, lexicons=lexicons))
+    words = pipeline.pronouncer(spec, tuple(lexicons)).words(" ".join(text))
+    if as_json:
+        click.echo(json.dumps([{"word": w.word, "phonemes": w.phonemes, "source": w.source}
+                               for w in words], ensure_ascii=False))
+        return
+    width = max((len(w.word) for w in words), default=0)
+    for w in words:
+        click.echo(f"{w.word:<{width}}  {w.phonemes}  ({w.source})")
+
+
+@main.command()
+@json_option
+def voices(as_json: bool) -> None:
+    """List the installed voices."""
+    from audiobrief.voices import installed_voices
+
+    found = list(installed_voices(_settings().voices))
+    if as_json:
+        click.echo(json.dumps([{"name": v.name, "language": v.language, "quality": v.quality,
+                                "sample_rate": v.sample_rate_hz, "origin": v.origin}
+                               for v in found]))
+        return
+    for v in found:
+        click.echo(f"{v.name}\t{v.language}\t{v.quality}\t{v.sample_rate_hz} Hz\t{v.origin}")
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on a terminal (sentences done/total, ETA); nothing otherwise."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("narrating", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

