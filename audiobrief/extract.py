@@ -38,7 +38,8 @@ def extract(page: Page, title: str | None = None) -> Article:
         article = Article(title=title, byline=article.byline, date=article.date,
                           site=article.site, url=article.url, language=article.language,
                           sections=article.sections)
-    if not any(section.paragraphs for section in article.sections):
+    paragraphs = [p for section in article.sections for p in section.paragraphs]
+    if not paragraphs or (page.kind == "html" and not any(map(_is_prose, paragraphs))):
         raise NoArticleError(f"no article text found in {page.origin}")
     return article
 
@@ -55,7 +56,7 @@ def _from_html(page: Page) -> Article:
         include_tables=False,
         include_images=False,
         include_links=False,
-        deduplicate=True,
+        date_extraction_params={"extensive_search": False, "original_date": True},
     )
     if not xml:
         raise NoArticleError(f"no article text found in {page.origin}")
@@ -155,6 +156,12 @@ def _clean(text: str) -> str:
 
 def _is_boilerplate(text: str) -> bool:
     return bool(_BOILERPLATE.match(text.strip(" .!…")))
+
+
+def _is_prose(text: str) -> bool:
+    """A sentence or more of running text, not a row of menu items or form labels."""
+    words = text.split()
+    return len(words) >= 12 or (len(words) >= 4 and text.rstrip("”\"’' ").endswith((".", "!", "?")))
 
 
 def _drop_credit(text: str) -> str:
