@@ -220,6 +220,18 @@ def voices(as_json: bool) -> None:
         click.echo(f"{v.name}\t{v.language}\t{v.quality}\t{v.sample_rate_hz} Hz\t{v.origin}")
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--workers", type=int, default=None,
+              help="Synthesis workers (default: AUDIOBRIEF_WORKERS, else one per CPU).")
+def serve(host: str, port: int, workers: int | None) -> None:
+    """Run the HTTP service (settings from AUDIOBRIEF_* environment variables)."""
+    from audiobrief.web.app import serve as run_server
+
+    run_server(_settings().replace(workers=workers), host=host, port=port)
+
+
 @contextmanager
 def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
     """A rich progress bar on a terminal (sentences done/total, ETA); nothing otherwise."""

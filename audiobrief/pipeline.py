@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audiobrief import encode as encoding
+from audiobrief import sidecars
 from audiobrief.extract import extract
+from audiobrief.files import write_atomic
 from audiobrief.load import Limits, load
 from audiobrief.model import Article, ChapterMode, Page, Rendition, Script, Span
 from audiobrief.script import ScriptOptions, make_script
@@ -112,12 +114,11 @@ def synth_file(source: str | Path, out: Path, settings: Settings, options: Optio
     script = prepare(source, settings, options)
     voice = Voice.load(options.voice or settings.voice, settings.voices)
     narration = narrate(script, voice, settings, options, progress, workers=workers)
-    encoding.write_atomic(out, narration.mp3)
+    write_atomic(out, narration.mp3)
     if chapters_json:
-        encoding.write_atomic(chapters_json,
-                              encoding.chapters_json(narration.script, narration.rendition))
+        write_atomic(chapters_json, sidecars.chapters_json(narration.script, narration.rendition))
     if vtt:
-        encoding.write_atomic(vtt, encoding.transcript_vtt(narration.script, narration.rendition))
+        write_atomic(vtt, sidecars.transcript_vtt(narration.script, narration.rendition))
     logger.info("wrote %s (%d ms, %d chapters)", out, narration.duration_ms,
                 len(narration.chapters))
     return narration

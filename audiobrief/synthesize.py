@@ -68,10 +68,10 @@ def synthesize_sentences(script: Script, voice: Voice, options: SynthesisOptions
     def one(index: int) -> SentenceAudio:
         sentence = sentences[index]
         key = sentence_key(sentence, voice, options)
-        pcm = cache.get(key) if cache else None
+        pcm = cache.get(key) if cache is not None else None
         if pcm is None:
             pcm = speak(sentence.spoken, voice, options.speed)
-            if cache:
+            if cache is not None:
                 cache.put(key, pcm)
         return SentenceAudio(index=index, pcm=pcm,
                              pause_samples=round(sentence.pause_after_ms * rate / 1000))

@@ -1,0 +1,152 @@
+"""The command line as a user runs it: real voice, real files, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from mutagen.id3 import ID3
+from mutagen.mp3 import MP3
+
+from tests.conftest import EXAMPLE_HTML, FIXTURES
+
+
+def run(*args: str, stdin: bytes | None = None, cwd: Path | None = None
+        ) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-m", "audiobrief.cli", *args], input=stdin,
+                          capture_output=True, cwd=cwd, timeout=240,
+                          env={**os.environ, "COLUMNS": "200"})
+
+
+def test_import_leaves_heavy_modules_out() -> None:
+    code = ("import sys, audiobrief.cli; "
+            "print(sorted(m for m in ('onnxruntime', 'piper', 'litestar', 'trafilatura', "
+            "'numpy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_help_lists_commands() -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    for command in ("synth", "extract", "script", "phonemes", "voices", "serve"):
+        assert command in result.stdout.decode()
+
+
+def test_synth_example_with_sidecars(tmp_path: Path) -> None:
+    out = tmp_path / "article.mp3"
+    result = run("synth", str(EXAMPLE_HTML), "-o", str(out), "--json",
+                 "--chapters-json", str(tmp_path / "chapters.json"),
+                 "--vtt", str(tmp_path / "transcript.vtt"))
+    assert result.returncode == 0, result.stderr.decode()
+    report = json.loads(result.stdout)
+    assert report["title"] == "Governor: Russia attacked Kharkiv Oblast with foreign-made missiles"
+    assert report["sentences"] >= 12
+    tags = ID3(out)
+    assert str(tags["TIT2"]) == report["title"]
+    assert str(tags["TPE1"]) == "Dinara Khalilova"
+    chaps = sorted(tags.getall("CHAP"), key=lambda c: c.start_time)
+    assert [str(c.sub_frames["TIT2"]) for c in chaps] == [c["title"] for c in report["chapters"]]
+    for chap, reported in zip(chaps, report["chapters"], strict=True):
+        assert abs(chap.start_time / 1000 - reported["start"]) < 0.05
+        assert abs(chap.end_time / 1000 - reported["end"]) < 0.05
+    assert abs(MP3(out).info.length - report["duration"]) < 0.05
+    assert json.loads((tmp_path / "chapters.json").read_text())["chapters"]
+    assert (tmp_path / "transcript.vtt").read_text().startswith("WEBVTT")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_stdin_text_with_title(tmp_path: Path) -> None:
+    out = tmp_path / "notes.mp3"
+    result = run("synth", "-", "-o", str(out), "--title", "Morning notes",
+                 stdin=b"Coffee at nine. Then the call with Lviv.")
+    assert result.returncode == 0, result.stderr.decode()
+    assert str(ID3(out)["TIT2"]) == "Morning notes"
+    assert 2 < MP3(out).info.length < 15
+
+
+def _unused_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    ("make_source", "message"),
+    [
+        pytest.param(lambda d: FIXTURES / "no-article.html", "no article text found in",
+                     id="no-article"),
+        pytest.param(lambda d: _write(d / "junk.bin", os.urandom(20000)), "binary data",
+                     id="binary"),
+        pytest.param(lambda d: _write(d / "empty.txt", b""), "is empty", id="empty"),
+        pytest.param(lambda d: _write(d / "huge.html", b"<p>" + b"x" * 6_000_000),
+                     "the limit is 5 MB", id="too-large"),
+        pytest.param(lambda d: f"http://127.0.0.1:{_unused_port()}/article",
+                     "could not fetch http://127.0.0.1", id="unreachable"),
+        pytest.param(lambda d: d / "missing.html", "no such file", id="missing"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, make_source, message: str) -> None:
+    out = tmp_path / "out.mp3"
+    out.write_bytes(b"previous audio")
+    result = run("synth", str(make_source(tmp_path)), "-o", str(out))
+    assert result.returncode == 2
+    lines = result.stderr.decode().strip().splitlines()
+    assert len(lines) == 1, lines
+    assert message in lines[0]
+    assert "Traceback" not in result.stderr.decode()
+    assert out.read_bytes() == b"previous audio"  # never half-written, never lost
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".mp3") == ["out.mp3"]
+
+
+def test_empty_stdin(tmp_path: Path) -> None:
+    result = run("synth", "-", "-o", str(tmp_path / "x.mp3"), stdin=b"")
+    assert result.returncode == 2
+    assert result.stderr.decode().strip() == "audiobrief: stdin is empty"
+    assert not (tmp_path / "x.mp3").exists()
+
+
+def test_unknown_voice(tmp_path: Path) -> None:
+    result = run("synth", str(EXAMPLE_HTML), "-o", str(tmp_path / "x.mp3"), "--voice", "nope")
+    assert result.returncode == 2
+    assert "unknown voice 'nope'" in result.stderr.decode()
+
+
+def test_extract_json_lines(tmp_path: Path) -> None:
+    result = run("extract", str(EXAMPLE_HTML), str(FIXTURES / "sections-article.html"), "--json")
+    assert result.returncode == 0, result.stderr.decode()
+    records = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert [r["sitename"] for r in records] == ["The Kyiv Independent", "Harbour Gazette"]
+    first = records[0]
+    for key in ("title", "author", "date", "sitename", "url", "language", "sections", "text"):
+        assert key in first
+    assert first["author"] == "Dinara Khalilova"
+    assert first["text"].count("\n\n") == 6
+    assert not first["text"].startswith("Governor:")
+
+
+def test_script_json_shows_spoken_text() -> None:
+    result = run("script", str(EXAMPLE_HTML), "--json")
+    assert result.returncode == 0, result.stderr.decode()
+    script = json.loads(result.stdout)
+    sentences = [s for c in script["chapters"] for s in c["sentences"]]
+    first_body = next(s for s in sentences if s["text"].startswith("Some of the missiles"))
+    assert "Jan. 5" in first_body["text"]
+    assert "January fifth" in first_body["spoken"]
+
+
+def test_voices_lists_the_default() -> None:
+    result = run("voices", "--json")
+    voices = json.loads(result.stdout)
+    assert voices[0]["name"] == "en_US-joe-medium"
+    assert voices[0]["sample_rate"] == 22050
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path

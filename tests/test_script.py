@@ -1,0 +1,91 @@
+"""Making the script: headline chapter, chapter modes, pauses, and what the voice receives."""
+
+from __future__ import annotations
+
+import pytest
+
+from audiobrief.model import Article, Section
+from audiobrief.script import CHAPTER_MAX_S, CHARS_PER_SECOND, PAUSE_MS, ScriptOptions, make_script
+from audiobrief.script.pronounce import Pronouncer
+from audiobrief.voices import find_voice
+
+
+@pytest.fixture(scope="module")
+def pronouncer() -> Pronouncer:
+    return Pronouncer(find_voice().phonemes)
+
+
+def _article(*sections: Section, byline: str | None = "Jane Doe") -> Article:
+    return Article(title="A headline", byline=byline, date="2024-01-05", site="Site",
+                   url="https://site.example/a", language="en", sections=sections)
+
+
+def _paragraph(seconds: float, word: str = "Word") -> str:
+    """A paragraph of about `seconds` of speech, of whole sentences."""
+    sentence = f"{word} after word makes a sentence of some length here. "
+    count = max(1, round(seconds * CHARS_PER_SECOND / len(sentence)))
+    return (sentence * count).strip()
+
+
+def test_headline_and_byline_are_the_first_chapter(pronouncer: Pronouncer) -> None:
+    script = make_script(_article(Section(None, ("Body text here.",))), pronouncer)
+    first = script.chapters[0]
+    assert first.title == "A headline"
+    assert [s.text for s in first.sentences] == ["A headline.", "By Jane Doe."]
+    assert script.chaptered
+
+
+def test_headings_make_chapters_read_aloud(pronouncer: Pronouncer) -> None:
+    article = _article(Section(None, ("Intro one.",)), Section("The route", ("Route text.",)),
+                       Section("The cargo", ("Cargo text.",)))
+    script = make_script(article, pronouncer)
+    assert [c.title for c in script.chapters] == ["A headline", "Intro one.", "The route",
+                                                  "The cargo"]
+    assert script.chapters[2].sentences[0].text == "The route."
+
+
+@pytest.mark.parametrize(
+    ("mode", "titles"),
+    [
+        ("paragraphs", ["A headline", "First paragraph.", "Second paragraph.", "Third one."]),
+        ("sections", ["A headline", "First paragraph.", "Third one."]),
+        ("none", ["A headline", ""]),
+    ],
+)
+def test_chapter_modes(pronouncer: Pronouncer, mode: str, titles: list[str]) -> None:
+    article = _article(Section(None, ("First paragraph.", "Second paragraph.")),
+                       Section(None, ("Third one.",)))
+    script = make_script(article, pronouncer, ScriptOptions(chapters=mode))  # type: ignore[arg-type]
+    assert [c.title for c in script.chapters] == titles
+    assert script.chaptered is (mode != "none")
+
+
+def test_headless_long_article_is_grouped_into_30_to_90_second_chapters(
+        pronouncer: Pronouncer) -> None:
+    paragraphs = tuple(_paragraph(25, word=f"Para{i}") for i in range(12))  # about 5 minutes
+    script = make_script(_article(Section(None, paragraphs)), pronouncer)
+    body = script.chapters[1:]
+    assert 3 <= len(body) <= 10
+    for chapter in body:
+        seconds = sum(len(s.text) + 1 for s in chapter.sentences) / CHARS_PER_SECOND
+        assert 30 <= seconds <= CHAPTER_MAX_S + 15, chapter.title
+    # Titled by their opening words.
+    assert body[0].title.startswith("Para0 after word")
+    assert body[1].title.startswith("Para")
+
+
+def test_pauses_mark_sentence_paragraph_and_chapter_ends(pronouncer: Pronouncer) -> None:
+    article = _article(Section(None, ("One. Two.", "Three.")), Section("Next", ("Four.",)))
+    script = make_script(article, pronouncer)
+    pauses = {s.text: s.pause_after_ms for s in script.sentences}
+    assert pauses["By Jane Doe."] == PAUSE_MS["chapter"]
+    assert pauses["One."] == PAUSE_MS["sentence"]
+    assert pauses["Two."] == PAUSE_MS["paragraph"]
+    assert pauses["Three."] == PAUSE_MS["chapter"]
+    assert pauses["Four."] == PAUSE_MS["end"]
+
+
+def test_no_normalize_keeps_text_as_written(pronouncer: Pronouncer) -> None:
+    article = _article(Section(None, ("It cost $1.5 billion on Jan. 5, 2024.",)))
+    raw = make_script(article, pronouncer, ScriptOptions(normalize=False))
+    assert list(raw.sentences)[-1].spoken == "It cost $1.5 billion on Jan. 5, 2024."

@@ -1,0 +1,90 @@
+"""Synthesis with the real voice: exact sample timings, even loudness, speed, sentence cache."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from audiobrief.model import Chapter, Script, Sentence
+from audiobrief.synthesize import SynthesisOptions, synthesize, synthesize_sentences
+
+
+def _script(*texts: str, pause_ms: int = 300) -> Script:
+    sentences = tuple(Sentence(text=t, spoken=t, pause_after_ms=pause_ms) for t in texts)
+    return Script(title="t", byline=None, date=None, site=None, url=None, language="en",
+                  chapters=(Chapter("c", sentences),))
+
+
+def _rms_db(pcm: bytes) -> float:
+    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64) / 32768
+    frames = samples[: len(samples) // 220 * 220].reshape(-1, 220)
+    energy = np.sqrt((frames**2).mean(axis=1))
+    voiced = frames[energy > 0.01]
+    return 20 * np.log10(np.sqrt((voiced**2).mean()))
+
+
+def test_sentence_positions_are_exact_sample_counts(voice) -> None:
+    script = _script("The first sentence.", "A second, longer sentence follows it.", "Third.")
+    pieces = list(synthesize_sentences(script, voice))
+    rendition = synthesize(script, voice)
+    pause = round(0.3 * voice.spec.sample_rate_hz)
+    assert [a.pause_samples for a in pieces] == [pause] * 3
+    position = 0
+    for (start, end), audio in zip(rendition.sentence_samples, pieces, strict=True):
+        assert start == position
+        # Same text, same voice: lengths may vary by Piper's noise but never by much.
+        assert abs((end - start) - audio.speech_samples) < 0.25 * audio.speech_samples
+        position = end + pause
+    assert rendition.total_samples == position
+    assert rendition.sample_rate_hz == 22050
+
+
+def test_loudness_is_even_between_sentences(voice) -> None:
+    script = _script("Quiet words.", "AND NOW A SHOUTED SENTENCE WITH MANY WORDS IN IT!",
+                     "A long ordinary sentence about the weather in the city this week.")
+    levels = [_rms_db(a.pcm) for a in synthesize_sentences(script, voice)]
+    assert max(levels) - min(levels) < 2.0, levels
+    assert all(-23 < level < -17 for level in levels), levels
+
+
+def test_speed_shortens_audio(voice) -> None:
+    script = _script("Ukraine's Air Force said it can't confirm this information yet.")
+    normal = synthesize(script, voice).sentence_samples[0]
+    fast = synthesize(script, voice, SynthesisOptions(speed=1.5)).sentence_samples[0]
+    ratio = (fast[1] - fast[0]) / (normal[1] - normal[0])
+    assert 0.55 < ratio < 0.8
+
+
+def test_parallel_workers_keep_order(voice) -> None:
+    texts = [f"Sentence number {n} is here." for n in ("one", "two", "three", "four", "five")]
+    pieces = list(synthesize_sentences(_script(*texts), voice, SynthesisOptions(workers=2)))
+    assert [p.index for p in pieces] == [0, 1, 2, 3, 4]
+    assert all(p.speech_samples > 0 for p in pieces)
+
+
+def test_cache_skips_sentences_already_made(voice) -> None:
+    class Cache(dict):
+        def put(self, key: str, pcm: bytes) -> None:
+            self[key] = pcm
+
+    cache = Cache()
+    first = list(synthesize_sentences(_script("Alpha one.", "Beta two."), voice, cache=cache))
+    assert len(cache) == 2
+    second = list(synthesize_sentences(_script("Alpha one.", "Gamma three."), voice, cache=cache))
+    assert second[0].pcm == first[0].pcm  # reused, byte for byte
+    assert len(cache) == 3
+
+
+def test_nothing_to_say_gives_silence_only(voice) -> None:
+    rendition = synthesize(_script("…"), voice)
+    start, end = rendition.sentence_samples[0]
+    assert end - start == 0
+    assert rendition.total_samples == round(0.3 * 22050)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_progress_reports_every_sentence(voice, workers: int) -> None:
+    seen: list[tuple[int, int]] = []
+    synthesize(_script("One.", "Two.", "Three."), voice, SynthesisOptions(workers=workers),
+               progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(0, 3), (1, 3), (2, 3), (3, 3)]
