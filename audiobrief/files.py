@@ -1,0 +1,54 @@
+"""Writing output files so a reader never sees one half-written: temp file, fsync, rename."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import secrets
+from collections.abc import Iterable
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def write_atomic(path: Path, data: bytes | str | Iterable[bytes]) -> None:
+    """Put `data` (str as UTF-8, or bytes chunks) at `path` whole, or leave `path` untouched.
+
+    The bytes go to a temporary file beside `path`, are flushed to disk and then renamed over it;
+    on any error the temporary file is removed and the error propagates.
+    """
+    path = Path(path)
+    chunks: Iterable[bytes] = (
+        (data.encode(),) if isinstance(data, str) else (data,) if isinstance(data, bytes) else data
+    )
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    # os.open with 0o666 lets the umask decide the mode, as for any new file (mkstemp gives 0600).
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            for chunk in chunks:
+                file.write(chunk)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+        raise
+    _fsync_directory(path.parent)
+    log.debug("wrote %s", path)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename itself durable (POSIX); a no-op where directories cannot be opened."""
+    try:
+        descriptor = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
