@@ -1,0 +1,68 @@
+"""files.write_atomic: the output file is the new content whole, or the old one untouched."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from audiobrief.files import write_atomic
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"ID3\x04 mp3 bytes", b"ID3\x04 mp3 bytes"),
+        (
+            "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nKyiv – Київ\n",
+            "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nKyiv – Київ\n".encode(),
+        ),
+        ([b"ID3", b"Info", b"frames"], b"ID3Infoframes"),
+    ],
+    ids=["bytes", "text-as-utf8", "chunks"],
+)
+def test_writes_whole_and_leaves_no_temporary(
+    tmp_path: Path, data: bytes | str | list[bytes], expected: bytes
+) -> None:
+    path = tmp_path / "article.mp3"
+    path.write_bytes(b"old")
+    write_atomic(path, data)
+    assert path.read_bytes() == expected
+    assert os.listdir(tmp_path) == ["article.mp3"]
+
+
+def test_new_file_gets_the_usual_permissions(tmp_path: Path) -> None:
+    path = tmp_path / "article.mp3"
+    write_atomic(path, b"x")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
+
+
+def test_failure_while_producing_keeps_the_old_file(tmp_path: Path) -> None:
+    path = tmp_path / "article.mp3"
+    path.write_bytes(b"the previous narration")
+
+    def frames() -> Iterator[bytes]:
+        yield b"ID3 half a file"
+        raise RuntimeError("synthesis failed")
+
+    with pytest.raises(RuntimeError, match="synthesis failed"):
+        write_atomic(path, frames())
+    assert path.read_bytes() == b"the previous narration"
+    assert os.listdir(tmp_path) == ["article.mp3"]
+
+
+def test_failed_rename_leaves_no_temporary(tmp_path: Path) -> None:
+    path = tmp_path / "article.mp3"
+    path.write_bytes(b"the previous narration")
+    # A directory in the way makes the rename fail after the bytes were written and synced.
+    blocked = tmp_path / "blocked"
+    (blocked / "inside").mkdir(parents=True)
+    with pytest.raises(OSError):
+        write_atomic(blocked, b"new")
+    assert sorted(os.listdir(tmp_path)) == ["article.mp3", "blocked"]
+    assert path.read_bytes() == b"the previous narration"

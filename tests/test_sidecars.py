@@ -1,0 +1,123 @@
+"""sidecars: JSON chapters and WebVTT files a web player loads beside the MP3."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from audiobrief.encode import chapter_spans
+from audiobrief.model import Chapter, Rendition, Script, Sentence
+from audiobrief.sidecars import chapters_json, chapters_vtt, transcript_vtt
+
+RATE_HZ = 22050
+
+# (chapter title, [(sentence text, first sample, end sample)]); silence between sentences.
+LAYOUT = [
+    (
+        "Kharkiv under fire",
+        [("Missiles hit Kharkiv.", 0, 30000), ("Three were hurt.", 36000, 61000)],
+    ),
+    ("Damage", [("A school & a <b>shop</b> were hit.", 79000, 120000)]),
+    ("Later, over an hour in", [("Air defence\nworked.", 80_000_000, 80_050_000)]),
+]
+TOTAL_SAMPLES = 80_060_000  # about an hour: the hours field of the timestamps is exercised
+
+
+def make_script(*, chaptered: bool = True) -> Script:
+    chapters = tuple(
+        Chapter(title, tuple(Sentence(text=text, spoken=text) for text, _a, _b in sentences))
+        for title, sentences in LAYOUT
+    )
+    return Script("Kharkiv", None, None, None, None, "en", chapters, chaptered=chaptered)
+
+
+@pytest.fixture(scope="module")
+def rendition() -> Rendition:
+    samples = tuple((a, b) for _title, sentences in LAYOUT for _text, a, b in sentences)
+    return Rendition(RATE_HZ, bytes(2 * TOTAL_SAMPLES), samples)
+
+
+CUE = re.compile(r"(\d\d):(\d\d):(\d\d)\.(\d\d\d) --> (\d\d):(\d\d):(\d\d)\.(\d\d\d)\n(.*)")
+
+
+def _cues(vtt: str) -> list[tuple[int, int, str]]:
+    """(start ms, end ms, text) of each cue."""
+    assert vtt.startswith("WEBVTT\n\n") or vtt == "WEBVTT\n"
+    cues = []
+    for block in vtt.split("\n\n")[1:]:
+        match = CUE.fullmatch(block.strip("\n"))
+        assert match, block
+        h1, m1, s1, ms1, h2, m2, s2, ms2 = (int(g) for g in match.groups()[:8])
+        start = ((h1 * 60 + m1) * 60 + s1) * 1000 + ms1
+        end = ((h2 * 60 + m2) * 60 + s2) * 1000 + ms2
+        cues.append((start, end, match.group(9)))
+    return cues
+
+
+def test_transcript_has_one_cue_per_sentence_on_its_speech(rendition: Rendition) -> None:
+    cues = _cues(transcript_vtt(make_script(), rendition))
+    expected = [(a * 1000 / RATE_HZ, b * 1000 / RATE_HZ) for _t, s in LAYOUT for _x, a, b in s]
+    assert len(cues) == len(expected) == 4
+    for (start, end, _text), (start_ms, end_ms) in zip(cues, expected, strict=True):
+        assert abs(start - start_ms) < 1 and abs(end - end_ms) < 1
+
+
+@pytest.mark.parametrize(
+    ("index", "text"),
+    [
+        (0, "Missiles hit Kharkiv."),
+        (2, "A school &amp; a &lt;b&gt;shop&lt;/b&gt; were hit."),
+        (3, "Air defence worked."),
+    ],
+    ids=["plain", "markup-escaped", "one-line"],
+)
+def test_transcript_cue_text_is_the_sentence_as_written(
+    rendition: Rendition, index: int, text: str
+) -> None:
+    assert _cues(transcript_vtt(make_script(), rendition))[index][2] == text
+
+
+def test_timestamps_count_hours(rendition: Rendition) -> None:
+    vtt = transcript_vtt(make_script(), rendition)
+    # sample 80,000,000 at 22050 Hz is 3628.117 s
+    assert "01:00:28.117 --> 01:00:30.385" in vtt
+
+
+def test_chapter_cues_match_the_mp3_chapters(rendition: Rendition) -> None:
+    script = make_script()
+    cues = _cues(chapters_vtt(script, rendition))
+    spans = chapter_spans(script, rendition)
+    assert [(start, end) for start, end, _t in cues] == [(s.start_ms, s.end_ms) for s in spans]
+    assert [text for _s, _e, text in cues] == [
+        "Kharkiv under fire",
+        "Damage",
+        "Later, over an hour in",
+    ]
+
+
+def test_json_chapters_are_podcasting_2_0(rendition: Rendition) -> None:
+    script = make_script()
+    document = json.loads(chapters_json(script, rendition))
+    assert document["version"] == "1.2.0"
+    spans = chapter_spans(script, rendition)
+    assert document["chapters"] == [
+        {"startTime": span.start_ms / 1000, "endTime": span.end_ms / 1000, "title": title}
+        for (title, _s), span in zip(LAYOUT, spans, strict=True)
+    ]
+    assert document["chapters"][0]["startTime"] == 0
+    assert document["chapters"][1]["startTime"] == pytest.approx(79000 / RATE_HZ, abs=0.001)
+
+
+def test_unchaptered_script_has_no_chapters(rendition: Rendition) -> None:
+    script = make_script(chaptered=False)
+    assert json.loads(chapters_json(script, rendition))["chapters"] == []
+    assert chapters_vtt(script, rendition) == "WEBVTT\n"
+    assert len(_cues(transcript_vtt(script, rendition))) == 4
+
+
+def test_transcript_refuses_a_rendition_of_another_script() -> None:
+    other = Rendition(RATE_HZ, bytes(200), ((0, 50),))
+    with pytest.raises(ValueError, match="1 sentences, the script has 4"):
+        transcript_vtt(make_script(), other)
