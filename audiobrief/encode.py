@@ -14,30 +14,12 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import lameenc
-from mutagen.id3 import (
-    CHAP,
-    COMM,
-    CTOC,
-    ID3,
-    TALB,
-    TDRC,
-    TIT2,
-    TLAN,
-    TLEN,
-    TPE1,
-    TPUB,
-    TSSE,
-    TXXX,
-    WOAS,
-    WXXX,
-    CTOCFlags,
-    Encoding,
-)
+from mutagen import id3
 
 from audiobrief import __version__
 from audiobrief.errors import SettingsError
 from audiobrief.model import Rendition, Script, Span
-from audiobrief.settings import DEFAULT_DISCLOSURE
+from audiobrief.settings import DEFAULT_DISCLOSURE, Settings
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +117,15 @@ class EncodeOptions:
     """AI-disclosure text written to TXXX:AI_DISCLOSURE and COMM."""
     disclosure_url: str | None = None
     """Link for the disclosure (the site's AI policy), written to WXXX:AI_DISCLOSURE."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EncodeOptions:
+        """The options the service or CLI settings ask for."""
+        return cls(
+            bitrate_kbps=settings.bitrate_kbps,
+            disclosure=settings.disclosure,
+            disclosure_url=settings.disclosure_url,
+        )
 
     def __post_init__(self) -> None:
         if self.bitrate_kbps not in {*_MPEG1_BITRATES_KBPS, *_MPEG2_BITRATES_KBPS} - {0}:
@@ -397,26 +388,26 @@ def language_code(language: str) -> str:
 def tag(script: Script, rendition: Rendition, options: EncodeOptions | None = None) -> bytes:
     """The ID3v2.4 tag: article metadata, AI disclosure and (when chaptered) CTOC + CHAP frames."""
     options = options or EncodeOptions()
-    utf8 = Encoding.UTF8
+    utf8 = id3.Encoding.UTF8
     language = language_code(script.language)
-    tags = ID3()
-    tags.add(TIT2(encoding=utf8, text=[script.title]))
+    tags = id3.ID3()
+    tags.add(id3.TIT2(encoding=utf8, text=[script.title]))
     if script.byline:
-        tags.add(TPE1(encoding=utf8, text=[script.byline]))
+        tags.add(id3.TPE1(encoding=utf8, text=[script.byline]))
     if script.site:
-        tags.add(TALB(encoding=utf8, text=[script.site]))
-        tags.add(TPUB(encoding=utf8, text=[script.site]))
+        tags.add(id3.TALB(encoding=utf8, text=[script.site]))
+        tags.add(id3.TPUB(encoding=utf8, text=[script.site]))
     if script.date:
-        tags.add(TDRC(encoding=utf8, text=[script.date]))
+        tags.add(id3.TDRC(encoding=utf8, text=[script.date]))
     if script.url:
-        tags.add(WOAS(url=script.url))
-    tags.add(TLAN(encoding=utf8, text=[language]))
-    tags.add(TLEN(encoding=utf8, text=[str(rendition.duration_ms)]))
-    tags.add(TXXX(encoding=utf8, desc=DISCLOSURE_DESCRIPTION, text=[options.disclosure]))
-    tags.add(COMM(encoding=utf8, lang=language, desc="", text=[options.disclosure]))
+        tags.add(id3.WOAS(url=script.url))
+    tags.add(id3.TLAN(encoding=utf8, text=[language]))
+    tags.add(id3.TLEN(encoding=utf8, text=[str(rendition.duration_ms)]))
+    tags.add(id3.TXXX(encoding=utf8, desc=DISCLOSURE_DESCRIPTION, text=[options.disclosure]))
+    tags.add(id3.COMM(encoding=utf8, lang=language, desc="", text=[options.disclosure]))
     if options.disclosure_url:
-        tags.add(WXXX(encoding=utf8, desc=DISCLOSURE_DESCRIPTION, url=options.disclosure_url))
-    tags.add(TSSE(encoding=utf8, text=[f"audiobrief {__version__}"]))
+        tags.add(id3.WXXX(encoding=utf8, desc=DISCLOSURE_DESCRIPTION, url=options.disclosure_url))
+    tags.add(id3.TSSE(encoding=utf8, text=[f"audiobrief {__version__}"]))
     if script.chaptered:
         _add_chapters(tags, script, rendition)
     buffer = io.BytesIO()
@@ -425,24 +416,24 @@ def tag(script: Script, rendition: Rendition, options: EncodeOptions | None = No
     return buffer.getvalue()
 
 
-def _add_chapters(tags: ID3, script: Script, rendition: Rendition) -> None:
+def _add_chapters(tags: id3.ID3, script: Script, rendition: Rendition) -> None:
     spans = chapter_spans(script, rendition)
     ids = [f"chp{number}" for number in range(len(spans))]
     tags.add(
-        CTOC(
+        id3.CTOC(
             element_id="toc",
-            flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+            flags=id3.CTOCFlags.TOP_LEVEL | id3.CTOCFlags.ORDERED,
             child_element_ids=ids,
-            sub_frames=[TIT2(encoding=Encoding.UTF8, text=[script.title])],
+            sub_frames=[id3.TIT2(encoding=id3.Encoding.UTF8, text=[script.title])],
         )
     )
     for element_id, chapter, span in zip(ids, script.chapters, spans, strict=True):
         tags.add(
-            CHAP(
+            id3.CHAP(
                 element_id=element_id,
                 start_time=span.start_ms,
                 end_time=span.end_ms,
-                sub_frames=[TIT2(encoding=Encoding.UTF8, text=[chapter.title])],
+                sub_frames=[id3.TIT2(encoding=id3.Encoding.UTF8, text=[chapter.title])],
             )
         )
 

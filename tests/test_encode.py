@@ -21,7 +21,7 @@ from audiobrief.encode import (
 )
 from audiobrief.errors import SettingsError
 from audiobrief.model import Chapter, Rendition, Script, Sentence
-from audiobrief.settings import DEFAULT_DISCLOSURE
+from audiobrief.settings import DEFAULT_DISCLOSURE, Settings
 
 RATE_HZ = 22050
 
@@ -341,3 +341,12 @@ def test_chapter_spans_refuse_a_rendition_of_another_script(script: Script) -> N
     short = Rendition(RATE_HZ, bytes(RATE_HZ * 2), ((0, 100),))
     with pytest.raises(ValueError, match="1 sentences, the script has 6"):
         chapter_spans(script, short)
+
+
+def test_options_follow_the_settings() -> None:
+    settings = Settings(
+        bitrate_kbps=48, disclosure="AI voice", disclosure_url="https://example.org/"
+    )
+    assert EncodeOptions.from_settings(settings) == EncodeOptions(
+        bitrate_kbps=48, disclosure="AI voice", disclosure_url="https://example.org/"
+    )
