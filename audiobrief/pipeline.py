@@ -91,18 +91,13 @@ def prepare(source: str | Path | Page | Article, settings: Settings, options: Op
                        ScriptOptions(chapters=options.chapters, normalize=options.normalize))
 
 
-def encode_options(settings: Settings) -> encoding.EncodeOptions:
-    return encoding.EncodeOptions(bitrate_kbps=settings.bitrate_kbps,
-                                  disclosure=settings.disclosure)
-
-
 def narrate(script: Script, voice: Voice, settings: Settings, options: Options,
             progress: Progress | None = None, cache: SentenceCache | None = None,
             workers: int = 1) -> Narration:
     """Synthesise and encode a script."""
     rendition = synthesize(script, voice, SynthesisOptions(speed=options.speed, workers=workers),
                            progress, cache)
-    mp3 = encoding.encode(rendition, script, encode_options(settings))
+    mp3 = encoding.encode(rendition, script, encoding.EncodeOptions.from_settings(settings))
     return Narration(script=script, rendition=rendition, mp3=mp3,
                      chapters=encoding.chapter_spans(script, rendition))
 
