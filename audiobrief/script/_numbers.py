@@ -1,0 +1,61 @@
+"""Digits → American English number words: cardinals, ordinals, decimals, years and decades."""
+
+from __future__ import annotations
+
+import re
+
+from num2words import num2words
+
+# num2words writes British "one hundred and thirty" and "one thousand, two hundred"; newsreaders
+# in the voice's accent say "one hundred thirty".
+_BRITISH_AND = re.compile(r",? and\b|,")
+
+
+def _american(words: str) -> str:
+    return _BRITISH_AND.sub("", words)
+
+
+def digits(text: str) -> str:
+    """Each digit on its own: "05" → "zero five" (used after a decimal point)."""
+    return " ".join(_american(num2words(int(digit))) for digit in text)
+
+
+def cardinal(text: str) -> str:
+    """A written number as words: "2,000" → "two thousand", "-1.5" → "minus one point five"."""
+    text = text.replace(",", "")
+    sign = ""
+    if text[:1] in "-−":
+        sign, text = "minus ", text[1:]
+    whole, _, fraction = text.partition(".")
+    if len(whole) > 1 and whole.startswith("0"):
+        # "007" is a code, not a quantity.
+        spoken = digits(whole)
+    else:
+        spoken = _american(num2words(int(whole or "0")))
+    if fraction:
+        spoken += " point " + digits(fraction)
+    return sign + spoken
+
+
+def ordinal(number: int) -> str:
+    """1 → "first", 22 → "twenty-second", 101 → "one hundred first"."""
+    return _american(num2words(number, to="ordinal"))
+
+
+def year(number: int) -> str:
+    """1991 → "nineteen ninety-one", 2008 → "two thousand eight", 1905 → "nineteen oh-five"."""
+    return _american(num2words(number, to="year"))
+
+
+def plural(words: str) -> str:
+    """The plural of a spoken number, for decades: "nineteen ninety" → "nineteen nineties"."""
+    if words.endswith("y"):
+        return words[:-1] + "ies"
+    if words.endswith("x"):
+        return words + "es"
+    return words + "s"
+
+
+def is_year(number: int) -> bool:
+    """Whether a bare four-digit number may be read as a year at all."""
+    return 1100 <= number <= 2099

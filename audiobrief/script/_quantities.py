@@ -1,0 +1,278 @@
+"""Written quantities → words: dates, times, money, units, percentages, ranges, years, numbers.
+
+Rules run in the order of `RULES`; each turns digits into words, so a later rule never sees what
+an earlier one has already said.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from audiobrief.script import _numbers
+
+MONTHS: dict[str, str] = {
+    "January": "January", "February": "February", "March": "March", "April": "April",
+    "May": "May", "June": "June", "July": "July", "August": "August",
+    "September": "September", "October": "October", "November": "November",
+    "December": "December",
+    "Jan": "January", "Feb": "February", "Mar": "March", "Apr": "April", "Jun": "June",
+    "Jul": "July", "Aug": "August", "Sep": "September", "Sept": "September", "Oct": "October",
+    "Nov": "November", "Dec": "December",
+}  # fmt: skip
+MONTH_NUMBERS: tuple[str, ...] = tuple(list(MONTHS.values())[:12])
+
+CURRENCY_SYMBOLS: dict[str, tuple[str, str, str, str]] = {
+    # symbol: (one, many, one hundredth, many hundredths)
+    "$": ("dollar", "dollars", "cent", "cents"),
+    "US$": ("dollar", "dollars", "cent", "cents"),
+    "€": ("euro", "euros", "cent", "cents"),
+    "£": ("pound", "pounds", "penny", "pence"),
+    "₴": ("hryvnia", "hryvnias", "kopiyka", "kopiykas"),
+    "₽": ("ruble", "rubles", "kopeck", "kopecks"),
+}
+CURRENCY_CODES: dict[str, str] = {"USD": "$", "EUR": "€", "GBP": "£", "UAH": "₴", "RUB": "₽"}
+SCALES: dict[str, str] = {
+    "thousand": "thousand", "million": "million", "billion": "billion", "trillion": "trillion",
+    "bn": "billion", "mn": "million", "mln": "million", "m": "million", "k": "thousand",
+}  # fmt: skip
+
+UNITS: dict[str, tuple[str, str]] = {
+    "km/h": ("kilometer per hour", "kilometers per hour"),
+    "km²": ("square kilometer", "square kilometers"),
+    "sq km": ("square kilometer", "square kilometers"),
+    "mph": ("mile per hour", "miles per hour"),
+    "km": ("kilometer", "kilometers"),
+    "m": ("meter", "meters"),
+    "cm": ("centimeter", "centimeters"),
+    "mm": ("millimeter", "millimeters"),
+    "kg": ("kilogram", "kilograms"),
+    "mi": ("mile", "miles"),
+    "ft": ("foot", "feet"),
+    "ha": ("hectare", "hectares"),
+    "kW": ("kilowatt", "kilowatts"),
+    "MW": ("megawatt", "megawatts"),
+    "GW": ("gigawatt", "gigawatts"),
+    "kWh": ("kilowatt-hour", "kilowatt-hours"),
+    "MWh": ("megawatt-hour", "megawatt-hours"),
+    "°C": ("degree Celsius", "degrees Celsius"),
+    "° C": ("degree Celsius", "degrees Celsius"),
+    "°F": ("degree Fahrenheit", "degrees Fahrenheit"),
+    "°": ("degree", "degrees"),
+    "%": ("percent", "percent"),
+}
+
+# A four-digit number after one of these is a year ("since 1991"), whatever follows it.
+YEAR_CUES: frozenset[str] = frozenset({
+    "in", "since", "by", "until", "till", "from", "of", "year", "early", "late", "mid", "spring",
+    "summer", "autumn", "fall", "winter", "before", "after", "during", "through", "between",
+    "around", "circa", *MONTHS.values(),
+})  # fmt: skip
+# Words ending in "s" that may follow a year ("the 2024 elections") or are not plurals at all.
+YEAR_NOUNS: frozenset[str] = frozenset({
+    "elections", "olympics", "games", "protests", "talks", "was", "is", "has", "as", "this",
+    "its", "his", "always",
+})  # fmt: skip
+# A number before one of these counts something ("2024 more", "1500 people").
+COUNTED_WORDS: frozenset[str] = frozenset({
+    "more", "people", "children", "men", "women", "personnel", "other", "additional", "new",
+    "extra", "times",
+})  # fmt: skip
+
+_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+_ORDINAL_SUFFIX = r"(?:st|nd|rd|th)?"
+
+
+def _alternatives(words: object) -> str:
+    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))  # type: ignore[attr-defined]
+
+
+def _ends_sentence(match: re.Match[str]) -> bool:
+    """Whether only closing quotes or brackets follow the match: its dot ends the sentence."""
+    return not match.string[match.end() :].strip(" \"'”’»)]")
+
+
+def _with_year(words: str, year: str | None) -> str:
+    return f"{words}, {_numbers.year(int(year))}" if year else words
+
+
+def _month_day(match: re.Match[str]) -> str:
+    month = MONTHS[match["month"]]
+    return _with_year(f"{month} {_numbers.ordinal(int(match['day']))}", match["year"])
+
+
+def _day_month(match: re.Match[str]) -> str:
+    month = MONTHS[match["month"]]
+    return _with_year(f"the {_numbers.ordinal(int(match['day']))} of {month}", match["year"])
+
+
+def _iso_date(match: re.Match[str]) -> str:
+    month, day = int(match["month"]), int(match["day"])
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return match[0]
+    return _with_year(f"{MONTH_NUMBERS[month - 1]} {_numbers.ordinal(day)}", match["year"])
+
+
+def _month_alone(match: re.Match[str]) -> str:
+    return MONTHS[match["month"]] + (" " if match["space"] else "")
+
+
+def _time(match: re.Match[str]) -> str:
+    hour, minutes, meridiem = int(match["hour"]), match["minutes"], match["meridiem"]
+    words = _numbers.cardinal(str(hour))
+    if minutes and minutes.startswith("0") and minutes != "00":
+        words += " oh " + _numbers.cardinal(minutes[1])
+    elif minutes and minutes != "00":
+        words += " " + _numbers.cardinal(minutes)
+    elif minutes and not meridiem:
+        words += " hundred"
+    if meridiem:
+        # Dotted without the final dot: espeak spells it, and reads no sentence end before a
+        # capitalised word ("ten A.M Kyiv time"); "AM" alone may be read as the word "am".
+        words += " A.M" if meridiem.lower() == "a" else " P.M"
+        if match[0].endswith(".") and _ends_sentence(match):
+            words += "."
+    return words
+
+
+def _money(match: re.Match[str]) -> str:
+    symbol = match["symbol"] or CURRENCY_CODES[match["code"] or match["code_after"]]
+    one, many, hundredth, hundredths = CURRENCY_SYMBOLS[symbol]
+    number, scale = match["number"], match["scale"]
+    if scale:
+        return f"{_numbers.cardinal(number)} {SCALES[scale]} {many}"
+    whole, _, fraction = number.replace(",", "").partition(".")
+    if len(fraction) == 2:
+        units = int(whole)
+        cents = int(fraction)
+        parts = [f"{_numbers.cardinal(whole)} {one if units == 1 else many}"] if units else []
+        if cents:
+            parts.append(
+                f"{_numbers.cardinal(str(cents))} {hundredth if cents == 1 else hundredths}"
+            )
+        return " ".join(parts) or f"zero {many}"
+    return f"{_numbers.cardinal(number)} {one if number == '1' else many}"
+
+
+def _unit(match: re.Match[str]) -> str:
+    one, many = UNITS[match["unit"]]
+    return f"{_numbers.cardinal(match['number'])} {one if match['number'] == '1' else many}"
+
+
+def _range(match: re.Match[str]) -> str:
+    return f"{match['first']} to {match['second']}"
+
+
+def _decade(match: re.Match[str]) -> str:
+    digits = match["decade"]
+    words = _numbers.year(int(digits)) if len(digits) == 4 else _numbers.cardinal(digits)
+    return _numbers.plural(words)
+
+
+def _ordinal(match: re.Match[str]) -> str:
+    return _numbers.ordinal(int(match["number"]))
+
+
+def _times(match: re.Match[str]) -> str:
+    return f"{_numbers.cardinal(match['number'])} times"
+
+
+def _reads_as_year(match: re.Match[str]) -> bool:
+    number = match["number"]
+    if match["sign"] or not (len(number) == 4 and number.isdigit()):
+        return False
+    if not _numbers.is_year(int(number)):
+        return False
+    before = match.string[: match.start()].split()
+    if before and before[-1].strip(",(") in YEAR_CUES:
+        return True
+    after = re.match(r"\s+([a-z]+)\b", match.string[match.end() :])
+    if after:
+        word = after[1]
+        if word in COUNTED_WORDS or (word.endswith("s") and word not in YEAR_NOUNS):
+            return False
+    return True
+
+
+def _number(match: re.Match[str]) -> str:
+    if _reads_as_year(match):
+        return _numbers.year(int(match["number"]))
+    sign = match["sign"] or ""
+    words = _numbers.cardinal(match["number"])
+    return ("plus " if sign == "+" else "minus " if sign else "") + words
+
+
+_Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
+
+RULES: tuple[_Rule, ...] = (
+    (
+        re.compile(r"\b(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})\b"),
+        _iso_date,
+    ),
+    (
+        re.compile(
+            rf"\b(?P<month>{_MONTH})\.?\s+(?P<day>\d{{1,2}}){_ORDINAL_SUFFIX}\b(?![:.,]\d)"
+            r"(?:,?\s+(?P<year>\d{4})\b(?![.,]\d))?"
+        ),
+        _month_day,
+    ),
+    (
+        re.compile(
+            rf"\b(?P<day>\d{{1,2}}){_ORDINAL_SUFFIX}\s+(?P<month>{_MONTH})\b(?:\.(?!\s*$))?"
+            r"(?:,?\s+(?P<year>\d{4})\b(?![.,]\d))?"
+        ),
+        _day_month,
+    ),
+    (re.compile(rf"\b(?P<month>{_MONTH})\.(?P<space>\s+)(?=\d{{4}}\b)"), _month_alone),
+    (
+        re.compile(
+            r"\b(?P<hour>[012]?\d)(?::(?P<minutes>[0-5]\d))?"
+            r"(?:\s?(?P<meridiem>[AaPp])\.?\s?[Mm]\b\.?)"
+        ),
+        _time,
+    ),
+    (re.compile(r"\b(?P<hour>[012]?\d):(?P<minutes>[0-5]\d)(?P<meridiem>)\b(?!:\d)"), _time),
+    (
+        re.compile(
+            rf"(?:(?P<symbol>{_alternatives(CURRENCY_SYMBOLS)})"
+            rf"|\b(?P<code>{_alternatives(CURRENCY_CODES)})\s?)(?P<number>{_NUM})"
+            rf"(?:\s?(?P<scale>{_alternatives(SCALES)})\b)?"
+        ),
+        _money,
+    ),
+    (
+        re.compile(
+            rf"\b(?P<number>{_NUM})(?:\s(?P<scale>{_alternatives(SCALES)}))?"
+            rf"\s(?P<code_after>{_alternatives(CURRENCY_CODES)})\b(?P<symbol>)(?P<code>)"
+        ),
+        _money,
+    ),
+    (
+        re.compile(
+            rf"(?<![\w.,])(?P<first>{_NUM})\s?[–—-]\s?(?P<second>{_NUM})(?![\d]|[.,]\d|-\d)"
+        ),
+        _range,
+    ),
+    (
+        re.compile(
+            rf"(?<![\w.,])(?P<number>-?(?:{_NUM}))\s?(?P<unit>{_alternatives(UNITS)})"
+            r"(?![\w²/])"
+        ),
+        _unit,
+    ),
+    (re.compile(r"(?<![\w.,])['’]?(?P<decade>(?:1[1-9]|20)?\d0)s\b"), _decade),
+    (re.compile(r"(?<![\w.,])(?P<number>\d+)(?:st|nd|rd|th)\b"), _ordinal),
+    (re.compile(rf"(?<![\w.,])(?P<number>{_NUM})x\b"), _times),
+    (
+        re.compile(rf"(?:(?<![\w.,])(?P<sign>[-−+]))?(?<![\d.,])(?P<number>{_NUM})(?!\d|\w)"),
+        _number,
+    ),
+)
+
+
+def expand_quantities(text: str) -> str:
+    """`text` with every date, time, amount, measure and number written out as words."""
+    for pattern, speak in RULES:
+        text = pattern.sub(speak, text)
+    return text

@@ -1,0 +1,231 @@
+"""Written English → speakable English: dates, numbers, money, units, abbreviations, symbols.
+
+Never emits `[[` or `]]` (the pronouncer's phoneme brackets) and leaves proper names as written.
+"""
+
+from __future__ import annotations
+
+import re
+
+from audiobrief.script import _numbers
+from audiobrief.script._quantities import expand_quantities
+
+# Before a capitalised name only: "Gen. Zaluzhnyi", "Lt. Gen. Budanov" (each word in turn).
+TITLES: dict[str, str] = {
+    "Gov": "Governor", "Lt": "Lieutenant", "Gen": "General", "Maj": "Major",
+    "Brig": "Brigadier", "Col": "Colonel", "Capt": "Captain", "Cmdr": "Commander",
+    "Sgt": "Sergeant", "Cpl": "Corporal", "Pvt": "Private", "Adm": "Admiral",
+    "Dr": "Doctor", "Mr": "Mister", "Mrs": "Missus", "Ms": "Miz", "Prof": "Professor",
+    "Sen": "Senator", "Rep": "Representative", "Pres": "President", "Rev": "Reverend",
+    "Mt": "Mount", "Ft": "Fort",
+}  # fmt: skip
+# After a name: "Martin Luther King Jr."
+SUFFIXES: dict[str, str] = {"Jr": "Junior", "Sr": "Senior"}
+# Anywhere, with their dots.
+ABBREVIATIONS: dict[str, str] = {
+    "vs.": "versus", "v.": "versus", "etc.": "et cetera", "e.g.": "for example",
+    "i.e.": "that is", "approx.": "approximately", "Inc.": "Incorporated",
+    "Ltd.": "Limited", "Corp.": "Corporation", "Dept.": "Department",
+}  # fmt: skip
+
+# Capitals said as a word, and how to write them so espeak does: everything else of two to five
+# capitals is spelled out ("SBU", "IAEA"). espeak guesses on its own, wrongly for IAEA and OSCE.
+WORD_ACRONYMS: dict[str, str] = {
+    "NATO": "NATO", "NASA": "NASA", "UNESCO": "UNESCO", "UNICEF": "UNICEF", "OPEC": "OPEC",
+    "NABU": "NABU", "SAPO": "SAPO", "FIFA": "FIFA", "UEFA": "UEFA", "ASEAN": "ASEAN",
+    "BRICS": "BRICS", "SWIFT": "SWIFT", "COVID": "COVID", "AIDS": "AIDS", "ISIS": "ISIS",
+    "NAFO": "NAFO", "HIMARS": "HIMARS", "NASAMS": "NASAMS", "MANPADS": "MANPADS",
+    "ATACMS": "Attackems", "IRIS": "IRIS", "SCALP": "SCALP", "OPLAN": "OPLAN",
+}  # fmt: skip
+
+# After these, a Roman numeral counts ("World War II" → "two"); after other names it is an
+# ordinal ("Charles III" → "the third"). espeak itself says "roman two".
+ROMAN_NUMERALS: dict[str, int] = {
+    "II": 2, "III": 3, "IV": 4, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "XI": 10 + 1,
+    "XII": 12, "XIII": 13, "XIV": 14, "XV": 15, "XVI": 16, "XX": 20,
+}  # fmt: skip
+ROMAN_CARDINAL_AFTER: frozenset[str] = frozenset({
+    "War", "Phase", "Part", "Stage", "Round", "Chapter", "Article", "Type", "Class", "Category",
+    "Level", "Vatican",
+})  # fmt: skip
+
+SYMBOLS: dict[str, str] = {
+    "&": "and", "+": "plus", "=": "equals", "@": "at", "×": "times", "№": "number",
+    "#": "number", "%": "percent", "°": "degrees", "~": "about", "≈": "about",
+    "½": "one half", "¼": "one quarter", "¾": "three quarters", "/": "",
+}  # fmt: skip
+
+URL_SPEECH: dict[str, str] = {".": "dot", "/": "slash", "@": "at", "_": "underscore"}
+TOP_LEVEL_DOMAINS: frozenset[str] = frozenset({
+    "com", "org", "net", "ua", "gov", "edu", "io", "uk", "eu", "int", "info", "news", "co", "de",
+    "fr", "pl", "ru", "me", "tv", "ai",
+})  # fmt: skip
+
+# Characters the voice cannot say or that would mislead it: invisible ones go, spaces unify.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+_SPACES = dict.fromkeys(map(ord, "\u00a0\u2009\u202f\u2007\u2002\u2003"), " ")
+
+_CAPITALISED = r"[A-Z][a-z]+"
+_END = r"(?=[\"'”’»)\]]*\s*$)"
+
+
+def _alternatives(words: object) -> str:
+    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))  # type: ignore[attr-defined]
+
+
+def _ends_sentence(match: re.Match[str]) -> bool:
+    return not match.string[match.end() :].strip(" \"'”’»)]")
+
+
+def _clean(text: str) -> str:
+    text = text.translate(_INVISIBLE).translate(_SPACES)
+    # An apostrophe inside a word or before a decade ("Ukraine’s", "’90s") is kept, straight.
+    return re.sub(r"(?<=\w)[’‘ʼ](?=\w)|[’‘](?=\d0s\b)", "'", text)
+
+
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_URL = re.compile(
+    r"\b(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*"
+    rf"\.(?:{'|'.join(sorted(TOP_LEVEL_DOMAINS))})\b(?:/[\w\-./?=&%#~+]*[\w/])?",
+    re.IGNORECASE,
+)
+
+
+def _spell_address(address: str) -> str:
+    address = re.sub(r"^(?:https?://)?(?:www\.)?", "", address, flags=re.IGNORECASE)
+    address = address.rstrip("/")
+    # Slugs are read as the words they join: "russia-attacked-kharkiv".
+    address = re.sub(r"[-+]", " ", address)
+    spoken = re.sub(r"[./@_]", lambda sign: f" {URL_SPEECH[sign[0]]} ", address)
+    return re.sub(r"[?=&%#~]", " ", spoken)
+
+
+def _addresses(text: str) -> str:
+    text = _EMAIL.sub(lambda match: _spell_address(match[0]), text)
+    return _URL.sub(lambda match: _spell_address(match[0]), text)
+
+
+def _expand(match: re.Match[str], words: str) -> str:
+    """`words` for an abbreviation, keeping its dot when that dot also ends the sentence."""
+    return words + ("." if match[0].endswith(".") and _ends_sentence(match) else "")
+
+
+_SAINT_OR_STREET = re.compile(rf"\b(?:(?P<name>{_CAPITALISED}) )?St\b\.?")
+
+
+def _saint_or_street(match: re.Match[str]) -> str:
+    # "St. Petersburg" is a saint; "Khreshchatyk St." and "Main St. in Kyiv" are streets.
+    name = f"{match['name']} " if match["name"] else ""
+    if match[0].endswith(".") and re.match(r" [A-Z]", match.string[match.end() :]):
+        return f"{name}Saint"
+    if name:
+        return name + _expand(match, "Street")
+    return match[0]
+
+
+def _abbreviations(text: str) -> str:
+    text = re.sub(
+        rf"(?<![\w.])({_alternatives(TITLES)})\.(?=\s+[A-Z])",
+        lambda match: TITLES[match[1]],
+        text,
+    )
+    text = _SAINT_OR_STREET.sub(_saint_or_street, text)
+    text = re.sub(
+        rf"(?<=\w)(,?) ({_alternatives(SUFFIXES)})\.",
+        lambda match: f"{match[1]} {_expand(match, SUFFIXES[match[2]])}",
+        text,
+    )
+    text = re.sub(
+        rf"(?<![\w.])({_alternatives(ABBREVIATIONS)})",
+        lambda match: _expand(match, ABBREVIATIONS[match[1]]),
+        text,
+    )
+    return re.sub(r"(?<![\w.])(?:No\.|№)\s?(?=\d)", "number ", text)
+
+
+def _roman(match: re.Match[str]) -> str:
+    number = ROMAN_NUMERALS[match["roman"]]
+    if match["name"] in ROMAN_CARDINAL_AFTER:
+        return f"{match['name']} {_numbers.cardinal(str(number)).capitalize()}"
+    return f"{match['name']} the {_numbers.ordinal(number).capitalize()}"
+
+
+def _letters(letters: str) -> str:
+    """Capitals as espeak spells them: dotted, but without a final dot, which it would take for
+    the end of a sentence before a capitalised word ("the U.S. Congress")."""
+    return ".".join(letters)
+
+
+def _initialism(match: re.Match[str]) -> str:
+    letters, suffix = match["letters"].replace(".", ""), match["suffix"] or ""
+    if letters not in WORD_ACRONYMS and len(letters) > 5:
+        return match[0]
+    if letters in WORD_ACRONYMS:
+        word = WORD_ACRONYMS[letters]
+        # espeak drops the "'s" of "NATO's" but keeps that of "Nato's".
+        return (word.capitalize() if word.isupper() else word) + "'s" if suffix else word
+    # "U.A.V.'s": the dot keeps espeak from reading "Vs" or "S's" ("U.S's" is "U dot S's").
+    spoken = _letters(letters) + (".'s" if suffix else "")
+    if match[0].endswith(".") and not suffix and _ends_sentence(match):
+        spoken += "."
+    return spoken
+
+
+_ROMAN = re.compile(rf"\b(?P<name>{_CAPITALISED}) (?P<roman>{_alternatives(ROMAN_NUMERALS)})\b")
+_INITIAL = re.compile(rf"\b(?P<name>{_CAPITALISED}) (?P<initial>[B-Z])\.(?= [A-Z])")
+_INITIALISM = re.compile(
+    r"(?<![\w.'])(?P<letters>(?:[A-Z]\.){2,}(?![A-Za-z])|[A-Z]\.(?:[A-Z]\.?)+|[A-Z]{2,7})"
+    r"(?P<suffix>['’]s|s)?(?![\w'])"
+)
+
+
+def _capitals(text: str) -> str:
+    text = _ROMAN.sub(_roman, text)
+    # "John F. Kennedy": espeak takes the initial's dot for the end of a sentence.
+    text = _INITIAL.sub(r"\g<name> \g<initial>", text)
+    if not re.search(r"[a-z]", text):
+        # A line in capitals is a shouted headline, not a run of initialisms.
+        return text
+    return _INITIALISM.sub(_initialism, text)
+
+
+def _punctuation(text: str) -> str:
+    text = re.sub(r"\s*(?:\.\.\.|…)\s*" + _END, ".", text)
+    text = re.sub(r"\s*(?:\.\.\.|…)\s*", ", ", text)
+    # A dash between words is a pause; an en dash joining two words stays a hyphen.
+    text = re.sub(r"\s*[—―]\s*|\s+[–-]\s+", ", ", text)
+    text = text.replace("–", "-")
+    text = re.sub(r"[\"“”„‟«»]|(?<![\w.])['‘’]|['‘’](?!\w)", "", text)
+    text = re.sub(r"\s*[(\[{]\s*", ", ", text)
+    text = re.sub(r"\s*[)\]}]", ",", text)
+    text = re.sub(
+        rf"\s*({_alternatives(SYMBOLS)})\s*",
+        lambda match: f" {SYMBOLS[match[1]]} " if SYMBOLS[match[1]] else " ",
+        text,
+    )
+    return text
+
+
+def _tidy(text: str) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"\s+([,.;:!?])", r"\1", text)
+    text = re.sub(r",(?:\s*,)+", ",", text)
+    text = re.sub(r"[,;:]\s*([.!?])", r"\1", text)
+    text = re.sub(r"^[,;:\s]+|[,;:\s]+$", "", text)
+    return text
+
+
+def normalize(text: str) -> str:
+    """Rewrite one sentence so that the voice reads it as a newsreader would.
+
+    Dates, times, numbers, money and measures become words; titles and abbreviations are
+    expanded; initialisms are written so espeak spells them ("SBU" → "S.B.U"); quotes, brackets
+    and dashes become pauses or go. Proper names and ordinary words are left as written.
+    """
+    text = _clean(text)
+    text = _addresses(text)
+    text = _abbreviations(text)
+    text = expand_quantities(text)
+    text = _capitals(text)
+    text = _punctuation(text)
+    return _tidy(text)
