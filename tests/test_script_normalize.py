@@ -1,0 +1,242 @@
+"""normalize(): written news English → what the voice should read, row by row."""
+
+from __future__ import annotations
+
+import pytest
+
+from audiobrief.script.normalize import normalize
+
+CASES: list[tuple[str, str]] = [
+    # dates
+    ("Jan. 5", "January fifth"),
+    ("Dec. 30", "December thirtieth"),
+    ("Sept. 11", "September eleventh"),
+    ("Jan. 2, 2024", "January second, twenty twenty-four"),
+    ("January 5, 2024", "January fifth, twenty twenty-four"),
+    ("5 January 2024", "the fifth of January, twenty twenty-four"),
+    ("on 22nd March", "on the twenty-second of March"),
+    ("2024-01-05", "January fifth, twenty twenty-four"),
+    ("in Jan. 2024", "in January twenty twenty-four"),
+    ("May 9", "May ninth"),
+    # times
+    ("6:46 PM", "six forty-six P.M"),
+    ("at 10:00 a.m.", "at ten A.M."),
+    ("at 10 a.m. Kyiv time", "at ten A.M Kyiv time"),
+    ("9:05 pm", "nine oh five P.M"),
+    ("18:46", "eighteen forty-six"),
+    ("18:00", "eighteen hundred"),
+    # years and decades
+    ("2024", "twenty twenty-four"),
+    ("since 1991", "since nineteen ninety-one"),
+    ("in 2000", "in two thousand"),
+    ("in 2008", "in two thousand eight"),
+    ("the 1990s", "the nineteen nineties"),
+    ("in the ’90s", "in the nineties"),
+    ("the 2024 elections", "the twenty twenty-four elections"),
+    ("1500 soldiers", "one thousand five hundred soldiers"),
+    # cardinals, ordinals, decimals
+    ("injured 130 more", "injured one hundred thirty more"),
+    ("2,000 people", "two thousand people"),
+    ("1,250,000", "one million two hundred fifty thousand"),
+    ("1st", "first"),
+    ("22nd", "twenty-second"),
+    ("3rd", "third"),
+    ("100th", "one hundredth"),
+    ("1.5", "one point five"),
+    ("-5", "minus five"),
+    ("+3", "plus three"),
+    ("2020–2024", "twenty twenty to twenty twenty-four"),
+    ("10-15", "ten to fifteen"),
+    ("5%", "five percent"),
+    ("4.5 percent", "four point five percent"),
+    ("10–15%", "ten to fifteen percent"),
+    ("2x", "two times"),
+    # money
+    ("$1.5 billion", "one point five billion dollars"),
+    ("$20", "twenty dollars"),
+    ("$3.50", "three dollars fifty cents"),
+    ("$0.50", "fifty cents"),
+    ("$1", "one dollar"),
+    ("€20", "twenty euros"),
+    ("£5 million", "five million pounds"),
+    ("₴100", "one hundred hryvnias"),
+    ("UAH 100", "one hundred hryvnias"),
+    ("100 UAH", "one hundred hryvnias"),
+    ("$2bn", "two billion dollars"),
+    # units and symbols
+    ("5 km", "five kilometers"),
+    ("1 km", "one kilometer"),
+    ("100 kg", "one hundred kilograms"),
+    ("30 °C", "thirty degrees Celsius"),
+    ("30°C", "thirty degrees Celsius"),
+    ("-5°C", "minus five degrees Celsius"),
+    ("10 mm", "ten millimeters"),
+    ("60 mph", "sixty miles per hour"),
+    ("90 km/h", "ninety kilometers per hour"),
+    ("Tom & Jerry", "Tom and Jerry"),
+    ("No. 5", "number five"),
+    ("№ 5", "number five"),
+    ("№5", "number five"),
+    # titles and abbreviations
+    ("Gov. Oleh Syniehubov", "Governor Oleh Syniehubov"),
+    ("Lt. Gen. Kyrylo Budanov", "Lieutenant General Kyrylo Budanov"),
+    ("Maj. Gen. Ivan Petrenko", "Major General Ivan Petrenko"),
+    ("Col. Sirko", "Colonel Sirko"),
+    ("Sgt. Ivanenko", "Sergeant Ivanenko"),
+    ("Dr. Smith", "Doctor Smith"),
+    ("Mr. Zelensky and Mrs. Zelenska", "Mister Zelensky and Missus Zelenska"),
+    ("Sen. Graham", "Senator Graham"),
+    ("Rep. Wilson", "Representative Wilson"),
+    ("Pres. Zelensky", "President Zelensky"),
+    ("Adm. Neizhpapa", "Admiral Neizhpapa"),
+    ("He went to St. Petersburg.", "He went to Saint Petersburg."),
+    ("He lives on Main St. in Kyiv.", "He lives on Main Street in Kyiv."),
+    ("They met on Khreshchatyk St.", "They met on Khreshchatyk Street."),
+    ("Martin Luther King Jr. spoke", "Martin Luther King Junior spoke"),
+    ("Ukraine vs. Russia", "Ukraine versus Russia"),
+    ("drones, missiles, etc.", "drones, missiles, et cetera."),
+    ("cities, e.g. Kharkiv", "cities, for example Kharkiv"),
+    ("the east, i.e. Donbas", "the east, that is Donbas"),
+    ("John F. Kennedy", "John F Kennedy"),
+    # initialisms and acronyms
+    ("U.S. officials", "U.S officials"),
+    ("in the U.S.", "in the U.S."),
+    ("the U.S. Congress", "the U.S Congress"),
+    ("the U.K. and the EU", "the U.K and the E.U"),
+    ("the SBU said", "the S.B.U said"),
+    ("the SBU’s chief", "the S.B.U.'s chief"),
+    ("the IAEA and the OSCE", "the I.A.E.A and the O.S.C.E"),
+    ("UAVs flew", "U.A.V.'s flew"),
+    ("NATO allies", "NATO allies"),
+    ("NATO’s chief", "Nato's chief"),
+    ("HIMARS and ATACMS", "HIMARS and Attackems"),
+    ("BREAKING NEWS", "BREAKING NEWS"),
+    ("World War II", "World War Two"),
+    ("King Charles III", "King Charles the Third"),
+    # addresses
+    ("https://kyivindependent.com/news", "kyivindependent dot com slash news"),
+    (
+        "Visit www.kyivindependent.com/news/ today.",
+        "Visit kyivindependent dot com slash news today.",
+    ),
+    ("editor@kyivindependent.com", "editor at kyivindependent dot com"),
+    # quotes, dashes, brackets
+    ("“I’m in shock,” she said.", "I'm in shock, she said."),
+    ("Russia — as usual — lied.", "Russia, as usual, lied."),
+    ("Russia—as usual—lied.", "Russia, as usual, lied."),
+    ("Russia - as usual - lied.", "Russia, as usual, lied."),
+    ("wait... what", "wait, what"),
+    ("He paused…", "He paused."),
+    ("the foreign-made missiles", "the foreign-made missiles"),
+    ("the 48-year-old told", "the forty-eight-year-old told"),
+    ("Kharkiv (Ukraine) was hit", "Kharkiv, Ukraine, was hit"),
+    ("an [unverified] claim", "an, unverified, claim"),
+    ("Ukraine’s Air Force", "Ukraine's Air Force"),
+    ("the F-16 jets", "the F-sixteen jets"),
+]
+
+
+def _id(case: tuple[str, str]) -> str:
+    return case[0]
+
+
+@pytest.mark.parametrize(("written", "spoken"), CASES, ids=[_id(case) for case in CASES])
+def test_normalize(written: str, spoken: str) -> None:
+    assert normalize(written) == spoken
+
+
+ARTICLE_SENTENCES: list[tuple[str, str]] = [
+    (
+        "Some of the missiles that Russia used to strike the city of Kharkiv and the region in "
+        "late December and early January were produced in a foreign country, Kharkiv Oblast "
+        "Governor Oleh Syniehubov said on Jan. 5, as cited by ArmyInform.",
+        "Some of the missiles that Russia used to strike the city of Kharkiv and the region in "
+        "late December and early January were produced in a foreign country, Kharkiv Oblast "
+        "Governor Oleh Syniehubov said on January fifth, as cited by ArmyInform.",
+    ),
+    (
+        "Ukraine’s Air Force said it can’t confirm this information yet.",
+        "Ukraine's Air Force said it can't confirm this information yet.",
+    ),
+    (
+        "“The markings have been erased from these missiles, but we can see that the country of "
+        'manufacture is not the Russian Federation."',
+        "The markings have been erased from these missiles, but we can see that the country of "
+        "manufacture is not the Russian Federation.",
+    ),
+    (
+        "Russia also used multiple North Korean missiles to strike Ukraine on Jan. 2, Kirby said, "
+        "including as part of its overnight mass attack that killed five people and injured 130 "
+        "more.",
+        "Russia also used multiple North Korean missiles to strike Ukraine on January second, "
+        "Kirby said, including as part of its overnight mass attack that killed five people and "
+        "injured one hundred thirty more.",
+    ),
+    (
+        "One of the primary targets of the Jan. 2 mass attack was Kharkiv, which Russian troops "
+        "hit with multiple Iskander ballistic missiles, killing two people and injuring over 60.",
+        "One of the primary targets of the January second mass attack was Kharkiv, which Russian "
+        "troops hit with multiple Iskander ballistic missiles, killing two people and injuring "
+        "over sixty.",
+    ),
+    (
+        "January 5, 2024 6:46 PM",
+        "January fifth, twenty twenty-four six forty-six P.M",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("written", "spoken"), ARTICLE_SENTENCES, ids=[w[:40] for w, _ in ARTICLE_SENTENCES]
+)
+def test_normalize_article_sentences(written: str, spoken: str) -> None:
+    assert normalize(written) == spoken
+
+
+@pytest.mark.parametrize("written", [written for written, _ in CASES + ARTICLE_SENTENCES])
+def test_normalize_is_idempotent(written: str) -> None:
+    once = normalize(written)
+    assert normalize(once) == once
+
+
+@pytest.mark.parametrize(
+    "written", ["[[ kˈɑːɹkɪv ]]", "a [[b]] c", "x]] and [[y", "{{ and }}", "[[", "]]"]
+)
+def test_normalize_never_emits_phoneme_brackets(written: str) -> None:
+    spoken = normalize(written)
+    assert "[[" not in spoken
+    assert "]]" not in spoken
+
+
+@pytest.mark.parametrize("name", ["Kharkiv", "Syniehubov", "Zaporizhzhia", "ArmyInform", "Kyiv"])
+def test_normalize_leaves_proper_names_alone(name: str) -> None:
+    assert normalize(f"They went to {name} on Jan. 5.") == f"They went to {name} on January fifth."
+
+
+# What the voice's own espeak-ng makes of the normalised text: initialisms must come out as
+# letter names, where espeak left alone reads "IAEA" as "eye-ee-uh" and "OSCE" as "oss".
+LETTER_NAMES: list[tuple[str, str]] = [
+    ("the IAEA said", "ˌaɪˌeɪˌiːʲˈeɪ"),
+    ("the OSCE said", "ˌoʊˌɛssˌiːʲˈiː"),
+    ("the SBU said", "ˌɛsbˌiːjˈuː"),
+    ("the HUR said", "ˌeɪtʃjˌuːˈɑːɹ"),
+    ("the ZSU said", "zˌiːʲˌɛsjˈuː"),
+    ("the U.S. Congress", "jˌuːˈɛs kˈɑːŋɡɹəs"),
+    ("at 10 a.m. Kyiv time", "tˈɛn ˌeɪˈɛm kjˈɪv"),
+    ("NATO’s chief", "nˈeɪɾoʊz tʃˈiːf"),
+    ("the SBU’s chief", "ˌɛsbˌiːjˈuː z tʃˈiːf"),
+]
+
+
+@pytest.mark.parametrize(("written", "phonemes"), LETTER_NAMES, ids=[w for w, _ in LETTER_NAMES])
+def test_espeak_reads_normalized_initialisms_as_letters(written: str, phonemes: str) -> None:
+    from audiobrief.voices import espeak_phonemes
+
+    assert phonemes in espeak_phonemes("en-us", normalize(written))
+
+
+def test_espeak_reads_no_sentence_end_inside_dotted_initialism() -> None:
+    from audiobrief.voices import espeak_phonemes
+
+    # "U.S." before a capitalised word would be a full stop (a pause and falling pitch).
+    assert "." not in espeak_phonemes("en-us", normalize("U.S. Congress approved U.K. aid"))
