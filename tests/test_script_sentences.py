@@ -1,0 +1,172 @@
+"""split_sentences(): a paragraph → its sentences, row by row."""
+
+from __future__ import annotations
+
+import pytest
+
+from audiobrief.script.sentences import MAX_SENTENCE_CHARS, split_sentences
+
+# (id, paragraph, sentences)
+CASES: list[tuple[str, str, list[str]]] = [
+    ("month-day", "It began on Dec. 30. Nobody died.", ["It began on Dec. 30.", "Nobody died."]),
+    (
+        "month-day-year",
+        "It began on Jan. 2, 2024, at night.",
+        ["It began on Jan. 2, 2024, at night."],
+    ),
+    ("sept", "It was Sept. 11, 2001. Nobody forgot.", ["It was Sept. 11, 2001.", "Nobody forgot."]),
+    ("us-mid", "He met U.S. officials. Then he left.", ["He met U.S. officials.", "Then he left."]),
+    (
+        "us-end",
+        "He met officials in the U.S. Then he left.",
+        ["He met officials in the U.S.", "Then he left."],
+    ),
+    (
+        "uk-and-us",
+        "The U.K. and the U.S. agreed. Good.",
+        ["The U.K. and the U.S. agreed.", "Good."],
+    ),
+    (
+        "lt-gen",
+        "Lt. Gen. Kyrylo Budanov spoke. Gov. Smith agreed.",
+        ["Lt. Gen. Kyrylo Budanov spoke.", "Gov. Smith agreed."],
+    ),
+    (
+        "pres",
+        "Sen. Graham met Pres. Zelensky. They talked.",
+        ["Sen. Graham met Pres. Zelensky.", "They talked."],
+    ),
+    (
+        "dr-st",
+        "Dr. Smith lives on Main St. in Kyiv. He is fine.",
+        ["Dr. Smith lives on Main St. in Kyiv.", "He is fine."],
+    ),
+    (
+        "saint",
+        "He went to St. Petersburg. It was cold.",
+        ["He went to St. Petersburg.", "It was cold."],
+    ),
+    (
+        "number",
+        "They moved to No. 3 on the list. Good.",
+        ["They moved to No. 3 on the list.", "Good."],
+    ),
+    (
+        "decimal",
+        "It cost $1.5 billion. That is a lot.",
+        ["It cost $1.5 billion.", "That is a lot."],
+    ),
+    (
+        "initial",
+        "John F. Kennedy was shot. It was sad.",
+        ["John F. Kennedy was shot.", "It was sad."],
+    ),
+    ("ellipsis", "He paused... Then he spoke.", ["He paused...", "Then he spoke."]),
+    (
+        "quote-said",
+        "“I’m in shock,” she said. Then she left.",
+        ["“I’m in shock,” she said.", "Then she left."],
+    ),
+    (
+        "quote-closing",
+        "He said “we will fight the missiles.” Then he left.",
+        ["He said “we will fight the missiles.”", "Then he left."],
+    ),
+    ("quote-question", "“Is this real?” she asked. Yes.", ["“Is this real?” she asked.", "Yes."]),
+    ("mismatched-quote", '“The missiles are not Russian."', ['“The missiles are not Russian."']),
+    (
+        "am-pm",
+        "It started at 10 a.m. on Monday. It ended.",
+        ["It started at 10 a.m. on Monday.", "It ended."],
+    ),
+    ("vs", "Kyiv vs. Moscow is the match. Done.", ["Kyiv vs. Moscow is the match.", "Done."]),
+    ("whitespace", "  One.   Two.  ", ["One.", "Two."]),
+    ("empty", "", []),
+    ("blank", "   \n ", []),
+    (
+        "article-governor",
+        "Some of the missiles that Russia used to strike the city of Kharkiv and the region in "
+        "late December and early January were produced in a foreign country, Kharkiv Oblast "
+        "Governor Oleh Syniehubov said on Jan. 5, as cited by ArmyInform.",
+        [
+            "Some of the missiles that Russia used to strike the city of Kharkiv and the region in "
+            "late December and early January were produced in a foreign country, Kharkiv Oblast "
+            "Governor Oleh Syniehubov said on Jan. 5, as cited by ArmyInform."
+        ],
+    ),
+    (
+        "article-white-house",
+        "The day before, the White House reported that Russia had already used ballistic missiles "
+        "supplied by North Korea to attack Ukraine. Ukraine’s Air Force said it can’t confirm this "
+        "information yet.",
+        [
+            "The day before, the White House reported that Russia had already used ballistic "
+            "missiles supplied by North Korea to attack Ukraine.",
+            "Ukraine’s Air Force said it can’t confirm this information yet.",
+        ],
+    ),
+    (
+        "article-markings",
+        "“The markings have been erased from these missiles, but we can see that the country of "
+        'manufacture is not the Russian Federation."',
+        [
+            "“The markings have been erased from these missiles, but we can see that the country "
+            'of manufacture is not the Russian Federation."'
+        ],
+    ),
+    (
+        "article-dec-30",
+        "According to the White House, Russian forces launched at least one of the North "
+        "Korean-supplied missiles into Ukraine on Dec. 30, and this missile appears to have landed "
+        "in an open field in Zaporizhzhia Oblast.",
+        [
+            "According to the White House, Russian forces launched at least one of the North "
+            "Korean-supplied missiles into Ukraine on Dec. 30, and this missile appears to have "
+            "landed in an open field in Zaporizhzhia Oblast."
+        ],
+    ),
+    (
+        "article-nedanov",
+        "Semen Nedanov could hardly hold back his tears when he showed the Kyiv Independent what "
+        "was left of his flat in the central Solomiansky district after a Russian attack on Kyiv "
+        "early on Jan. 2. “I’m in shock,” the 48-year-old told the Kyiv Independent as he waited "
+        "for first",
+        [
+            "Semen Nedanov could hardly hold back his tears when he showed the Kyiv Independent "
+            "what was left of his flat in the central Solomiansky district after a Russian attack "
+            "on Kyiv early on Jan. 2.",
+            "“I’m in shock,” the 48-year-old told the Kyiv Independent as he waited for first",
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "sentences"), [case[1:] for case in CASES], ids=[case[0] for case in CASES]
+)
+def test_split_sentences(paragraph: str, sentences: list[str]) -> None:
+    assert split_sentences(paragraph) == sentences
+
+
+def test_long_run_on_sentence_is_cut_at_semicolons() -> None:
+    items = [f"the {n}th brigade held the line near the river crossing" for n in range(10, 30)]
+    sentence = "; ".join(items) + "."
+    pieces = split_sentences(sentence)
+    assert len(pieces) > 1
+    assert all(len(piece) <= MAX_SENTENCE_CHARS for piece in pieces)
+    assert all(piece.endswith((";", ".")) for piece in pieces)
+    assert " ".join(pieces) == sentence
+
+
+def test_long_list_without_semicolons_is_cut_at_commas() -> None:
+    sentence = "Russia struck " + ", ".join(f"village number {n}" for n in range(60)) + "."
+    pieces = split_sentences(sentence)
+    assert len(pieces) > 1
+    assert all(len(piece) <= MAX_SENTENCE_CHARS for piece in pieces)
+    assert " ".join(pieces) == sentence
+
+
+def test_sentences_are_never_empty_or_padded() -> None:
+    for piece in split_sentences(" A.  \n\n B?  “C!”   \t"):
+        assert piece
+        assert piece == piece.strip()
