@@ -73,6 +73,8 @@ CASES: list[tuple[str, str]] = [
     ("10 mm", "ten millimeters"),
     ("60 mph", "sixty miles per hour"),
     ("90 km/h", "ninety kilometers per hour"),
+    ("20 min", "twenty minutes"),
+    ("* indicates required", "indicates required"),
     ("Tom & Jerry", "Tom and Jerry"),
     ("No. 5", "number five"),
     ("№ 5", "number five"),

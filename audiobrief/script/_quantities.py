@@ -7,7 +7,7 @@ an earlier one has already said.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from audiobrief.script import _numbers
 
@@ -60,6 +60,7 @@ UNITS: dict[str, tuple[str, str]] = {
     "°F": ("degree Fahrenheit", "degrees Fahrenheit"),
     "°": ("degree", "degrees"),
     "%": ("percent", "percent"),
+    "min": ("minute", "minutes"),
 }
 
 # A four-digit number after one of these is a year ("since 1991"), whatever follows it.
@@ -84,11 +85,12 @@ _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _ORDINAL_SUFFIX = r"(?:st|nd|rd|th)?"
 
 
-def _alternatives(words: object) -> str:
-    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))  # type: ignore[attr-defined]
+def alternatives(words: Iterable[str]) -> str:
+    """A regex alternation of `words`, longest first so that "km/h" wins over "km"."""
+    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
 
 
-def _ends_sentence(match: re.Match[str]) -> bool:
+def ends_sentence(match: re.Match[str]) -> bool:
     """Whether only closing quotes or brackets follow the match: its dot ends the sentence."""
     return not match.string[match.end() :].strip(" \"'”’»)]")
 
@@ -131,7 +133,7 @@ def _time(match: re.Match[str]) -> str:
         # Dotted without the final dot: espeak spells it, and reads no sentence end before a
         # capitalised word ("ten A.M Kyiv time"); "AM" alone may be read as the word "am".
         words += " A.M" if meridiem.lower() == "a" else " P.M"
-        if match[0].endswith(".") and _ends_sentence(match):
+        if match[0].endswith(".") and ends_sentence(match):
             words += "."
     return words
 
@@ -235,16 +237,16 @@ RULES: tuple[_Rule, ...] = (
     (re.compile(r"\b(?P<hour>[012]?\d):(?P<minutes>[0-5]\d)(?P<meridiem>)\b(?!:\d)"), _time),
     (
         re.compile(
-            rf"(?:(?P<symbol>{_alternatives(CURRENCY_SYMBOLS)})"
-            rf"|\b(?P<code>{_alternatives(CURRENCY_CODES)})\s?)(?P<number>{_NUM})"
-            rf"(?:\s?(?P<scale>{_alternatives(SCALES)})\b)?"
+            rf"(?:(?P<symbol>{alternatives(CURRENCY_SYMBOLS)})"
+            rf"|\b(?P<code>{alternatives(CURRENCY_CODES)})\s?)(?P<number>{_NUM})"
+            rf"(?:\s?(?P<scale>{alternatives(SCALES)})\b)?"
         ),
         _money,
     ),
     (
         re.compile(
-            rf"\b(?P<number>{_NUM})(?:\s(?P<scale>{_alternatives(SCALES)}))?"
-            rf"\s(?P<code_after>{_alternatives(CURRENCY_CODES)})\b(?P<symbol>)(?P<code>)"
+            rf"\b(?P<number>{_NUM})(?:\s(?P<scale>{alternatives(SCALES)}))?"
+            rf"\s(?P<code_after>{alternatives(CURRENCY_CODES)})\b(?P<symbol>)(?P<code>)"
         ),
         _money,
     ),
@@ -256,7 +258,7 @@ RULES: tuple[_Rule, ...] = (
     ),
     (
         re.compile(
-            rf"(?<![\w.,])(?P<number>-?(?:{_NUM}))\s?(?P<unit>{_alternatives(UNITS)})"
+            rf"(?<![\w.,])(?P<number>-?(?:{_NUM}))\s?(?P<unit>{alternatives(UNITS)})"
             r"(?![\w²/])"
         ),
         _unit,

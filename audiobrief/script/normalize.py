@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from audiobrief.script import _numbers
-from audiobrief.script._quantities import expand_quantities
+from audiobrief.script._quantities import alternatives, ends_sentence, expand_quantities
 
 # Before a capitalised name only: "Gen. Zaluzhnyi", "Lt. Gen. Budanov" (each word in turn).
 TITLES: dict[str, str] = {
@@ -41,7 +41,7 @@ WORD_ACRONYMS: dict[str, str] = {
 # After these, a Roman numeral counts ("World War II" → "two"); after other names it is an
 # ordinal ("Charles III" → "the third"). espeak itself says "roman two".
 ROMAN_NUMERALS: dict[str, int] = {
-    "II": 2, "III": 3, "IV": 4, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "XI": 10 + 1,
+    "II": 2, "III": 3, "IV": 4, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "XI": 11,
     "XII": 12, "XIII": 13, "XIV": 14, "XV": 15, "XVI": 16, "XX": 20,
 }  # fmt: skip
 ROMAN_CARDINAL_AFTER: frozenset[str] = frozenset({
@@ -52,7 +52,7 @@ ROMAN_CARDINAL_AFTER: frozenset[str] = frozenset({
 SYMBOLS: dict[str, str] = {
     "&": "and", "+": "plus", "=": "equals", "@": "at", "×": "times", "№": "number",
     "#": "number", "%": "percent", "°": "degrees", "~": "about", "≈": "about",
-    "½": "one half", "¼": "one quarter", "¾": "three quarters", "/": "",
+    "½": "one half", "¼": "one quarter", "¾": "three quarters", "/": "", "*": "",
 }  # fmt: skip
 
 URL_SPEECH: dict[str, str] = {".": "dot", "/": "slash", "@": "at", "_": "underscore"}
@@ -67,14 +67,6 @@ _SPACES = dict.fromkeys(map(ord, "\u00a0\u2009\u202f\u2007\u2002\u2003"), " ")
 
 _CAPITALISED = r"[A-Z][a-z]+"
 _END = r"(?=[\"'”’»)\]]*\s*$)"
-
-
-def _alternatives(words: object) -> str:
-    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))  # type: ignore[attr-defined]
-
-
-def _ends_sentence(match: re.Match[str]) -> bool:
-    return not match.string[match.end() :].strip(" \"'”’»)]")
 
 
 def _clean(text: str) -> str:
@@ -107,7 +99,7 @@ def _addresses(text: str) -> str:
 
 def _expand(match: re.Match[str], words: str) -> str:
     """`words` for an abbreviation, keeping its dot when that dot also ends the sentence."""
-    return words + ("." if match[0].endswith(".") and _ends_sentence(match) else "")
+    return words + ("." if match[0].endswith(".") and ends_sentence(match) else "")
 
 
 _SAINT_OR_STREET = re.compile(rf"\b(?:(?P<name>{_CAPITALISED}) )?St\b\.?")
@@ -125,18 +117,18 @@ def _saint_or_street(match: re.Match[str]) -> str:
 
 def _abbreviations(text: str) -> str:
     text = re.sub(
-        rf"(?<![\w.])({_alternatives(TITLES)})\.(?=\s+[A-Z])",
+        rf"(?<![\w.])({alternatives(TITLES)})\.(?=\s+[A-Z])",
         lambda match: TITLES[match[1]],
         text,
     )
     text = _SAINT_OR_STREET.sub(_saint_or_street, text)
     text = re.sub(
-        rf"(?<=\w)(,?) ({_alternatives(SUFFIXES)})\.",
+        rf"(?<=\w)(,?) ({alternatives(SUFFIXES)})\.",
         lambda match: f"{match[1]} {_expand(match, SUFFIXES[match[2]])}",
         text,
     )
     text = re.sub(
-        rf"(?<![\w.])({_alternatives(ABBREVIATIONS)})",
+        rf"(?<![\w.])({alternatives(ABBREVIATIONS)})",
         lambda match: _expand(match, ABBREVIATIONS[match[1]]),
         text,
     )
@@ -166,12 +158,12 @@ def _initialism(match: re.Match[str]) -> str:
         return (word.capitalize() if word.isupper() else word) + "'s" if suffix else word
     # "U.A.V.'s": the dot keeps espeak from reading "Vs" or "S's" ("U.S's" is "U dot S's").
     spoken = _letters(letters) + (".'s" if suffix else "")
-    if match[0].endswith(".") and not suffix and _ends_sentence(match):
+    if match[0].endswith(".") and not suffix and ends_sentence(match):
         spoken += "."
     return spoken
 
 
-_ROMAN = re.compile(rf"\b(?P<name>{_CAPITALISED}) (?P<roman>{_alternatives(ROMAN_NUMERALS)})\b")
+_ROMAN = re.compile(rf"\b(?P<name>{_CAPITALISED}) (?P<roman>{alternatives(ROMAN_NUMERALS)})\b")
 _INITIAL = re.compile(rf"\b(?P<name>{_CAPITALISED}) (?P<initial>[B-Z])\.(?= [A-Z])")
 _INITIALISM = re.compile(
     r"(?<![\w.'])(?P<letters>(?:[A-Z]\.){2,}(?![A-Za-z])|[A-Z]\.(?:[A-Z]\.?)+|[A-Z]{2,7})"
@@ -199,7 +191,7 @@ def _punctuation(text: str) -> str:
     text = re.sub(r"\s*[(\[{]\s*", ", ", text)
     text = re.sub(r"\s*[)\]}]", ",", text)
     text = re.sub(
-        rf"\s*({_alternatives(SYMBOLS)})\s*",
+        rf"\s*({alternatives(SYMBOLS)})\s*",
         lambda match: f" {SYMBOLS[match[1]]} " if SYMBOLS[match[1]] else " ",
         text,
     )
