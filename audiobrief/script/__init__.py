@@ -28,16 +28,18 @@ class ScriptOptions:
     """Rewrite dates, numbers, abbreviations for speech (off: the text is read as written)."""
 
 
-def make_script(article: Article, pronouncer: Pronouncer,
-                options: ScriptOptions | None = None) -> Script:
+def make_script(
+    article: Article, pronouncer: Pronouncer, options: ScriptOptions | None = None
+) -> Script:
     """The spoken script of `article`: a headline chapter, then the body in chapters."""
     options = options or ScriptOptions()
     headline = [article.title if article.title.endswith((".", "?", "!")) else article.title + "."]
     if article.byline:
         headline.append(f"By {article.byline}.")
     groups: list[tuple[str, list[list[str]]]] = [(article.title, [headline])]
-    groups += [(title, paragraphs) for title, paragraphs in _group(article.sections,
-                                                                   options.chapters)]
+    groups += [
+        (title, paragraphs) for title, paragraphs in _group(article.sections, options.chapters)
+    ]
     chapters = []
     for number, (title, paragraphs) in enumerate(groups):
         last_chapter = number == len(groups) - 1
@@ -54,24 +56,41 @@ def make_script(article: Article, pronouncer: Pronouncer,
                 sentences.append(_sentence(text, pronouncer, options, pause))
         if sentences:
             chapters.append(Chapter(title=title, sentences=tuple(sentences)))
-    return Script(title=article.title, byline=article.byline, date=article.date,
-                  site=article.site, url=article.url, language=article.language,
-                  chapters=tuple(chapters), chaptered=options.chapters != "none")
+    return Script(
+        title=article.title,
+        byline=article.byline,
+        date=article.date,
+        site=article.site,
+        url=article.url,
+        language=article.language,
+        chapters=tuple(chapters),
+        chaptered=options.chapters != "none",
+    )
 
 
-def _sentence(text: str, pronouncer: Pronouncer, options: ScriptOptions,
-              pause_ms: int) -> Sentence:
+def _sentence(text: str, pronouncer: Pronouncer, options: ScriptOptions, pause_ms: int) -> Sentence:
     spoken = normalize(text) if options.normalize else text
     spoken, pronunciations = pronouncer.apply(spoken)
-    return Sentence(text=text, spoken=spoken, pronunciations=pronunciations,
-                    pause_after_ms=pause_ms)
+    return Sentence(
+        text=text, spoken=spoken, pronunciations=pronunciations, pause_after_ms=pause_ms
+    )
 
 
 def _group(sections: tuple[Section, ...], mode: ChapterMode) -> list[tuple[str, list[list[str]]]]:
     """Body chapters as (title, paragraphs); a heading is read as the chapter's first line."""
+
     def body(section: Section) -> list[list[str]]:
-        head = [[section.heading if section.heading.endswith((".", "?", "!", ":"))
-                 else section.heading + "."]] if section.heading else []
+        head = (
+            [
+                [
+                    section.heading
+                    if section.heading.endswith((".", "?", "!", ":"))
+                    else section.heading + "."
+                ]
+            ]
+            if section.heading
+            else []
+        )
         return head + [[p] for p in section.paragraphs]
 
     if mode == "paragraphs":
