@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +18,13 @@ from audiobrief.model import Article, ChapterMode, Page, Rendition, Script, Span
 from audiobrief.script import ScriptOptions, make_script
 from audiobrief.script.pronounce import Pronouncer
 from audiobrief.settings import Settings
-from audiobrief.synthesize import Progress, SentenceCache, SynthesisOptions, synthesize
+from audiobrief.synthesize import (
+    Progress,
+    SentenceCache,
+    SynthesisOptions,
+    Timeline,
+    synthesize_sentences,
+)
 from audiobrief.voices import Voice, VoiceSpec, find_voice
 
 logger = logging.getLogger(__name__)
@@ -94,10 +102,18 @@ def prepare(source: str | Path | Page | Article, settings: Settings, options: Op
 def narrate(script: Script, voice: Voice, settings: Settings, options: Options,
             progress: Progress | None = None, cache: SentenceCache | None = None,
             workers: int = 1) -> Narration:
-    """Synthesise and encode a script."""
-    rendition = synthesize(script, voice, SynthesisOptions(speed=options.speed, workers=workers),
-                           progress, cache)
-    mp3 = encoding.encode(rendition, script, encoding.EncodeOptions.from_settings(settings))
+    """Synthesise and encode a script; each sentence is encoded while the next is synthesised."""
+    encode_options = encoding.EncodeOptions.from_settings(settings)
+    timeline = Timeline(voice.spec.sample_rate_hz)
+    stream = encoding.Mp3Stream(voice.spec.sample_rate_hz, encode_options)
+    frames: list[bytes] = []
+    for audio in synthesize_sentences(script, voice, SynthesisOptions(options.speed, workers),
+                                      progress, cache):
+        frames.append(stream.feed(timeline.add(audio)))
+    frames.append(stream.finish())
+    rendition = timeline.rendition()
+    mp3 = encoding.assemble(encoding.tag(script, rendition, encode_options), stream.info_frame(),
+                            frames)
     return Narration(script=script, rendition=rendition, mp3=mp3,
                      chapters=encoding.chapter_spans(script, rendition))
 
@@ -106,8 +122,12 @@ def synth_file(source: str | Path, out: Path, settings: Settings, options: Optio
                progress: Progress | None = None, chapters_json: Path | None = None,
                vtt: Path | None = None, workers: int = 1) -> Narration:
     """The whole offline job: source → MP3 at `out` (and sidecars), each written atomically."""
-    script = prepare(source, settings, options)
-    voice = Voice.load(options.voice or settings.voice, settings.voices)
+    # The model loads on another thread while the page is fetched, extracted and scripted.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        loading = pool.submit(Voice.load, options.voice or settings.voice, settings.voices,
+                              threads=1 if workers > 1 else None, sessions=workers)
+        script = prepare(source, settings, options)
+        voice = loading.result()
     narration = narrate(script, voice, settings, options, progress, workers=workers)
     write_atomic(out, narration.mp3)
     if chapters_json:
@@ -120,5 +140,5 @@ def synth_file(source: str | Path, out: Path, settings: Settings, options: Optio
 
 
 def default_workers() -> int:
-    """Sentences synthesised at once when the user does not say."""
-    return 1
+    """Sentences synthesised at once when the user does not say: one per core."""
+    return max(1, min(os.cpu_count() or 1, 4))

@@ -44,16 +44,32 @@ class SentenceCache(Protocol):
 def synthesize(script: Script, voice: Voice, options: SynthesisOptions | None = None,
                progress: Progress | None = None, cache: SentenceCache | None = None) -> Rendition:
     """The whole script as one PCM buffer with each sentence's first and end sample."""
-    pieces: list[bytes] = []
-    spans: list[tuple[int, int]] = []
-    position = 0
+    timeline = Timeline(voice.spec.sample_rate_hz)
     for audio in synthesize_sentences(script, voice, options, progress, cache):
-        spans.append((position, position + audio.speech_samples))
-        pieces.append(audio.pcm)
-        pieces.append(bytes(2 * audio.pause_samples))
-        position += audio.speech_samples + audio.pause_samples
-    return Rendition(sample_rate_hz=voice.spec.sample_rate_hz, pcm=b"".join(pieces),
-                     sentence_samples=tuple(spans))
+        timeline.add(audio)
+    return timeline.rendition()
+
+
+class Timeline:
+    """Lays sentence audio end to end, pauses included, keeping each sentence's sample span."""
+
+    def __init__(self, sample_rate_hz: int) -> None:
+        self.sample_rate_hz = sample_rate_hz
+        self._pieces: list[bytes] = []
+        self._spans: list[tuple[int, int]] = []
+        self._position = 0
+
+    def add(self, audio: SentenceAudio) -> bytes:
+        """Append a sentence and its pause; returns the PCM just appended."""
+        pcm = audio.pcm + bytes(2 * audio.pause_samples)
+        self._spans.append((self._position, self._position + audio.speech_samples))
+        self._pieces.append(pcm)
+        self._position += audio.speech_samples + audio.pause_samples
+        return pcm
+
+    def rendition(self) -> Rendition:
+        return Rendition(sample_rate_hz=self.sample_rate_hz, pcm=b"".join(self._pieces),
+                         sentence_samples=tuple(self._spans))
 
 
 def synthesize_sentences(script: Script, voice: Voice, options: SynthesisOptions | None = None,
@@ -111,7 +127,8 @@ def speak(spoken: str, voice: Voice, speed: float = 1.0) -> bytes:
     from piper import SynthesisConfig
 
     config = SynthesisConfig(length_scale=1.0 / speed, normalize_audio=False)
-    parts = [chunk.audio_float_array for chunk in voice.piper.synthesize(spoken, config)]
+    with voice.borrow() as piper_voice:
+        parts = [chunk.audio_float_array for chunk in piper_voice.synthesize(spoken, config)]
     if not parts:
         return b""
     audio = np.concatenate(parts)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterable, Iterator
+import queue
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -96,16 +99,35 @@ def find_voice(name: str | None = None, extra_dirs: Iterable[Path] = ()) -> Voic
 
 
 class Voice:
-    """A Piper voice with its model loaded: load once, synthesise many sentences."""
+    """A Piper voice with its model loaded: load once, synthesise many sentences.
 
-    def __init__(self, spec: VoiceSpec, piper_voice: PiperVoice) -> None:
+    A voice may hold several ONNX Runtime sessions of the same model: sentences synthesised at
+    the same time each borrow their own, which keeps both cores busier than one session's
+    intra-op threads do (see bench/).
+    """
+
+    def __init__(self, spec: VoiceSpec, piper_voices: Sequence[PiperVoice]) -> None:
         self.spec = spec
-        self.piper = piper_voice
+        self.piper = piper_voices[0]
+        """A session for phonemizing and single-threaded use."""
+        self.sessions = len(piper_voices)
+        self._idle: queue.SimpleQueue[PiperVoice] = queue.SimpleQueue()
+        for piper_voice in piper_voices:
+            self._idle.put(piper_voice)
+
+    @contextmanager
+    def borrow(self) -> Iterator[PiperVoice]:
+        """A session no other thread is using, for the duration of the block."""
+        piper_voice = self._idle.get()
+        try:
+            yield piper_voice
+        finally:
+            self._idle.put(piper_voice)
 
     @classmethod
     def load(cls, name: str | None = None, extra_dirs: Iterable[Path] = (),
-             threads: int | None = None) -> Voice:
-        """Load the named voice; `threads` caps ONNX Runtime's intra-op threads."""
+             threads: int | None = None, sessions: int = 1) -> Voice:
+        """Load the named voice with `sessions` sessions of `threads` intra-op threads each."""
         import onnxruntime
         from piper import PiperVoice
         from piper.config import PiperConfig
@@ -116,11 +138,16 @@ class Voice:
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
         config = PiperConfig.from_dict(json.loads(spec.config_path.read_text(encoding="utf-8")))
-        session = onnxruntime.InferenceSession(
-            str(spec.model_path), sess_options=options, providers=["CPUExecutionProvider"]
-        )
-        logger.debug("loaded voice %s from %s", spec.name, spec.model_path)
-        return cls(spec, PiperVoice(session=session, config=config))
+
+        def session(_: int) -> PiperVoice:
+            return PiperVoice(config=config, session=onnxruntime.InferenceSession(
+                str(spec.model_path), sess_options=options, providers=["CPUExecutionProvider"]))
+
+        with ThreadPoolExecutor(max_workers=max(1, sessions)) as pool:
+            piper_voices = list(pool.map(session, range(max(1, sessions))))
+        logger.debug("loaded voice %s (%d sessions) from %s", spec.name, len(piper_voices),
+                     spec.model_path)
+        return cls(spec, piper_voices)
 
 
 def espeak_phonemes(espeak_voice: str, text: str) -> str:
