@@ -149,13 +149,16 @@ class Rendition:
 
     sample_rate_hz: int
     pcm: bytes = field(repr=False)
-    """Mono signed 16-bit little-endian samples, pauses included."""
+    """Mono signed 16-bit little-endian samples, pauses included; empty when the audio went
+    straight to the encoder and was not kept (long articles keep memory flat that way)."""
     sentence_samples: tuple[tuple[int, int], ...]
     """(first sample, end sample) of each sentence's speech, in script order."""
+    length_samples: int | None = None
+    """Samples in all, when `pcm` is not kept."""
 
     @property
     def total_samples(self) -> int:
-        return len(self.pcm) // 2
+        return len(self.pcm) // 2 if self.length_samples is None else self.length_samples
 
     @property
     def duration_ms(self) -> int:

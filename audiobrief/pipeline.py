@@ -101,10 +101,13 @@ def prepare(source: str | Path | Page | Article, settings: Settings, options: Op
 
 def narrate(script: Script, voice: Voice, settings: Settings, options: Options,
             progress: Progress | None = None, cache: SentenceCache | None = None,
-            workers: int = 1) -> Narration:
-    """Synthesise and encode a script; each sentence is encoded while the next is synthesised."""
+            workers: int = 1, keep_pcm: bool = False) -> Narration:
+    """Synthesise and encode a script; each sentence is encoded while the next is synthesised.
+
+    The PCM is dropped once encoded (memory stays flat on long articles) unless `keep_pcm`.
+    """
     encode_options = encoding.EncodeOptions.from_settings(settings)
-    timeline = Timeline(voice.spec.sample_rate_hz)
+    timeline = Timeline(voice.spec.sample_rate_hz, keep_pcm=keep_pcm)
     stream = encoding.Mp3Stream(voice.spec.sample_rate_hz, encode_options)
     frames: list[bytes] = []
     for audio in synthesize_sentences(script, voice, SynthesisOptions(options.speed, workers),

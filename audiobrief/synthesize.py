@@ -53,8 +53,10 @@ def synthesize(script: Script, voice: Voice, options: SynthesisOptions | None = 
 class Timeline:
     """Lays sentence audio end to end, pauses included, keeping each sentence's sample span."""
 
-    def __init__(self, sample_rate_hz: int) -> None:
+    def __init__(self, sample_rate_hz: int, keep_pcm: bool = True) -> None:
         self.sample_rate_hz = sample_rate_hz
+        self.keep_pcm = keep_pcm
+        """False: only timings are kept, the caller consumes the PCM `add` returns."""
         self._pieces: list[bytes] = []
         self._spans: list[tuple[int, int]] = []
         self._position = 0
@@ -63,13 +65,15 @@ class Timeline:
         """Append a sentence and its pause; returns the PCM just appended."""
         pcm = audio.pcm + bytes(2 * audio.pause_samples)
         self._spans.append((self._position, self._position + audio.speech_samples))
-        self._pieces.append(pcm)
+        if self.keep_pcm:
+            self._pieces.append(pcm)
         self._position += audio.speech_samples + audio.pause_samples
         return pcm
 
     def rendition(self) -> Rendition:
-        return Rendition(sample_rate_hz=self.sample_rate_hz, pcm=b"".join(self._pieces),
-                         sentence_samples=tuple(self._spans))
+        if self.keep_pcm:
+            return Rendition(self.sample_rate_hz, b"".join(self._pieces), tuple(self._spans))
+        return Rendition(self.sample_rate_hz, b"", tuple(self._spans), self._position)
 
 
 def synthesize_sentences(script: Script, voice: Voice, options: SynthesisOptions | None = None,

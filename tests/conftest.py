@@ -34,7 +34,7 @@ def example_narration(voice, tmp_path_factory):
     settings = Settings()
     options = pipeline.Options()
     script = pipeline.prepare(EXAMPLE_HTML, settings, options)
-    narration = pipeline.narrate(script, voice, settings, options)
+    narration = pipeline.narrate(script, voice, settings, options, keep_pcm=True)
     path = tmp_path_factory.mktemp("example") / "example.mp3"
     path.write_bytes(narration.mp3)
     return narration, path
