@@ -1,0 +1,154 @@
+"""Lexicon files (word<TAB>phonemes<TAB>note) → a validated table from words to voice phonemes.
+
+One entry a line, `#` starts a comment line, blank lines are ignored. A word may be several words
+("Bila Tserkva", "Kamianets-Podilskyi"); spaces and hyphens match either. Every phoneme code point
+is checked against the voice's inventory: inside Piper's `[[ … ]]` an unknown one is dropped
+without a sound, so a typo there would be a silent mispronunciation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from audiobrief.errors import LexiconError
+
+logger = logging.getLogger(__name__)
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "\u02bb": "'"})
+_JOINERS = re.compile(r"[\s\-‐‑–]+")
+
+
+def lexicon_key(word: str) -> str:
+    """The form a word is looked up under: case-folded, straight apostrophes, single spaces."""
+    word = unicodedata.normalize("NFC", word).translate(_APOSTROPHES).replace("\u0301", "")
+    return _JOINERS.sub(" ", word).strip().casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One line of a lexicon file."""
+
+    word: str
+    """As written in the file; an entry written with a capital matches only capitalised text."""
+    phonemes: str
+    note: str
+    origin: str
+    """Where it was read: "uk-names.tsv:12"."""
+
+    @property
+    def any_case(self) -> bool:
+        """Whether the entry also matches lower-case text (it is written in lower case)."""
+        return not self.word[:1].isupper()
+
+
+class Lexicon:
+    """Words → phonemes, from one or more lexicon files; later files win over earlier ones."""
+
+    def __init__(self, entries: Iterable[Entry] = (), digest: str = "") -> None:
+        self._entries: dict[str, Entry] = {}
+        for entry in entries:
+            self._entries[lexicon_key(entry.word)] = entry
+        self.digest = digest or hashlib.sha256(b"").hexdigest()
+        """sha256 of the files' contents: changes whenever an entry may have changed."""
+        self.max_words = max((key.count(" ") + 1 for key in self._entries), default=1)
+        """The most words any entry spans (how far a longest-match must look ahead)."""
+
+    @classmethod
+    def load(cls, path: Path, phoneme_inventory: frozenset[str], voice_name: str = "the voice"
+             ) -> Lexicon:
+        """Read and validate one lexicon file; a bad line raises LexiconError naming file:line."""
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise LexiconError(f"cannot read lexicon {path}: {error}") from error
+        return cls.parse(text, Path(path).name, phoneme_inventory, voice_name)
+
+    @classmethod
+    def parse(cls, text: str, name: str, phoneme_inventory: frozenset[str],
+              voice_name: str = "the voice") -> Lexicon:
+        """Entries of a lexicon file's text; `name` is used in error messages."""
+        entries = list(_parse(text, name, phoneme_inventory, voice_name))
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return cls(entries, digest)
+
+    @classmethod
+    def builtin(cls, phoneme_inventory: frozenset[str], voice_name: str = "the voice") -> Lexicon:
+        """Every `*.tsv` shipped in the package's `voices/` directory, in name order."""
+        folder = resources.files("audiobrief") / "voices"
+        entries: list[Entry] = []
+        hasher = hashlib.sha256()
+        files = sorted((f for f in folder.iterdir() if f.name.endswith(".tsv")),
+                       key=lambda f: f.name)
+        for resource in files:
+            text = resource.read_text(encoding="utf-8")
+            hasher.update(resource.name.encode() + b"\0" + text.encode("utf-8") + b"\0")
+            entries.extend(_parse(text, resource.name, phoneme_inventory, voice_name))
+        logger.debug("built-in lexicon: %d entries from %d files", len(entries), len(files))
+        return cls(entries, hasher.hexdigest())
+
+    @classmethod
+    def merge(cls, lexicons: Iterable[Lexicon]) -> Lexicon:
+        """One lexicon from several; an entry of a later one replaces the same word's earlier."""
+        lexicons = list(lexicons)
+        entries = [entry for lexicon in lexicons for entry in lexicon]
+        digest = hashlib.sha256("".join(lex.digest for lex in lexicons).encode()).hexdigest()
+        return cls(entries, digest)
+
+    def lookup(self, word: str) -> str | None:
+        """Phonemes of `word` (case-insensitive, either apostrophe), or None when absent."""
+        entry = self._entries.get(lexicon_key(word))
+        return entry.phonemes if entry else None
+
+    def entry(self, word: str, *, as_written: bool = False) -> Entry | None:
+        """The entry for `word`; with `as_written`, a capitalised entry needs capitalised text."""
+        entry = self._entries.get(lexicon_key(word))
+        if entry is None or not as_written or entry.any_case or word[:1].isupper():
+            return entry
+        return None
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self._entries.values())
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and lexicon_key(word) in self._entries
+
+
+def _parse(text: str, name: str, inventory: frozenset[str], voice_name: str) -> Iterator[Entry]:
+    seen: dict[str, int] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.rstrip("\r\n")
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        where = f"{name}:{number}"
+        fields = line.split("\t")
+        if len(fields) < 2 or len(fields) > 3:
+            raise LexiconError(
+                f"{where}: expected word<TAB>phonemes<TAB>note, found {len(fields)} field(s)")
+        word, phonemes = fields[0].strip(), fields[1].strip()
+        note = fields[2].strip() if len(fields) == 3 else ""
+        if not word:
+            raise LexiconError(f"{where}: the word is empty")
+        if not phonemes:
+            raise LexiconError(f"{where}: no phonemes for {word!r}")
+        if unicodedata.normalize("NFD", phonemes) != phonemes:
+            raise LexiconError(
+                f"{where}: {word!r} has precomposed characters; write the phonemes as NFD")
+        for char in phonemes:
+            if char not in inventory:
+                raise LexiconError(
+                    f"{where}: {char!r} (U+{ord(char):04X}) is not a phoneme of {voice_name}")
+        key = lexicon_key(word)
+        if key in seen:
+            raise LexiconError(f"{where}: {word!r} is already defined on line {seen[key]}")
+        seen[key] = number
+        yield Entry(word, phonemes, note, where)

@@ -1,0 +1,263 @@
+"""Spoken text → the same text with `[[ phonemes ]]` blocks for words the voice would mangle.
+
+Sources, first match wins: user lexicon, built-in lexicon, Ukrainian rules, espeak (left as text).
+Cyrillic words are always decided here (romanised with the 2010 system for the lexicon lookup,
+else pronounced by the rules): espeak's English voice would spell them out or skip them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from audiobrief.model import Pronunciation, PronunciationSource
+from audiobrief.script.cyrillic import has_cyrillic, transliterate
+from audiobrief.script.lexicon import Entry, Lexicon
+from audiobrief.script.ukrainian import (
+    RULES_VERSION,
+    Context,
+    looks_ukrainian,
+    pronounce_cyrillic,
+    pronounce_name,
+)
+
+logger = logging.getLogger(__name__)
+
+PRONOUNCER_VERSION = "pronounce-1"
+"""Bump when block formatting changes what the voice receives."""
+
+_BLOCK = re.compile(r"\[\[.*?\]\]", re.DOTALL)
+_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|\u0301|['’ʼ](?=[^\W\d_]))*")
+_POSSESSIVE = re.compile(r"['’ʼ][sS]$")
+_JOIN = re.compile(r"^(?: |-|‐)$")
+_TRAILING = re.compile(r"[^\w\s\[\]]+")
+# What Piper's espeak says for punctuation right after a word: a pause mark it keeps as a phoneme.
+_PAUSE_ORDER = ("?", "!", ".", ";", ":", ",")
+_SIBILANT_END = ("s", "z", "ʃ", "ʒ", "ts", "dz")
+_VOICELESS_END = ("p", "t", "k", "f", "θ")
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Decision:
+    start: int
+    end: int
+    word: str
+    phonemes: str
+    source: PronunciationSource
+
+
+class Pronouncer:
+    """Decides how each word of a sentence is said, for one voice.
+
+    Lexicons are read once here; `apply()` then runs per sentence on dictionary lookups and
+    compiled patterns only.
+    """
+
+    def __init__(
+        self,
+        phoneme_inventory: frozenset[str],
+        espeak_voice: str = "en-us",
+        user_lexicons: Sequence[Path] = (),
+        *,
+        voice_name: str = "the voice",
+    ) -> None:
+        self.phoneme_inventory = phoneme_inventory
+        self.espeak_voice = espeak_voice
+        self.user_lexicons = tuple(Path(p) for p in user_lexicons)
+        self.builtin = Lexicon.builtin(phoneme_inventory, voice_name)
+        self.user = Lexicon.merge(
+            Lexicon.load(path, phoneme_inventory, voice_name) for path in self.user_lexicons)
+        self._max_words = max(self.builtin.max_words, self.user.max_words)
+        self._fingerprint = hashlib.sha256(
+            "\0".join((PRONOUNCER_VERSION, RULES_VERSION, self.builtin.digest, self.user.digest))
+            .encode()).hexdigest()[:16]
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever a lexicon or rule change could change some pronunciation."""
+        return self._fingerprint
+
+    def apply(self, text: str) -> tuple[str, tuple[Pronunciation, ...]]:
+        """`text` with overridden words replaced by `[[ phonemes ]]`, and the overrides applied.
+
+        Adjacent overridden words share one block; the pause punctuation after a block moves
+        inside it (`[[ kˈɑːɹkiv, ]] which`) because Piper would otherwise drop it or read it out;
+        quotes and brackets next to a block are set apart by a space so word breaks survive.
+        """
+        decisions = self._decide(text)
+        if not decisions:
+            return text, ()
+        out: list[str] = []
+        cursor = 0
+        for group in _groups(text, decisions):
+            start, end = group[0].start, group[-1].end
+            out.append(text[cursor:start])
+            if start > 0 and not text[start - 1].isspace() and text[start - 1] not in "-‐":
+                out.append(" ")
+            phonemes = " ".join(d.phonemes for d in group)
+            cursor = end
+            pause, kept = "", ""
+            trailing = _TRAILING.match(text, end)
+            if trailing and not _is_compound(text, trailing):
+                pause, kept = _split_trailing(trailing.group())
+                cursor = trailing.end()
+            out.append(f"[[ {phonemes}{pause} ]]")
+            if kept:
+                out.append(" " + kept)
+        out.append(text[cursor:])
+        applied = tuple(Pronunciation(d.word, d.phonemes, d.source) for d in decisions)
+        return "".join(out), applied
+
+    def words(self, text: str) -> list[Pronunciation]:
+        """Every word of `text` with the phonemes the voice will receive and their source."""
+        decided = {d.start: d for d in self._decide(text)}
+        result: list[Pronunciation] = []
+        skip_until = -1
+        for token in _tokens(text):
+            if token.start < skip_until:
+                continue
+            decision = decided.get(token.start)
+            if decision is not None:
+                result.append(Pronunciation(decision.word, decision.phonemes, decision.source))
+                skip_until = decision.end
+                continue
+            result.append(Pronunciation(token.text, _espeak(self.espeak_voice, token.text),
+                                        "espeak"))
+        return result
+
+    # --- deciding --------------------------------------------------------------------------
+
+    def _decide(self, text: str) -> list[_Decision]:
+        tokens = _tokens(text)
+        decisions: list[_Decision] = []
+        i = 0
+        while i < len(tokens):
+            decision = self._decide_at(text, tokens, i, decisions)
+            if decision is None:
+                i += 1
+                continue
+            decisions.append(decision)
+            while i < len(tokens) and tokens[i].start < decision.end:
+                i += 1
+        return decisions
+
+    def _decide_at(self, text: str, tokens: list[_Token], i: int,
+                   decided: list[_Decision]) -> _Decision | None:
+        for n in range(min(self._max_words, len(tokens) - i), 0, -1):
+            span = tokens[i:i + n]
+            if n > 1 and not all(_JOIN.match(text[a.end:b.start]) for a, b in zip(span, span[1:],
+                                                                                  strict=False)):
+                continue
+            found = self._lookup(text[span[0].start:span[-1].end])
+            if found is not None:
+                entry, source, possessive = found
+                return _Decision(span[0].start, span[-1].end, text[span[0].start:span[-1].end],
+                                 entry.phonemes + possessive, source)
+        token = tokens[i]
+        word, possessive = _strip_possessive(token.text)
+        if has_cyrillic(word):
+            phonemes = pronounce_cyrillic(word)
+            return _Decision(token.start, token.end, token.text,
+                             phonemes + _possessive_suffix(phonemes) * possessive, "rule")
+        context = Context(
+            before=tuple(t.text for t in tokens[max(0, i - 3):i]),
+            after=tuple(t.text for t in tokens[i + 1:i + 3]),
+            near_ukrainian=bool(decided) and decided[-1].end == tokens[i - 1].end
+            and text[decided[-1].end:token.start] == " " and decided[-1].source != "espeak",
+        )
+        if looks_ukrainian(word, context):
+            phonemes = pronounce_name(word)
+            return _Decision(token.start, token.end, token.text,
+                             phonemes + _possessive_suffix(phonemes) * possessive, "rule")
+        return None
+
+    def _lookup(self, written: str) -> tuple[Entry, PronunciationSource, str] | None:
+        """The entry for a (possibly multi-word) span, with a possessive suffix if one was cut."""
+        candidates = [(written, False)]
+        base, possessive = _strip_possessive(written)
+        if possessive:
+            candidates.append((base, True))
+        for candidate, cut in candidates:
+            keys = [candidate]
+            if has_cyrillic(candidate):
+                keys.append(transliterate(candidate))
+            for key in keys:
+                for lexicon, source in ((self.user, "user"), (self.builtin, "lexicon")):
+                    entry = lexicon.entry(key, as_written=True)
+                    if entry is not None:
+                        suffix = _possessive_suffix(entry.phonemes) if cut else ""
+                        return entry, source, suffix  # type: ignore[return-value]
+        return None
+
+
+def _tokens(text: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    position = 0
+    for block in [*_BLOCK.finditer(text), None]:
+        stop = block.start() if block else len(text)
+        tokens.extend(_Token(m.start(), m.end(), m.group())
+                      for m in _WORD.finditer(text, position, stop))
+        if block:
+            position = block.end()
+    return tokens
+
+
+def _strip_possessive(word: str) -> tuple[str, bool]:
+    if len(word) > 3 and _POSSESSIVE.search(word):
+        return word[:-2], True
+    return word, False
+
+
+def _possessive_suffix(phonemes: str) -> str:
+    if phonemes.endswith(_SIBILANT_END):
+        return "ᵻz"
+    if phonemes.endswith(_VOICELESS_END):
+        return "s"
+    return "z"
+
+
+def _groups(text: str, decisions: list[_Decision]) -> list[list[_Decision]]:
+    """Decisions separated only by a space or hyphen share one block."""
+    groups: list[list[_Decision]] = []
+    for decision in decisions:
+        if groups and _JOIN.match(text[groups[-1][-1].end:decision.start]):
+            groups[-1].append(decision)
+        else:
+            groups.append([decision])
+    return groups
+
+
+def _is_compound(text: str, trailing: re.Match[str]) -> bool:
+    """`Kharkiv-based`: a hyphen straight into a word leaves the block as it is."""
+    return trailing.group().endswith(("-", "‐")) and trailing.end() < len(text) and (
+        text[trailing.end()].isalpha())
+
+
+def _split_trailing(run: str) -> tuple[str, str]:
+    """Punctuation after a word → (pause mark for inside the block, characters kept outside)."""
+    pause = ""
+    if "…" in run or "..." in run:
+        pause = ","  # espeak says nothing at all there, not even a break between the words
+    else:
+        pause = next((mark for mark in _PAUSE_ORDER if mark in run), "")
+    kept = "".join(char for char in run if char not in ".,;:?!…")
+    return pause, kept
+
+
+@lru_cache(maxsize=4096)
+def _espeak(espeak_voice: str, word: str) -> str:
+    from audiobrief.voices import espeak_phonemes
+
+    return espeak_phonemes(espeak_voice, word)
