@@ -17,7 +17,7 @@ from pathlib import Path
 
 from audiobrief.model import Pronunciation, PronunciationSource
 from audiobrief.script.cyrillic import has_cyrillic, transliterate
-from audiobrief.script.lexicon import Entry, Lexicon
+from audiobrief.script.lexicon import Entry, Lexicon, lexicon_key
 from audiobrief.script.ukrainian import (
     RULES_VERSION,
     Context,
@@ -30,6 +30,9 @@ logger = logging.getLogger(__name__)
 
 PRONOUNCER_VERSION = "pronounce-1"
 """Bump when block formatting changes what the voice receives."""
+
+GIVEN_NAMES_FILE = "uk-given-names.tsv"
+"""The built-in lexicon file of Ukrainian given names: a capitalised word after one is a surname."""
 
 _BLOCK = re.compile(r"\[\[.*?\]\]", re.DOTALL)
 _WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|\u0301|['’ʼ](?=[^\W\d_]))*")
@@ -80,6 +83,9 @@ class Pronouncer:
         self.user = Lexicon.merge(
             Lexicon.load(path, phoneme_inventory, voice_name) for path in self.user_lexicons)
         self._max_words = max(self.builtin.max_words, self.user.max_words)
+        self._given_names = frozenset(
+            lexicon_key(entry.word) for entry in self.builtin
+            if entry.origin.startswith(GIVEN_NAMES_FILE + ":"))
         self._fingerprint = hashlib.sha256(
             "\0".join((PRONOUNCER_VERSION, RULES_VERSION, self.builtin.digest, self.user.digest))
             .encode()).hexdigest()[:16]
@@ -171,11 +177,14 @@ class Pronouncer:
             phonemes = pronounce_cyrillic(word)
             return _Decision(token.start, token.end, token.text,
                              phonemes + _possessive_suffix(phonemes) * possessive, "rule")
+        previous = decided[-1] if decided and i > 0 and decided[-1].end == tokens[i - 1].end \
+            and text[decided[-1].end:token.start] == " " else None
         context = Context(
             before=tuple(t.text for t in tokens[max(0, i - 3):i]),
             after=tuple(t.text for t in tokens[i + 1:i + 3]),
-            near_ukrainian=bool(decided) and decided[-1].end == tokens[i - 1].end
-            and text[decided[-1].end:token.start] == " " and decided[-1].source != "espeak",
+            near_ukrainian=previous is not None,
+            after_given_name=previous is not None and previous.source == "lexicon"
+            and lexicon_key(previous.word) in self._given_names,
         )
         if looks_ukrainian(word, context):
             phonemes = pronounce_name(word)

@@ -249,34 +249,57 @@ class Context:
     """Up to two following words, nearest first."""
     near_ukrainian: bool = False
     """A neighbouring word was already decided as a Ukrainian name (lexicon or rule)."""
+    after_given_name: bool = False
+    """The word right before is a Ukrainian given name from the lexicon (Oleh, Yuliia...)."""
 
 
-_STRONG = re.compile(
-    r"(enko|chuk|shchuk|iuk|yuk|[^aeiou]skyi|[^aeiou]skyy|tskyi|tska|ivka|iivka|ivsk|ivske|"
-    r"ivtsi|opil|ohrad|horod|[bcdfghklmnprstvz]yi|[bcdfghklmnprstvz]ii|ovych|evych|ivna|ivsky)$"
-    r"|shch|zhzh|zgh|^yi|kyi|[^aeiou]yie|iia$|iie|iiu|[bdfhklmnprstvz]yi[vn]"
-)
-_MEDIUM = re.compile(
-    r"(iv|ov|ev|yn|ets|sk|tsk|nsk|ivska|ska|ske|skyi|ky|ove|yne|ne|ko|uk|yk|ch|ia|yna|ivna)$"
-    r"|^kh|[aeiouy]kh|zh[aeiouy]|[bdfklmnprstvz]ia|[bdfklmnprstvz]iu|[bdfhklmnprstvz]y[bdfhklmnprstvz]"
-    r"|[aeiou]i[^aeiousnrtl]|yiv|ts[aeiouy]|^[lmnr][bdhkmnpstvz]|hr|hl|hn|hv|vh"
-)
-_FOREIGN = re.compile(
-    r"w|q|x|c(?!h)|th|ph|ck|gh(?<!zgh)|ee|oo|ou|ea|au|ae|eu|oa|ao|ui|ey|ay$|oy$|j"
-    r"|ng$|stan$|son$|ton$|land$|burg|berg|ville|ing$|ism$|ist$|ian$|ese$|ish$|tion|sion"
-    r"|^zh(a|o|e)n|^ts(ai|ip)|ll$|ss|ff|tt|mm|bb|pp|dd|rr$|ce$|[aeiou]y[aeiou]|que|^mc"
-    r"|ium$|ius$|ia$(?<=[^i]ia)(?<=[lrnscdt]ia)"
+# Spelling evidence, as (pattern, weight): a word's score is the sum over the patterns it matches.
+# Positive patterns are romanisation habits English spelling does not have; negative ones are
+# habits of English or of other languages' romanisations (Polish, Chinese, Japanese, Georgian...).
+_EVIDENCE: tuple[tuple[re.Pattern[str], float], ...] = tuple(
+    (re.compile(pattern), weight)
+    for pattern, weight in (
+        # endings that are Ukrainian morphology
+        (r"(enko|chuk|shchuk|[^aeiou]iuk|yuk|[^aeiou]uk|ivka|iivka|ivsk|ivske|opil|ohrad|horod"
+         r"|ivtsi|ychi|ovych|evych|ivna|[^aeiou]skyi|[^aeiou]skyy|[^aeiou]skyj|[bcdfhklmnprstvz]yi"
+         r"|[bcdfhklmnprstvz]ii|iia|iie|iiv|[^aeiou]yk|ynka|yne|[bcdfhklmnprstvz]iy|[^aeiou]yy"
+         r"|(?<!av)[bcdfhklmnprstvz]iv)$", 3.0),
+        (r"(tsia|nnia|llia|ttia|zhia|shia|chia|dnia|hnia|[^s]ske|chne|zhne|shne|vne|dne|tne)$",
+         2.0),
+        # letter groups of the national romanisation
+        (r"shch|zhzh|zgh|[^aeiou]yie|iie|iiu|iia", 3.0),
+        (r"^h[bdklmnrv]|[aeiouy]h[bdkpstvz]", 2.0),  # г: Hlukhiv, Hnatov, Bohdan
+        (r"[bcdfklmnprstvz]iu(?!m$|s$)", 1.5),  # ю: Izium, Koriukivka
+        (r"[bdhklmnprstvz]ia[bdhknprstvz]", 1.5),  # я: Kupiansk, Borodianka
+        (r"[bcdfhklmnprstvz]y[bcdfhklmnprstvz]", 1.0),  # и: Mykola, Zhytomyr
+        (r"[bcdfhklmnprstvyz]ko$", 1.5),  # Boyko, Liashko, Franko
+        (r"[a-z]zh[aeiouy]", 1.5),  # non-initial ж: Vorozhba, Liutizh
+        (r"^zh|kh|^ts", 1.0),
+        (r"[aeiouy]i[bcdfhklmnpstvz]", 1.0),  # й: Mykhailo, Oliinyk
+        # habits of English and of other languages
+        (r"w|q|x|c(?!h)|j|ph|th|ck|(?<!z)gh|ee|oo|ou|ea|au|ae|eu|oa|ao|ui|ei|ey|ay$|oy$|wh", -4.0),
+        (r"(ss|ff|rr|mm|pp|bb|dd|cc|gg|zz)|ll$|ial$|ium$|ius$|ians?$|ese$|ish$|ism$|ist$", -4.0),
+        (r"ng$|stan$|son$|ton$|land$|burg|berg|ville|ing$|tion|sion|ail$", -4.0),
+        (r"(?<!ts|nn|ll|tt|dn|hn|zh|sh|ch|zn|vn|kn|st|ii|yi)ia$", -4.0),  # Georgia, Syria
+        (r"cz|sz|rz|ski$|cki$|ska$|wska$", -4.0),  # Polish
+        (r"ang$|eng$|ong$|zhen$|^zh(a|o|e)n|^(xi|zh|ch|sh)[aeiou]+[ng]*$", -4.0),  # Chinese
+        (r"tsu(?=[bmnst]|$)|shi[bdkm]|shi$|ki$|moto$|mura$|ama$|ida$", -4.0),  # Japanese
+        (r"akis$|poulos$|ipas$|^tsip|^tsai|^tsar", -4.0),  # Greek, Chinese, Russian
+        (r"idze$|adze$|shvili$|ani$|yan$|ian$|^kh[ao]|ikh$|khid|khtar", -4.0),  # Georgian...
+    )
 )
 _BEFORE = {
-    "governor": 2.0, "mayor": 2.0, "minister": 1.5, "general": 1.0, "commander": 1.5,
-    "colonel": 1.0, "village": 2.0, "town": 1.5, "city": 1.0, "settlement": 2.0, "raion": 2.0,
-    "oblast": 2.0, "hromada": 2.0, "in": 1.0, "near": 1.0, "of": 0.5, "from": 0.5, "outside": 1.0,
-    "mp": 1.5, "lawmaker": 1.5, "spokesperson": 1.0, "head": 0.5, "chief": 0.5,
+    "governor": 1.5, "mayor": 1.5, "village": 1.5, "settlement": 1.5, "town": 1.0, "raion": 1.5,
+    "hromada": 1.5, "oblast": 1.0, "in": 1.0, "near": 1.0, "outside": 1.0, "commander": 1.0,
+    "minister": 1.0, "lawmaker": 1.0, "mp": 1.0, "spokesperson": 1.0, "spokesman": 1.0,
+    "spokeswoman": 1.0,
 }
 _AFTER = {
-    "oblast": 3.0, "raion": 3.0, "hromada": 3.0, "district": 1.5, "region": 1.5, "village": 1.0,
-    "river": 1.0, "street": 0.5, "avenue": 0.5,
+    "oblast": 2.0, "raion": 2.0, "hromada": 2.0, "district": 1.0, "village": 1.0, "river": 1.0,
 }
+_NEAR_NAME = 1.5
+_OWN_EVIDENCE = 1.5
+"""Context only counts for a word with at least this much spelling evidence of its own."""
 _THRESHOLD = 3.0
 
 
@@ -298,24 +321,22 @@ def ukrainian_score(word: str, context: Context | None = None) -> float:
     lower = word.lower().replace("’", "'").replace("'", "")
     if not lower.isascii() or not lower.isalpha():
         return 0.0
-    score = 0.0
-    if _STRONG.search(lower):
-        score += 3.0
-    score += 1.0 * len(_MEDIUM.findall(lower))
-    if _FOREIGN.search(lower):
-        score -= 4.0
-    if score <= 0:
-        return 0.0
+    score = sum(weight for pattern, weight in _EVIDENCE if pattern.search(lower))
+    if context is not None and context.after_given_name and score >= 0:
+        # "Oleh Koval": a surname after a Ukrainian given name, unless it is spelt un-Ukrainian
+        return max(score + _THRESHOLD, _THRESHOLD)
+    if score < _OWN_EVIDENCE:
+        return max(score, 0.0)
     if context is not None:
         bonus = 0.0
         if context.before:
             bonus = max(bonus, _BEFORE.get(context.before[-1].lower(), 0.0))
-            if len(context.before) >= 3 and [w.lower() for w in context.before[-3:-1]] == [
-                "the", "village"]:
-                bonus = max(bonus, 2.0)
+            if [w.lower() for w in context.before[-2:]] in (["village", "of"], ["town", "of"],
+                                                           ["city", "of"]):
+                bonus = max(bonus, 1.5)
         if context.after:
             bonus = max(bonus, _AFTER.get(context.after[0].lower(), 0.0))
         if context.near_ukrainian:
-            bonus = max(bonus, 2.0)
+            bonus = max(bonus, _NEAR_NAME)
         score += bonus
     return score
