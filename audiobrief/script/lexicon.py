@@ -21,13 +21,17 @@ from audiobrief.errors import LexiconError
 
 logger = logging.getLogger(__name__)
 
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "\u02bb": "'"})
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "\u02bb": "'", "ʹ": "'"})
 _JOINERS = re.compile(r"[\s\-‐‑–]+")
 
 
 def lexicon_key(word: str) -> str:
-    """The form a word is looked up under: case-folded, straight apostrophes, single spaces."""
+    """The form a word is looked up under: case-folded, no apostrophes, single spaces.
+
+    Romanisations differ in whether they write the apostrophe at all (Kam'ianets, Kamianets).
+    """
     word = unicodedata.normalize("NFC", word).translate(_APOSTROPHES).replace("\u0301", "")
+    word = word.replace("'", "")
     return _JOINERS.sub(" ", word).strip().casefold()
 
 
@@ -61,8 +65,9 @@ class Lexicon:
         """The most words any entry spans (how far a longest-match must look ahead)."""
 
     @classmethod
-    def load(cls, path: Path, phoneme_inventory: frozenset[str], voice_name: str = "the voice"
-             ) -> Lexicon:
+    def load(
+        cls, path: Path, phoneme_inventory: frozenset[str], voice_name: str = "the voice"
+    ) -> Lexicon:
         """Read and validate one lexicon file; a bad line raises LexiconError naming file:line."""
         try:
             text = Path(path).read_text(encoding="utf-8")
@@ -71,8 +76,9 @@ class Lexicon:
         return cls.parse(text, Path(path).name, phoneme_inventory, voice_name)
 
     @classmethod
-    def parse(cls, text: str, name: str, phoneme_inventory: frozenset[str],
-              voice_name: str = "the voice") -> Lexicon:
+    def parse(
+        cls, text: str, name: str, phoneme_inventory: frozenset[str], voice_name: str = "the voice"
+    ) -> Lexicon:
         """Entries of a lexicon file's text; `name` is used in error messages."""
         entries = list(_parse(text, name, phoneme_inventory, voice_name))
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -84,8 +90,9 @@ class Lexicon:
         folder = resources.files("audiobrief") / "voices"
         entries: list[Entry] = []
         hasher = hashlib.sha256()
-        files = sorted((f for f in folder.iterdir() if f.name.endswith(".tsv")),
-                       key=lambda f: f.name)
+        files = sorted(
+            (f for f in folder.iterdir() if f.name.endswith(".tsv")), key=lambda f: f.name
+        )
         for resource in files:
             text = resource.read_text(encoding="utf-8")
             hasher.update(resource.name.encode() + b"\0" + text.encode("utf-8") + b"\0")
@@ -133,7 +140,8 @@ def _parse(text: str, name: str, inventory: frozenset[str], voice_name: str) -> 
         fields = line.split("\t")
         if len(fields) < 2 or len(fields) > 3:
             raise LexiconError(
-                f"{where}: expected word<TAB>phonemes<TAB>note, found {len(fields)} field(s)")
+                f"{where}: expected word<TAB>phonemes<TAB>note, found {len(fields)} field(s)"
+            )
         word, phonemes = fields[0].strip(), fields[1].strip()
         note = fields[2].strip() if len(fields) == 3 else ""
         if not word:
@@ -142,11 +150,13 @@ def _parse(text: str, name: str, inventory: frozenset[str], voice_name: str) -> 
             raise LexiconError(f"{where}: no phonemes for {word!r}")
         if unicodedata.normalize("NFD", phonemes) != phonemes:
             raise LexiconError(
-                f"{where}: {word!r} has precomposed characters; write the phonemes as NFD")
+                f"{where}: {word!r} has precomposed characters; write the phonemes as NFD"
+            )
         for char in phonemes:
             if char not in inventory:
                 raise LexiconError(
-                    f"{where}: {char!r} (U+{ord(char):04X}) is not a phoneme of {voice_name}")
+                    f"{where}: {char!r} (U+{ord(char):04X}) is not a phoneme of {voice_name}"
+                )
         key = lexicon_key(word)
         if key in seen:
             raise LexiconError(f"{where}: {word!r} is already defined on line {seen[key]}")

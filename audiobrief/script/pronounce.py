@@ -81,14 +81,19 @@ class Pronouncer:
         self.user_lexicons = tuple(Path(p) for p in user_lexicons)
         self.builtin = Lexicon.builtin(phoneme_inventory, voice_name)
         self.user = Lexicon.merge(
-            Lexicon.load(path, phoneme_inventory, voice_name) for path in self.user_lexicons)
+            Lexicon.load(path, phoneme_inventory, voice_name) for path in self.user_lexicons
+        )
         self._max_words = max(self.builtin.max_words, self.user.max_words)
         self._given_names = frozenset(
-            lexicon_key(entry.word) for entry in self.builtin
-            if entry.origin.startswith(GIVEN_NAMES_FILE + ":"))
+            lexicon_key(entry.word)
+            for entry in self.builtin
+            if entry.origin.startswith(GIVEN_NAMES_FILE + ":")
+        )
         self._fingerprint = hashlib.sha256(
-            "\0".join((PRONOUNCER_VERSION, RULES_VERSION, self.builtin.digest, self.user.digest))
-            .encode()).hexdigest()[:16]
+            "\0".join(
+                (PRONOUNCER_VERSION, RULES_VERSION, self.builtin.digest, self.user.digest)
+            ).encode()
+        ).hexdigest()[:16]
 
     @property
     def fingerprint(self) -> str:
@@ -139,8 +144,9 @@ class Pronouncer:
                 result.append(Pronunciation(decision.word, decision.phonemes, decision.source))
                 skip_until = decision.end
                 continue
-            result.append(Pronunciation(token.text, _espeak(self.espeak_voice, token.text),
-                                        "espeak"))
+            result.append(
+                Pronunciation(token.text, _espeak(self.espeak_voice, token.text), "espeak")
+            )
         return result
 
     # --- deciding --------------------------------------------------------------------------
@@ -159,37 +165,61 @@ class Pronouncer:
                 i += 1
         return decisions
 
-    def _decide_at(self, text: str, tokens: list[_Token], i: int,
-                   decided: list[_Decision]) -> _Decision | None:
+    def _decide_at(
+        self, text: str, tokens: list[_Token], i: int, decided: list[_Decision]
+    ) -> _Decision | None:
         for n in range(min(self._max_words, len(tokens) - i), 0, -1):
-            span = tokens[i:i + n]
-            if n > 1 and not all(_JOIN.match(text[a.end:b.start]) for a, b in zip(span, span[1:],
-                                                                                  strict=False)):
+            span = tokens[i : i + n]
+            if n > 1 and not all(
+                _JOIN.match(text[a.end : b.start]) for a, b in zip(span, span[1:], strict=False)
+            ):
                 continue
-            found = self._lookup(text[span[0].start:span[-1].end])
+            found = self._lookup(text[span[0].start : span[-1].end])
             if found is not None:
                 entry, source, possessive = found
-                return _Decision(span[0].start, span[-1].end, text[span[0].start:span[-1].end],
-                                 entry.phonemes + possessive, source)
+                return _Decision(
+                    span[0].start,
+                    span[-1].end,
+                    text[span[0].start : span[-1].end],
+                    entry.phonemes + possessive,
+                    source,
+                )
         token = tokens[i]
         word, possessive = _strip_possessive(token.text)
         if has_cyrillic(word):
             phonemes = pronounce_cyrillic(word)
-            return _Decision(token.start, token.end, token.text,
-                             phonemes + _possessive_suffix(phonemes) * possessive, "rule")
-        previous = decided[-1] if decided and i > 0 and decided[-1].end == tokens[i - 1].end \
-            and text[decided[-1].end:token.start] == " " else None
+            return _Decision(
+                token.start,
+                token.end,
+                token.text,
+                phonemes + _possessive_suffix(phonemes) * possessive,
+                "rule",
+            )
+        previous = (
+            decided[-1]
+            if decided
+            and i > 0
+            and decided[-1].end == tokens[i - 1].end
+            and text[decided[-1].end : token.start] == " "
+            else None
+        )
         context = Context(
-            before=tuple(t.text for t in tokens[max(0, i - 3):i]),
-            after=tuple(t.text for t in tokens[i + 1:i + 3]),
+            before=tuple(t.text for t in tokens[max(0, i - 3) : i]),
+            after=tuple(t.text for t in tokens[i + 1 : i + 3]),
             near_ukrainian=previous is not None,
-            after_given_name=previous is not None and previous.source == "lexicon"
+            after_given_name=previous is not None
+            and previous.source == "lexicon"
             and lexicon_key(previous.word) in self._given_names,
         )
         if looks_ukrainian(word, context):
             phonemes = pronounce_name(word)
-            return _Decision(token.start, token.end, token.text,
-                             phonemes + _possessive_suffix(phonemes) * possessive, "rule")
+            return _Decision(
+                token.start,
+                token.end,
+                token.text,
+                phonemes + _possessive_suffix(phonemes) * possessive,
+                "rule",
+            )
         return None
 
     def _lookup(self, written: str) -> tuple[Entry, PronunciationSource, str] | None:
@@ -216,8 +246,9 @@ def _tokens(text: str) -> list[_Token]:
     position = 0
     for block in [*_BLOCK.finditer(text), None]:
         stop = block.start() if block else len(text)
-        tokens.extend(_Token(m.start(), m.end(), m.group())
-                      for m in _WORD.finditer(text, position, stop))
+        tokens.extend(
+            _Token(m.start(), m.end(), m.group()) for m in _WORD.finditer(text, position, stop)
+        )
         if block:
             position = block.end()
     return tokens
@@ -241,7 +272,7 @@ def _groups(text: str, decisions: list[_Decision]) -> list[list[_Decision]]:
     """Decisions separated only by a space or hyphen share one block."""
     groups: list[list[_Decision]] = []
     for decision in decisions:
-        if groups and _JOIN.match(text[groups[-1][-1].end:decision.start]):
+        if groups and _JOIN.match(text[groups[-1][-1].end : decision.start]):
             groups[-1].append(decision)
         else:
             groups.append([decision])
@@ -250,8 +281,11 @@ def _groups(text: str, decisions: list[_Decision]) -> list[list[_Decision]]:
 
 def _is_compound(text: str, trailing: re.Match[str]) -> bool:
     """`Kharkiv-based`: a hyphen straight into a word leaves the block as it is."""
-    return trailing.group().endswith(("-", "‐")) and trailing.end() < len(text) and (
-        text[trailing.end()].isalpha())
+    return (
+        trailing.group().endswith(("-", "‐"))
+        and trailing.end() < len(text)
+        and (text[trailing.end()].isalpha())
+    )
 
 
 def _split_trailing(run: str) -> tuple[str, str]:

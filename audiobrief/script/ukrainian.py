@@ -29,15 +29,43 @@ _HUSHING = ("ʒ", "ʃ", "tʃ", "ʃtʃ")
 
 # vowel letter → (glide, unstressed, stressed)
 _VOWEL_PHONEMES: dict[str, tuple[str, str, str]] = {
-    "а": ("", "ɑː", "ɑː"), "е": ("", "ɛ", "ɛ"), "и": ("", "ɪ", "ɪ"), "і": ("", "i", "iː"),
-    "о": ("", "ɔ", "ɔ"), "у": ("", "u", "uː"), "я": ("j", "ɑː", "ɑː"), "є": ("j", "ɛ", "ɛ"),
-    "ю": ("j", "u", "uː"), "ї": ("j", "i", "iː"), "ы": ("", "ɪ", "ɪ"), "э": ("", "ɛ", "ɛ"),
+    "а": ("", "ɑː", "ɑː"),
+    "е": ("", "ɛ", "ɛ"),
+    "и": ("", "ɪ", "ɪ"),
+    "і": ("", "i", "iː"),
+    "о": ("", "ɔ", "ɔ"),
+    "у": ("", "u", "uː"),
+    "я": ("j", "ɑː", "ɑː"),
+    "є": ("j", "ɛ", "ɛ"),
+    "ю": ("j", "u", "uː"),
+    "ї": ("j", "i", "iː"),
+    "ы": ("", "ɪ", "ɪ"),
+    "э": ("", "ɛ", "ɛ"),
     "ё": ("j", "ɔ", "ɔ"),
 }
 _CONSONANT_PHONEMES: dict[str, str] = {
-    "б": "b", "в": "v", "г": "h", "ґ": "ɡ", "д": "d", "ж": "ʒ", "з": "z", "й": "j", "к": "k",
-    "л": "l", "м": "m", "н": "n", "п": "p", "р": "ɹ", "с": "s", "т": "t", "ф": "f", "х": "k",
-    "ц": "ts", "ч": "tʃ", "ш": "ʃ", "щ": "ʃtʃ",
+    "б": "b",
+    "в": "v",
+    "г": "h",
+    "ґ": "ɡ",
+    "д": "d",
+    "ж": "ʒ",
+    "з": "z",
+    "й": "j",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "п": "p",
+    "р": "ɹ",
+    "с": "s",
+    "т": "t",
+    "ф": "f",
+    "х": "k",
+    "ц": "ts",
+    "ч": "tʃ",
+    "ш": "ʃ",
+    "щ": "ʃtʃ",
 }
 
 # Stress from morphology, tried in order on the unaccented lower-case Cyrillic word without soft
@@ -153,17 +181,54 @@ def guess_stress(word: str) -> int:
 
 # --- romanised → Cyrillic -------------------------------------------------------------------
 
-_DIACRITICS = str.maketrans({
-    "ï": "ї", "ĭ": "й", "ž": "ж", "š": "ш", "č": "ч", "ě": "є", "ʹ": "ь", "’": "'", "ʼ": "'",
-})
+_DIACRITICS = str.maketrans(
+    {
+        "ï": "ї",
+        "ĭ": "й",
+        "ž": "ж",
+        "š": "ш",
+        "č": "ч",
+        "ě": "є",
+        "ʹ": "ь",
+        "’": "'",
+        "ʼ": "'",
+    }
+)
 _MULTI: tuple[tuple[str, str], ...] = (
-    ("shch", "щ"), ("zgh", "зг"), ("kh", "х"), ("zh", "ж"), ("ts", "ц"), ("ch", "ч"),
+    ("shch", "щ"),
+    ("zgh", "зг"),
+    ("kh", "х"),
+    ("zh", "ж"),
+    ("ts", "ц"),
+    ("ch", "ч"),
     ("sh", "ш"),
 )
 _SINGLE = {
-    "a": "а", "b": "б", "v": "в", "h": "г", "g": "ґ", "d": "д", "e": "е", "z": "з", "k": "к",
-    "l": "л", "m": "м", "n": "н", "o": "о", "p": "п", "r": "р", "s": "с", "t": "т", "u": "у",
-    "f": "ф", "w": "в", "q": "к", "c": "ц", "j": "й", "x": "кс", "'": "'",
+    "a": "а",
+    "b": "б",
+    "v": "в",
+    "h": "г",
+    "g": "ґ",
+    "d": "д",
+    "e": "е",
+    "z": "з",
+    "k": "к",
+    "l": "л",
+    "m": "м",
+    "n": "н",
+    "o": "о",
+    "p": "п",
+    "r": "р",
+    "s": "с",
+    "t": "т",
+    "u": "у",
+    "f": "ф",
+    "w": "в",
+    "q": "к",
+    "c": "ц",
+    "j": "й",
+    "x": "кс",
+    "'": "'",
 }
 _SOFT = {"a": "я", "u": "ю", "e": "є", "o": "ьо"}
 _LATIN_VOWELS = "aeiouy"
@@ -201,7 +266,7 @@ def to_cyrillic(word: str) -> str:
                     out.append(_SOFT[nxt])
                     i += 2
                     continue
-                out.append(_read_i_after_vowel(text[i + 1:]) if prev_is_vowel() else "і")
+                out.append(_read_i_after_vowel(text[i + 1 :]) if prev_is_vowel() else "і")
                 i += 1
                 continue
             out.append(_SINGLE.get(char, ""))
@@ -260,12 +325,17 @@ _EVIDENCE: tuple[tuple[re.Pattern[str], float], ...] = tuple(
     (re.compile(pattern), weight)
     for pattern, weight in (
         # endings that are Ukrainian morphology
-        (r"(enko|chuk|shchuk|[^aeiou]iuk|yuk|[^aeiou]uk|ivka|iivka|ivsk|ivske|opil|ohrad|horod"
-         r"|ivtsi|ychi|ovych|evych|ivna|[^aeiou]skyi|[^aeiou]skyy|[^aeiou]skyj|[bcdfhklmnprstvz]yi"
-         r"|[bcdfhklmnprstvz]ii|iia|iie|iiv|[^aeiou]yk|ynka|yne|[bcdfhklmnprstvz]iy|[^aeiou]yy"
-         r"|(?<!av)[bcdfhklmnprstvz]iv)$", 3.0),
-        (r"(tsia|nnia|llia|ttia|zhia|shia|chia|dnia|hnia|[^s]ske|chne|zhne|shne|vne|dne|tne)$",
-         2.0),
+        (
+            r"(enko|chuk|shchuk|[^aeiou]iuk|yuk|[^aeiou]uk|ivka|iivka|ivsk|ivske|opil|ohrad|horod"
+            r"|ivtsi|ychi|ovych|evych|ivna|[^aeiou]skyi|[^aeiou]skyy|[^aeiou]skyj|[bcdfhklmnprstvz]yi"
+            r"|[bcdfhklmnprstvz]ii|iia|iie|iiv|[^aeiou]yk|ynka|yne|[bcdfhklmnprstvz]iy|[^aeiou]yy"
+            r"|(?<!av)[bcdfhklmnprstvz]iv)$",
+            3.0,
+        ),
+        (
+            r"(tsia|nnia|llia|ttia|zhia|shia|chia|dnia|hnia|[^s]ske|chne|zhne|shne|vne|dne|tne)$",
+            2.0,
+        ),
         # letter groups of the national romanisation
         (r"shch|zhzh|zgh|[^aeiou]yie|iie|iiu|iia", 3.0),
         (r"^h[bdklmnrv]|[aeiouy]h[bdkpstvz]", 2.0),  # г: Hlukhiv, Hnatov, Bohdan
@@ -289,13 +359,32 @@ _EVIDENCE: tuple[tuple[re.Pattern[str], float], ...] = tuple(
     )
 )
 _BEFORE = {
-    "governor": 1.5, "mayor": 1.5, "village": 1.5, "settlement": 1.5, "town": 1.0, "raion": 1.5,
-    "hromada": 1.5, "oblast": 1.0, "in": 1.0, "near": 1.0, "outside": 1.0, "commander": 1.0,
-    "minister": 1.0, "lawmaker": 1.0, "mp": 1.0, "spokesperson": 1.0, "spokesman": 1.0,
+    "governor": 1.5,
+    "mayor": 1.5,
+    "village": 1.5,
+    "settlement": 1.5,
+    "town": 1.0,
+    "raion": 1.5,
+    "hromada": 1.5,
+    "oblast": 1.0,
+    "in": 1.0,
+    "near": 1.0,
+    "outside": 1.0,
+    "commander": 1.0,
+    "minister": 1.0,
+    "lawmaker": 1.0,
+    "mp": 1.0,
+    "spokesperson": 1.0,
+    "spokesman": 1.0,
     "spokeswoman": 1.0,
 }
 _AFTER = {
-    "oblast": 2.0, "raion": 2.0, "hromada": 2.0, "district": 1.0, "village": 1.0, "river": 1.0,
+    "oblast": 2.0,
+    "raion": 2.0,
+    "hromada": 2.0,
+    "district": 1.0,
+    "village": 1.0,
+    "river": 1.0,
 }
 _NEAR_NAME = 1.5
 _OWN_EVIDENCE = 1.5
@@ -331,8 +420,11 @@ def ukrainian_score(word: str, context: Context | None = None) -> float:
         bonus = 0.0
         if context.before:
             bonus = max(bonus, _BEFORE.get(context.before[-1].lower(), 0.0))
-            if [w.lower() for w in context.before[-2:]] in (["village", "of"], ["town", "of"],
-                                                           ["city", "of"]):
+            if [w.lower() for w in context.before[-2:]] in (
+                ["village", "of"],
+                ["town", "of"],
+                ["city", "of"],
+            ):
                 bonus = max(bonus, 1.5)
         if context.after:
             bonus = max(bonus, _AFTER.get(context.after[0].lower(), 0.0))
