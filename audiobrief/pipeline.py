@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,9 @@ class Options:
     normalize: bool = True
     lexicons: tuple[Path, ...] = ()
     """User lexicon files; they beat the built-in lexicon."""
+    lexicon_entries: str = ""
+    """User lexicon entries in the file format (word<TAB>phonemes), e.g. from an API request;
+    they beat the files."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,15 +81,17 @@ def voice_spec(settings: Settings, options: Options) -> VoiceSpec:
     return find_voice(options.voice or settings.voice, settings.voices)
 
 
-def pronouncer(spec: VoiceSpec, lexicons: tuple[Path, ...] = ()) -> Pronouncer:
+def pronouncer(spec: VoiceSpec, lexicons: tuple[Path, ...] = (),
+               entries: str = "") -> Pronouncer:
     """The pronouncer of a voice with the given user lexicons (built once per combination)."""
-    return _pronouncer(spec.name, spec.phonemes, spec.espeak_voice, lexicons)
+    return _pronouncer(spec.name, spec.phonemes, spec.espeak_voice, lexicons, entries)
 
 
 @functools.lru_cache(maxsize=16)
 def _pronouncer(name: str, phonemes: frozenset[str], espeak_voice: str,
-                lexicons: tuple[Path, ...]) -> Pronouncer:
-    return Pronouncer(phonemes, espeak_voice=espeak_voice, user_lexicons=lexicons)
+                lexicons: tuple[Path, ...], entries: str) -> Pronouncer:
+    return Pronouncer(phonemes, espeak_voice=espeak_voice, user_lexicons=lexicons,
+                      voice_name=name, user_entries=entries)
 
 
 def prepare(source: str | Path | Page | Article, settings: Settings, options: Options, *,
@@ -94,16 +100,19 @@ def prepare(source: str | Path | Page | Article, settings: Settings, options: Op
     article = source if isinstance(source, Article) else read(
         source, settings, options.title, refuse_private=refuse_private)
     spec = voice_spec(settings, options)
-    return make_script(article, pronouncer(spec, options.lexicons),
+    return make_script(article, pronouncer(spec, options.lexicons, options.lexicon_entries),
                        ScriptOptions(chapters=options.chapters, normalize=options.normalize))
 
 
 def narrate(script: Script, voice: Voice, settings: Settings, options: Options,
             progress: Progress | None = None, cache: SentenceCache | None = None,
-            workers: int = 1, keep_pcm: bool = False) -> Narration:
+            workers: int = 1, keep_pcm: bool = False,
+            on_frames: Callable[[bytes], None] | None = None) -> Narration:
     """Synthesise and encode a script; each sentence is encoded while the next is synthesised.
 
     The PCM is dropped once encoded (memory stays flat on long articles) unless `keep_pcm`.
+    `on_frames` receives the MP3 frames of each sentence as soon as they are encoded (a listener
+    can start before the end); the finished MP3 holds exactly these frames after its tag.
     """
     encode_options = encoding.EncodeOptions.from_settings(settings)
     timeline = Timeline(voice.spec.sample_rate_hz, keep_pcm=keep_pcm)
@@ -112,7 +121,11 @@ def narrate(script: Script, voice: Voice, settings: Settings, options: Options,
     for audio in synthesize_sentences(script, voice, SynthesisOptions(options.speed, workers),
                                       progress, cache):
         frames.append(stream.feed(timeline.add(audio)))
+        if on_frames and frames[-1]:
+            on_frames(frames[-1])
     frames.append(stream.finish())
+    if on_frames and frames[-1]:
+        on_frames(frames[-1])
     rendition = timeline.rendition()
     mp3 = encoding.assemble(encoding.tag(script, rendition, encode_options), stream.info_frame(),
                             frames)

@@ -43,6 +43,9 @@ class Settings:
     """Jobs waiting at most; past this the service answers 503."""
     max_request_bytes: int = 6_000_000
     """Largest request body the service accepts."""
+    url_ttl_s: int = 3600
+    """How long `GET /v1/audio.mp3?url=` answers with the audio it made before it reads the page
+    again (an edited article then gets new audio; its unchanged sentences come from the cache)."""
     api_keys: tuple[str, ...] = ()
     """When set, POST requests need one of these keys (Authorization: Bearer or X-API-Key)."""
     public_url: str | None = None

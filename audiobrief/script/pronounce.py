@@ -75,14 +75,18 @@ class Pronouncer:
         user_lexicons: Sequence[Path] = (),
         *,
         voice_name: str = "the voice",
+        user_entries: str = "",
     ) -> None:
         self.phoneme_inventory = phoneme_inventory
         self.espeak_voice = espeak_voice
         self.user_lexicons = tuple(Path(p) for p in user_lexicons)
         self.builtin = Lexicon.builtin(phoneme_inventory, voice_name)
-        self.user = Lexicon.merge(
-            Lexicon.load(path, phoneme_inventory, voice_name) for path in self.user_lexicons
-        )
+        user = [Lexicon.load(path, phoneme_inventory, voice_name) for path in self.user_lexicons]
+        if user_entries.strip():
+            # Entries given with a request, in the file format; they beat the files.
+            user.append(Lexicon.parse(user_entries, "the request's lexicon", phoneme_inventory,
+                                      voice_name))
+        self.user = Lexicon.merge(user)
         self._max_words = max(self.builtin.max_words, self.user.max_words)
         self._given_names = frozenset(
             lexicon_key(entry.word)

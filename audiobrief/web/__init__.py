@@ -1,0 +1,1 @@
+"""The HTTP shell: a Litestar app over the same pipeline as the command line."""

@@ -1,0 +1,114 @@
+"""The Litestar app factory: `create_app(settings)` builds a fresh app (tests make one per test),
+`serve()` runs it under uvicorn. Errors become application/problem+json here, in one place."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from http import HTTPStatus
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.exceptions import HTTPException
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.problem_details import (
+    ProblemDetailsConfig,
+    ProblemDetailsException,
+    ProblemDetailsPlugin,
+)
+
+from audiobrief import errors
+from audiobrief.settings import Settings, get_settings
+from audiobrief.web import routes
+from audiobrief.web.jobs import Service
+
+logger = logging.getLogger(__name__)
+
+# Each error class answers with one status, once, here. Order: subclasses before their bases.
+STATUS_BY_ERROR: dict[type[errors.AudiobriefError], int] = {
+    errors.SourceTooLargeError: 413,
+    errors.RefusedAddressError: 400,
+    errors.SourceError: 422,
+    errors.NoArticleError: 422,
+    errors.VoiceNotFoundError: 400,
+    errors.LexiconError: 400,
+    errors.SettingsError: 400,
+    errors.QueueFullError: 503,
+}
+TITLE_BY_STATUS = {400: "Bad request", 413: "Too large", 422: "Cannot narrate this",
+                   503: "Busy"}
+RETRY_AFTER_BUSY_S = 30
+
+
+def _problem(status: int) -> Callable[[errors.AudiobriefError], ProblemDetailsException]:
+    def convert(error: errors.AudiobriefError) -> ProblemDetailsException:
+        headers = {"Retry-After": str(RETRY_AFTER_BUSY_S)} if status == 503 else None
+        return ProblemDetailsException(
+            detail=str(error), status_code=status, title=TITLE_BY_STATUS[status],
+            type_=f"https://audiobrief.invalid/problems/{type(error).__name__}",
+            headers=headers)
+
+    return convert
+
+
+def _http_problem(error: HTTPException) -> ProblemDetailsException:
+    """Litestar's own errors (404, malformed JSON, body too large…) with the message as detail."""
+    return ProblemDetailsException(detail=error.detail, status_code=error.status_code,
+                                   title=HTTPStatus(error.status_code).phrase,
+                                   headers=error.headers, extra=error.extra)
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """A new app with its own service (store, voices, workers), started and stopped with it."""
+    settings = settings or get_settings()
+    service = Service(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        service.start()
+        # Load the default voice now, off the event loop, so the first job starts at once.
+        threading.Thread(target=_warm, args=(service,), daemon=True).start()
+        try:
+            yield
+        finally:
+            service.stop()
+
+    problem_map: dict[type[Exception], Any] = {
+        cls: _problem(status) for cls, status in STATUS_BY_ERROR.items()}
+    problem_map[HTTPException] = _http_problem
+    app = Litestar(
+        route_handlers=routes.ROUTES,
+        lifespan=[lifespan],
+        plugins=[ProblemDetailsPlugin(ProblemDetailsConfig(
+            exception_to_problem_detail_map=problem_map))],
+        cors_config=CORSConfig(
+            allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS", "HEAD"],
+            allow_headers=["Content-Type", "Authorization", "X-API-Key", "Range",
+                           "If-None-Match", "If-Range"],
+            expose_headers=["Content-Length", "Content-Range", "Accept-Ranges", "ETag",
+                            "Retry-After", "Location"]),
+        openapi_config=OpenAPIConfig(title="audiobrief", version="1", path="/schema"),
+        request_max_body_size=settings.max_request_bytes,
+        debug=False,
+    )
+    app.state.service = service
+    return app
+
+
+def _warm(service: Service) -> None:
+    try:
+        service.voice()
+    except Exception:  # reported again, with its reason, by the first job that needs it
+        logger.exception("could not load the default voice")
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run the service until interrupted."""
+    import uvicorn
+
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

@@ -1,0 +1,134 @@
+"""Serving MP3 bytes: whole files with ETag and Range, and the frames of a job still running."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import anyio
+from litestar import Response
+from litestar.response import Stream
+
+from audiobrief.web.store import Record, Store
+
+MP3 = "audio/mpeg"
+CACHE_FOREVER = "public, max-age=31536000, immutable"
+"""An article id names one audio for good (it is derived from what determines the audio)."""
+IN_MEMORY_MAX = 4_000_000
+"""Files up to this size are answered from one read; larger ones stream in chunks."""
+_CHUNK = 256 * 1024
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_POLL_S = 0.05
+
+
+def etag(record: Record) -> str:
+    return f'"{record.id}-{record.size_bytes}"'
+
+
+def serve_file(record: Record, path: Path, range_header: str | None,
+               if_none_match: str | None, if_range: str | None) -> Response[bytes] | Stream:
+    """The finished MP3: 200 whole, 206 for one byte range, 304 when the client has it."""
+    tag = etag(record)
+    headers = {"ETag": tag, "Cache-Control": CACHE_FOREVER, "Accept-Ranges": "bytes"}
+    if if_none_match and (if_none_match.strip() == "*" or tag in _tags(if_none_match)):
+        return Response(b"", status_code=304, headers=headers)
+    size = path.stat().st_size
+    wanted = _range(range_header, size) if range_header and if_range in (None, tag) else None
+    if wanted == "unsatisfiable":
+        return Response(b"", status_code=416, media_type=MP3,
+                        headers={**headers, "Content-Range": f"bytes */{size}"})
+    start, end = wanted if isinstance(wanted, tuple) else (0, size)
+    status = 206 if isinstance(wanted, tuple) else 200
+    if status == 206:
+        headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
+    headers["Content-Length"] = str(end - start)
+    if end - start <= IN_MEMORY_MAX:
+        return Response(_read(path, start, end), status_code=status, media_type=MP3,
+                        headers=headers)
+    return Stream(_chunks(path, start, end), status_code=status, media_type=MP3, headers=headers)
+
+
+def _tags(header: str) -> set[str]:
+    return {part.strip().removeprefix("W/") for part in header.split(",")}
+
+
+def _range(header: str, size: int) -> tuple[int, int] | str | None:
+    """(start, end) of one satisfiable byte range; None to ignore the header (a multi-range or
+    malformed one: the whole file is then answered, as RFC 9110 allows)."""
+    match = _RANGE.match(header.strip())
+    if not match or (not match[1] and not match[2]):
+        return None
+    if not match[1]:  # the last N bytes
+        suffix = int(match[2])
+        return (max(0, size - suffix), size) if suffix and size else "unsatisfiable"
+    start = int(match[1])
+    end = min(size, int(match[2]) + 1) if match[2] else size
+    if start >= size or end <= start:
+        return "unsatisfiable"
+    return start, end
+
+
+def _read(path: Path, start: int, end: int) -> bytes:
+    with open(path, "rb") as file:
+        return os.pread(file.fileno(), end - start, start)
+
+
+async def _chunks(path: Path, start: int, end: int) -> AsyncIterator[bytes]:
+    async with await anyio.open_file(path, "rb") as file:
+        await file.seek(start)
+        left = end - start
+        while left > 0:
+            chunk = await file.read(min(_CHUNK, left))
+            if not chunk:
+                break
+            left -= len(chunk)
+            yield chunk
+
+
+def serve_growing(store: Store, article_id: str) -> Stream:
+    """The MP3 frames of a queued or running job, sent as each sentence is encoded.
+
+    The stream ends when the job does. Its frames are byte for byte those of the finished file
+    (which adds the ID3 tag and an Info frame in front).
+    """
+    return Stream(_follow(store, article_id), media_type=MP3,
+                  headers={"Cache-Control": "no-store", "X-Audiobrief-Status": "running"})
+
+
+async def _follow(store: Store, article_id: str) -> AsyncIterator[bytes]:
+    partial = store.partial_path(article_id)
+    file = None
+    try:
+        while True:
+            if file is None:
+                try:
+                    file = open(partial, "rb")  # noqa: SIM115 (held across awaits)
+                except FileNotFoundError:
+                    record = await anyio.to_thread.run_sync(store.get, article_id)
+                    if record is None or record.status == "failed":
+                        return
+                    if record.status == "done":
+                        # Finished before we started reading: send the whole file instead.
+                        async for chunk in _chunks(store.audio_path(article_id), 0, 1 << 62):
+                            yield chunk
+                        return
+                    await anyio.sleep(_POLL_S)
+                    continue
+            chunk = file.read(_CHUNK)
+            if chunk:
+                yield chunk
+                continue
+            record = await anyio.to_thread.run_sync(store.get, article_id)
+            if record is None or record.status in ("done", "failed"):
+                # The writer closed the file before marking the job: what is left is the end.
+                while chunk := file.read(_CHUNK):
+                    yield chunk
+                return
+            if record.status == "queued":  # requeued (the service stopped); start again
+                return
+            await anyio.sleep(_POLL_S)
+    finally:
+        if file is not None:
+            file.close()

@@ -1,0 +1,191 @@
+"""The job side of the service: voices loaded once, a pool of worker threads that take queued
+articles from the store, narrate them and put the MP3 in place.
+
+A job's MP3 frames are appended to a partial file as each sentence is encoded, so a listener can
+start before the end; the finished file is renamed into place whole. Jobs left running by a
+stopped or crashed process are queued again when the next one starts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+
+import msgspec
+
+from audiobrief import pipeline
+from audiobrief.errors import AudiobriefError, QueueFullError
+from audiobrief.model import Script
+from audiobrief.settings import Settings
+from audiobrief.voices import Voice
+from audiobrief.web.store import Record, SentenceFiles, Store, Timings
+
+logger = logging.getLogger(__name__)
+
+AUDIO_VERSION = "audio-1"
+"""Bump when a change of synthesis or encoding changes the audio made from the same script."""
+
+
+def article_id(script: Script, voice: str, speed: float, settings: Settings) -> str:
+    """What determines the audio: the spoken script (and its tags), voice, speed, encoding."""
+    material = b"\0".join((
+        AUDIO_VERSION.encode(), msgspec.json.encode(script), voice.encode(),
+        f"{speed:.3f}".encode(), str(settings.bitrate_kbps).encode(),
+        settings.disclosure.encode()))
+    return hashlib.sha256(material).hexdigest()[:32]
+
+
+@dataclass
+class Metrics:
+    """Counters for /metrics since the process started."""
+
+    synthesis_seconds: float = 0.0
+    audio_seconds: float = 0.0
+    jobs_finished: int = 0
+    jobs_failed: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class _Stopping(Exception):
+    """Raised inside a job when the service shuts down; the job goes back to the queue."""
+
+
+class Service:
+    """Everything the web handlers share: settings, the store, voices and the job workers."""
+
+    def __init__(self, settings: Settings, workers: int | None = None) -> None:
+        self.settings = settings
+        self.store = Store(settings.data)
+        self.sentences = SentenceFiles(self.store.sentence_dir)
+        self.metrics = Metrics()
+        self.workers = workers or settings.workers or os.cpu_count() or 1
+        self._voices: dict[str, Voice] = {}
+        self._voices_lock = threading.Lock()
+        self._wake = threading.Condition()
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    # Voices ---------------------------------------------------------------------------------
+
+    def voice(self, name: str | None = None) -> Voice:
+        """The named voice, loaded on first use with one session per worker."""
+        name = name or self.settings.voice
+        with self._voices_lock:
+            if name not in self._voices:
+                sessions = self.workers
+                self._voices[name] = Voice.load(name, self.settings.voices,
+                                                threads=1 if sessions > 1 else None,
+                                                sessions=sessions)
+            return self._voices[name]
+
+    # Jobs -----------------------------------------------------------------------------------
+
+    def submit(self, script: Script, options: pipeline.Options,
+               source_url: str | None) -> tuple[Record, bool]:
+        """Queue the narration of `script`; (the record, whether it is new).
+
+        The same script with the same voice and settings is the same article: it is not queued
+        twice. A failed one is queued again.
+        """
+        voice = pipeline.voice_spec(self.settings, options).name
+        identity = article_id(script, voice, options.speed, self.settings)
+        existing = self.store.get(identity)
+        if existing and existing.status != "failed":
+            return existing, False
+        if self.store.waiting() >= self.settings.queue_limit:
+            raise QueueFullError(
+                f"{self.settings.queue_limit} articles are waiting already; try again later")
+        if existing:
+            self.store.retry(identity)
+        else:
+            self.store.add(identity, script, voice, options.speed, source_url)
+        with self._wake:
+            self._wake.notify()
+        record = self.store.get(identity)
+        assert record is not None
+        return record, True
+
+    def start(self) -> None:
+        requeued = self.store.requeue_unfinished()
+        if requeued:
+            logger.info("queued again %d article(s) left unfinished by the last run", requeued)
+        self._stopping.clear()
+        for number in range(self.workers):
+            thread = threading.Thread(target=self._work, name=f"audiobrief-job-{number}",
+                                      daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        """Stop taking jobs; a running job stops after its current sentence and is requeued."""
+        self._stopping.set()
+        with self._wake:
+            self._wake.notify_all()
+        deadline = time.monotonic() + timeout_s
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        self._threads.clear()
+
+    def _work(self) -> None:
+        while not self._stopping.is_set():
+            record = self.store.claim()
+            if record is None:
+                with self._wake:
+                    self._wake.wait(timeout=1.0)
+                continue
+            try:
+                self._run(record)
+            except _Stopping:
+                self.store.release(record.id)
+                logger.info("article %s back in the queue: the service is stopping", record.id)
+            except AudiobriefError as error:
+                self._failed(record, str(error))
+            except Exception as error:  # a bug: keep the worker alive, record it, log it
+                logger.exception("article %s failed", record.id)
+                self._failed(record, f"internal error: {type(error).__name__}")
+
+    def _failed(self, record: Record, message: str) -> None:
+        self.store.fail(record.id, message)
+        with self.metrics.lock:
+            self.metrics.jobs_failed += 1
+
+    def _run(self, record: Record) -> None:
+        started = time.perf_counter()
+        voice = self.voice(record.voice)
+        partial = self.store.partial_path(record.id)
+        last_progress = 0.0
+
+        def progress(done: int, total: int) -> None:
+            nonlocal last_progress
+            if self._stopping.is_set():
+                raise _Stopping
+            now = time.monotonic()
+            if done == total or now - last_progress > 0.25:
+                self.store.progress(record.id, done)
+                last_progress = now
+
+        options = pipeline.Options(voice=record.voice, speed=record.speed)
+        with open(partial, "wb") as frames:
+
+            def append(chunk: bytes) -> None:
+                frames.write(chunk)
+                frames.flush()
+
+            narration = pipeline.narrate(record.script, voice, self.settings, options,
+                                         progress=progress, cache=self.sentences,
+                                         on_frames=append)
+        rendition = narration.rendition
+        timings = Timings(rendition.sample_rate_hz, rendition.sentence_samples,
+                          rendition.total_samples)
+        self.store.finish(record.id, narration.mp3, timings)
+        elapsed = time.perf_counter() - started
+        with self.metrics.lock:
+            self.metrics.synthesis_seconds += elapsed
+            self.metrics.audio_seconds += rendition.duration_ms / 1000
+            self.metrics.jobs_finished += 1
+        logger.info("article %s done: %.1f s of audio in %.1f s", record.id,
+                    rendition.duration_ms / 1000, elapsed)

@@ -1,0 +1,214 @@
+"""The HTTP API under /v1, plus /healthz and /metrics. Handlers parse, call the pipeline or the
+service, and present; errors are raised, and app.py maps them to problem+json once."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.connection import ASGIConnection
+from litestar.exceptions import (
+    ClientException,
+    NotAuthorizedException,
+    NotFoundException,
+)
+from litestar.handlers.base import BaseRouteHandler
+from litestar.params import Parameter
+from litestar.response import Redirect, Stream
+
+from audiobrief import pipeline, sidecars
+from audiobrief.load import from_content
+from audiobrief.model import Page
+from audiobrief.web import audio
+from audiobrief.web.jobs import Service
+from audiobrief.web.schemas import Accepted, ArticleRequest, ArticleStatus, accepted, article_status
+from audiobrief.web.store import Record
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_S = 2
+
+
+class ConflictError(ClientException):
+    status_code = 409
+
+
+def require_key(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """With AUDIOBRIEF_API_KEYS set, writing needs a key (Bearer or X-API-Key)."""
+    keys = _service(connection).settings.api_keys
+    if not keys:
+        return
+    bearer = connection.headers.get("authorization", "")
+    given = bearer.removeprefix("Bearer ").strip() if bearer.startswith("Bearer ") else None
+    given = given or connection.headers.get("x-api-key")
+    if given not in keys:
+        raise NotAuthorizedException("an API key is needed: Authorization: Bearer KEY")
+
+
+def _service(connection: ASGIConnection[Any, Any, Any, Any]) -> Service:
+    return connection.app.state.service  # type: ignore[no-any-return]
+
+
+def _record(service: Service, article_id: str) -> Record:
+    record = service.store.get(article_id)
+    if record is None:
+        raise NotFoundException(f"no article {article_id}")
+    return record
+
+
+def _submit(service: Service, request: ArticleRequest) -> tuple[Record, bool]:
+    """Read the source (fetching a URL with private addresses refused), script it, queue it."""
+    sources = [name for name in ("html", "text") if getattr(request, name) is not None]
+    if len(sources) > 1 or not (sources or request.url):
+        raise ClientException("give exactly one of url, html or text")
+    settings = service.settings
+    limits = pipeline.limits(settings, refuse_private=True)
+    source: str | Page
+    if request.html is not None:
+        source = from_content(request.html, "html", "the posted html", request.url, limits)
+    elif request.text is not None:
+        source = from_content(request.text, "text", "the posted text", request.url, limits)
+    else:
+        assert request.url is not None
+        source = request.url
+    options = request.options()
+    article = pipeline.read(source, settings, options.title, refuse_private=True)
+    script = pipeline.prepare(article, settings, options)
+    return service.submit(script, options, request.url if request.html is None else None)
+
+
+@post("/v1/articles", guards=[require_key], sync_to_thread=True,
+      responses={200: Any, 202: Any})  # type: ignore[dict-item]
+def create_article(request: Request[Any, Any, Any], data: ArticleRequest) -> Response[Accepted]:
+    """Narrate an article: 202 with its id and links, or 200 when it exists already."""
+    record, new = _submit(_service(request), data)
+    return Response(accepted(record), status_code=202 if new else 200,
+                    headers={"Location": f"/v1/articles/{record.id}"})
+
+
+@get("/v1/articles/{article_id:str}", sync_to_thread=False)
+def article(request: Request[Any, Any, Any], article_id: str) -> ArticleStatus:
+    """Status, progress, metadata and (once done) chapter and sentence times in seconds."""
+    return article_status(_record(_service(request), article_id))
+
+
+@post("/v1/articles/{article_id:str}/retry", guards=[require_key], sync_to_thread=False,
+      status_code=202)
+def retry(request: Request[Any, Any, Any], article_id: str) -> Accepted:
+    """Queue a failed article again."""
+    service = _service(request)
+    record = _record(service, article_id)
+    if record.status != "failed" or not service.store.retry(article_id):
+        raise ConflictError(f"article {article_id} has not failed (it is {record.status})")
+    return accepted(_record(service, article_id))
+
+
+@get("/v1/articles/{article_id:str}/audio.mp3", sync_to_thread=False)
+def audio_mp3(
+    request: Request[Any, Any, Any], article_id: str,
+    range_header: Annotated[str | None, Parameter(header="range")] = None,
+    if_none_match: Annotated[str | None, Parameter(header="if-none-match")] = None,
+    if_range: Annotated[str | None, Parameter(header="if-range")] = None,
+) -> Response[bytes] | Stream:
+    """The MP3: whole, by byte range (206), or streamed while the job is still running."""
+    service = _service(request)
+    record = _record(service, article_id)
+    if record.status == "done":
+        return audio.serve_file(record, service.store.audio_path(article_id), range_header,
+                                if_none_match, if_range)
+    if record.status == "failed":
+        raise ConflictError(f"article {article_id} failed: {record.error}")
+    return audio.serve_growing(service.store, article_id)
+
+
+def _finished(service: Service, article_id: str) -> Record:
+    record = _record(service, article_id)
+    if record.status != "done":
+        raise ConflictError(f"article {article_id} is {record.status}; its timings come when done",
+                            headers={"Retry-After": str(RETRY_AFTER_S)})
+    return record
+
+
+def _sidecar(text: str, media_type: str) -> Response[str]:
+    return Response(text, media_type=media_type, headers={"Cache-Control": audio.CACHE_FOREVER})
+
+
+@get("/v1/articles/{article_id:str}/chapters.json", sync_to_thread=False)
+def chapters_json(request: Request[Any, Any, Any], article_id: str) -> Response[str]:
+    """Podcasting 2.0 JSON chapters."""
+    record = _finished(_service(request), article_id)
+    return _sidecar(sidecars.chapters_json(record.script, record.rendition),  # type: ignore[arg-type]
+                    "application/json+chapters")
+
+
+@get("/v1/articles/{article_id:str}/chapters.vtt", sync_to_thread=False)
+def chapters_vtt(request: Request[Any, Any, Any], article_id: str) -> Response[str]:
+    record = _finished(_service(request), article_id)
+    return _sidecar(sidecars.chapters_vtt(record.script, record.rendition),  # type: ignore[arg-type]
+                    "text/vtt")
+
+
+@get("/v1/articles/{article_id:str}/transcript.vtt", sync_to_thread=False)
+def transcript_vtt(request: Request[Any, Any, Any], article_id: str) -> Response[str]:
+    """One cue per sentence, as written, timed to its speech."""
+    record = _finished(_service(request), article_id)
+    return _sidecar(sidecars.transcript_vtt(record.script, record.rendition),  # type: ignore[arg-type]
+                    "text/vtt")
+
+
+@get("/v1/audio.mp3", sync_to_thread=True)
+def audio_by_url(request: Request[Any, Any, Any], url: str) -> Response[Any]:
+    """For simple integrations: a redirect to the article's audio once it exists; until then
+    the job is started (or found) and the answer is 202 with Retry-After."""
+    service = _service(request)
+    record = service.store.latest_for_url(url)
+    fresh = record is not None and (record.status != "done" or record.age_s
+                                    < service.settings.url_ttl_s)
+    if not fresh:
+        require_key(request, None)  # type: ignore[arg-type]
+        record, _ = _submit(service, ArticleRequest(url=url))
+    assert record is not None
+    if record.status == "done":
+        return Redirect(f"/v1/articles/{record.id}/audio.mp3", status_code=302)
+    return Response(accepted(record), status_code=202,
+                    headers={"Retry-After": str(RETRY_AFTER_S),
+                             "Location": f"/v1/articles/{record.id}"})
+
+
+@get("/healthz", sync_to_thread=False)
+def healthz(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    service = _service(request)
+    counts = service.store.counts()
+    return {"status": "ok", "workers": service.workers, "queued": counts["queued"],
+            "running": counts["running"]}
+
+
+@get("/metrics", sync_to_thread=False, media_type="text/plain; version=0.0.4")
+def metrics(request: Request[Any, Any, Any]) -> str:
+    """Prometheus text format."""
+    service = _service(request)
+    counts = service.store.counts()
+    m = service.metrics
+    lines = ["# HELP audiobrief_jobs Articles by status.", "# TYPE audiobrief_jobs gauge"]
+    lines += [f'audiobrief_jobs{{status="{status}"}} {count}' for status, count in counts.items()]
+    with m.lock:
+        lines += [
+            "# HELP audiobrief_synthesis_seconds_total Wall time spent making audio.",
+            "# TYPE audiobrief_synthesis_seconds_total counter",
+            f"audiobrief_synthesis_seconds_total {m.synthesis_seconds:.3f}",
+            "# HELP audiobrief_audio_seconds_total Seconds of audio made.",
+            "# TYPE audiobrief_audio_seconds_total counter",
+            f"audiobrief_audio_seconds_total {m.audio_seconds:.3f}",
+            "# HELP audiobrief_jobs_finished_total Jobs finished since start.",
+            "# TYPE audiobrief_jobs_finished_total counter",
+            f"audiobrief_jobs_finished_total {m.jobs_finished}",
+            "# HELP audiobrief_jobs_failed_total Jobs failed since start.",
+            "# TYPE audiobrief_jobs_failed_total counter",
+            f"audiobrief_jobs_failed_total {m.jobs_failed}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+ROUTES = [create_article, article, retry, audio_mp3, chapters_json, chapters_vtt, transcript_vtt,
+          audio_by_url, healthz, metrics]

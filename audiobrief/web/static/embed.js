@@ -1,0 +1,47 @@
+/* audiobrief embed: <script src="https://host/embed.js" data-url="ARTICLE_URL"></script> asks the
+   service for the article's audio and puts its player in an iframe right after the script tag. */
+(function () {
+  "use strict";
+
+  const script = document.currentScript;
+  if (!script) return;
+  // The service root: as bound by the server, else the script's own URL minus "/embed.js".
+  const base = (__AUDIOBRIEF_BASE_URL__ || script.src.replace(/\/embed\.js(?:[?#].*)?$/, ""))
+    .replace(/\/$/, "");
+  const canonical = document.querySelector('link[rel="canonical"]');
+  const articleUrl = script.dataset.url || (canonical && canonical.href) || location.href;
+
+  function warn(message) {
+    console.warn("audiobrief: " + message + " (" + articleUrl + ")");
+  }
+
+  async function embed() {
+    const response = await fetch(base + "/v1/articles", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ url: articleUrl }),
+    });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(body.detail || "HTTP " + response.status);
+    if (!body.links || !body.links.embed) throw new Error("no embed link in the answer");
+
+    const frame = document.createElement("iframe");
+    frame.src = base + body.links.embed;
+    frame.title = "Audio version of this article";
+    frame.loading = "lazy";
+    frame.style.cssText = "width:100%;border:0;height:190px;display:block";
+    frame.className = "audiobrief-player";
+    script.after(frame);
+
+    const origin = new URL(base, location.href).origin;
+    addEventListener("message", (event) => {
+      const message = event.data;
+      if (event.origin !== origin || event.source !== frame.contentWindow) return;
+      if (!message || message.type !== "audiobrief:height" || message.id !== body.id) return;
+      const height = Number(message.height);
+      if (height > 0 && height < 10000) frame.style.height = Math.ceil(height) + "px";
+    });
+  }
+
+  embed().catch((error) => warn(error.message));
+})();
