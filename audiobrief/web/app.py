@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from http import HTTPStatus
 from typing import Any
@@ -22,6 +22,7 @@ from litestar.plugins.problem_details import (
 
 from audiobrief import errors
 from audiobrief.settings import Settings, get_settings
+from audiobrief.voices import Voice
 from audiobrief.web import routes
 from audiobrief.web.jobs import Service
 
@@ -61,10 +62,14 @@ def _http_problem(error: HTTPException) -> ProblemDetailsException:
                                    headers=error.headers, extra=error.extra)
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
-    """A new app with its own service (store, voices, workers), started and stopped with it."""
+def create_app(settings: Settings | None = None,
+               voices: Mapping[str, Voice] | None = None) -> Litestar:
+    """A new app with its own service (store, voices, workers), started and stopped with it.
+
+    `voices` are voices loaded already (by name), used instead of loading them again.
+    """
     settings = settings or get_settings()
-    service = Service(settings)
+    service = Service(settings, voices=voices)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

@@ -13,6 +13,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import msgspec
@@ -57,13 +58,15 @@ class _Stopping(Exception):
 class Service:
     """Everything the web handlers share: settings, the store, voices and the job workers."""
 
-    def __init__(self, settings: Settings, workers: int | None = None) -> None:
+    def __init__(self, settings: Settings, workers: int | None = None,
+                 voices: Mapping[str, Voice] | None = None) -> None:
         self.settings = settings
         self.store = Store(settings.data)
         self.sentences = SentenceFiles(self.store.sentence_dir)
         self.metrics = Metrics()
         self.workers = workers or settings.workers or os.cpu_count() or 1
-        self._voices: dict[str, Voice] = {}
+        self._voices: dict[str, Voice] = dict(voices or {})
+        """Loaded voices by name; a caller may hand in voices it has loaded already."""
         self._voices_lock = threading.Lock()
         self._wake = threading.Condition()
         self._stopping = threading.Event()

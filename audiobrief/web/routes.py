@@ -14,7 +14,7 @@ from litestar.exceptions import (
     NotFoundException,
 )
 from litestar.handlers.base import BaseRouteHandler
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 from litestar.response import Redirect, Stream
 
 from audiobrief import pipeline, sidecars
@@ -50,7 +50,7 @@ def _service(connection: ASGIConnection[Any, Any, Any, Any]) -> Service:
     return connection.app.state.service  # type: ignore[no-any-return]
 
 
-def _record(service: Service, article_id: str) -> Record:
+def _record(service: Service, article_id: FromPath[str]) -> Record:
     record = service.store.get(article_id)
     if record is None:
         raise NotFoundException(f"no article {article_id}")
@@ -78,9 +78,9 @@ def _submit(service: Service, request: ArticleRequest) -> tuple[Record, bool]:
     return service.submit(script, options, request.url if request.html is None else None)
 
 
-@post("/v1/articles", guards=[require_key], sync_to_thread=True,
-      responses={200: Any, 202: Any})  # type: ignore[dict-item]
-def create_article(request: Request[Any, Any, Any], data: ArticleRequest) -> Response[Accepted]:
+@post("/v1/articles", guards=[require_key], sync_to_thread=True, status_code=202)
+def create_article(request: Request[Any, Any, Any],
+                   data: JSONBody[ArticleRequest]) -> Response[Accepted]:
     """Narrate an article: 202 with its id and links, or 200 when it exists already."""
     record, new = _submit(_service(request), data)
     return Response(accepted(record), status_code=202 if new else 200,
@@ -88,14 +88,14 @@ def create_article(request: Request[Any, Any, Any], data: ArticleRequest) -> Res
 
 
 @get("/v1/articles/{article_id:str}", sync_to_thread=False)
-def article(request: Request[Any, Any, Any], article_id: str) -> ArticleStatus:
+def article(request: Request[Any, Any, Any], article_id: FromPath[str]) -> ArticleStatus:
     """Status, progress, metadata and (once done) chapter and sentence times in seconds."""
     return article_status(_record(_service(request), article_id))
 
 
 @post("/v1/articles/{article_id:str}/retry", guards=[require_key], sync_to_thread=False,
       status_code=202)
-def retry(request: Request[Any, Any, Any], article_id: str) -> Accepted:
+def retry(request: Request[Any, Any, Any], article_id: FromPath[str]) -> Accepted:
     """Queue a failed article again."""
     service = _service(request)
     record = _record(service, article_id)
@@ -106,10 +106,10 @@ def retry(request: Request[Any, Any, Any], article_id: str) -> Accepted:
 
 @get("/v1/articles/{article_id:str}/audio.mp3", sync_to_thread=False)
 def audio_mp3(
-    request: Request[Any, Any, Any], article_id: str,
-    range_header: Annotated[str | None, Parameter(header="range")] = None,
-    if_none_match: Annotated[str | None, Parameter(header="if-none-match")] = None,
-    if_range: Annotated[str | None, Parameter(header="if-range")] = None,
+    request: Request[Any, Any, Any], article_id: FromPath[str],
+    range_header: Annotated[str | None, HeaderParameter(name="range")] = None,
+    if_none_match: Annotated[str | None, HeaderParameter(name="if-none-match")] = None,
+    if_range: Annotated[str | None, HeaderParameter(name="if-range")] = None,
 ) -> Response[bytes] | Stream:
     """The MP3: whole, by byte range (206), or streamed while the job is still running."""
     service = _service(request)
@@ -122,7 +122,7 @@ def audio_mp3(
     return audio.serve_growing(service.store, article_id)
 
 
-def _finished(service: Service, article_id: str) -> Record:
+def _finished(service: Service, article_id: FromPath[str]) -> Record:
     record = _record(service, article_id)
     if record.status != "done":
         raise ConflictError(f"article {article_id} is {record.status}; its timings come when done",
@@ -135,7 +135,7 @@ def _sidecar(text: str, media_type: str) -> Response[str]:
 
 
 @get("/v1/articles/{article_id:str}/chapters.json", sync_to_thread=False)
-def chapters_json(request: Request[Any, Any, Any], article_id: str) -> Response[str]:
+def chapters_json(request: Request[Any, Any, Any], article_id: FromPath[str]) -> Response[str]:
     """Podcasting 2.0 JSON chapters."""
     record = _finished(_service(request), article_id)
     return _sidecar(sidecars.chapters_json(record.script, record.rendition),  # type: ignore[arg-type]
@@ -143,14 +143,14 @@ def chapters_json(request: Request[Any, Any, Any], article_id: str) -> Response[
 
 
 @get("/v1/articles/{article_id:str}/chapters.vtt", sync_to_thread=False)
-def chapters_vtt(request: Request[Any, Any, Any], article_id: str) -> Response[str]:
+def chapters_vtt(request: Request[Any, Any, Any], article_id: FromPath[str]) -> Response[str]:
     record = _finished(_service(request), article_id)
     return _sidecar(sidecars.chapters_vtt(record.script, record.rendition),  # type: ignore[arg-type]
                     "text/vtt")
 
 
 @get("/v1/articles/{article_id:str}/transcript.vtt", sync_to_thread=False)
-def transcript_vtt(request: Request[Any, Any, Any], article_id: str) -> Response[str]:
+def transcript_vtt(request: Request[Any, Any, Any], article_id: FromPath[str]) -> Response[str]:
     """One cue per sentence, as written, timed to its speech."""
     record = _finished(_service(request), article_id)
     return _sidecar(sidecars.transcript_vtt(record.script, record.rendition),  # type: ignore[arg-type]
@@ -158,7 +158,7 @@ def transcript_vtt(request: Request[Any, Any, Any], article_id: str) -> Response
 
 
 @get("/v1/audio.mp3", sync_to_thread=True)
-def audio_by_url(request: Request[Any, Any, Any], url: str) -> Response[Any]:
+def audio_by_url(request: Request[Any, Any, Any], url: FromQuery[str]) -> Response[Any]:
     """For simple integrations: a redirect to the article's audio once it exists; until then
     the job is started (or found) and the answer is 202 with Retry-After."""
     service = _service(request)

@@ -1,5 +1,5 @@
-/* audiobrief embed: <script src="https://host/embed.js" data-url="ARTICLE_URL"></script> asks the
-   service for the article's audio and puts its player in an iframe right after the script tag. */
+/* audiobrief embed: a script tag with src="https://host/embed.js" and data-url="ARTICLE_URL" asks
+   the service for the article's audio and puts its player in an iframe right after the tag. */
 (function () {
   "use strict";
 

@@ -1,0 +1,123 @@
+"""The real app over a real SQLite store and the real voice; the internet played by 127.0.0.1.
+
+- `make_client(**settings)`: a fresh app (own data directory unless `data=` is given) in
+  Litestar's TestClient, with the session's voice handed in so it is not loaded again.
+- `finished_data`: a data directory where the example article is narrated already (made once).
+- `live_server`: the real app under uvicorn on 127.0.0.1 in a thread, over `finished_data`,
+  allowed to fetch 127.0.0.1; `finished_article_id` is the example article in it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import EXAMPLE_HTML
+
+EXAMPLE_URL = "https://kyivindependent.com/governor-russia-attacked-kharkiv-oblast/"
+
+
+def wait_done(client: Any, article_id: str, timeout_s: float = 120) -> dict[str, Any]:
+    """Poll an article until it is done or failed; its last status."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        status = client.get(f"/v1/articles/{article_id}").json()
+        if status["status"] in ("done", "failed"):
+            return status
+        time.sleep(0.2)
+    raise AssertionError(f"article {article_id} not finished after {timeout_s} s")
+
+
+@pytest.fixture
+def make_client(voice, tmp_path) -> Iterator[Callable[..., Any]]:
+    from litestar.testing import TestClient
+
+    from audiobrief.settings import Settings
+    from audiobrief.web.app import create_app
+
+    clients: list[Any] = []
+
+    def make(**changes: Any) -> Any:
+        changes.setdefault("data", tmp_path / f"data{len(clients)}")
+        changes.setdefault("workers", 1)
+        settings = Settings(**changes)
+        client = TestClient(create_app(settings, voices={voice.spec.name: voice}))
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in reversed(clients):
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def finished_data(voice, tmp_path_factory) -> tuple[Path, str]:
+    """(data directory, article id) with the example article narrated, made once per run."""
+    from litestar.testing import TestClient
+
+    from audiobrief.settings import Settings
+    from audiobrief.web.app import create_app
+
+    data = tmp_path_factory.mktemp("finished") / "data"
+    app = create_app(Settings(data=data, workers=1), voices={voice.spec.name: voice})
+    with TestClient(app) as client:
+        response = client.post("/v1/articles", json={
+            "html": EXAMPLE_HTML.read_text(encoding="utf-8"), "url": EXAMPLE_URL})
+        assert response.status_code == 202, response.text
+        article_id = response.json()["id"]
+        assert wait_done(client, article_id)["status"] == "done"
+    return data, article_id
+
+
+@pytest.fixture
+def finished_client(finished_data, make_client, tmp_path) -> Any:
+    """A fresh app over a private copy of `finished_data`."""
+    data = tmp_path / "finished-copy"
+    shutil.copytree(finished_data[0], data)
+    return make_client(data=data)
+
+
+@pytest.fixture(scope="session")
+def finished_article_id(finished_data) -> str:
+    return finished_data[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server(voice, finished_data, tmp_path_factory) -> Iterator[str]:
+    """Base URL of the real app under uvicorn on 127.0.0.1, over a copy of `finished_data`."""
+    import uvicorn
+
+    from audiobrief.settings import Settings
+    from audiobrief.web.app import create_app
+
+    data = tmp_path_factory.mktemp("live") / "data"
+    shutil.copytree(finished_data[0], data)
+    settings = Settings(data=data, workers=1, allow_hosts=("127.0.0.1", "localhost"))
+    port = free_port()
+    config = uvicorn.Config(create_app(settings, voices={voice.spec.name: voice}),
+                            host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the app did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(30)
