@@ -21,7 +21,8 @@ import pytest
 
 from tests.conftest import EXAMPLE_HTML
 
-EXAMPLE_URL = "https://kyivindependent.com/governor-russia-attacked-kharkiv-oblast/"
+EXAMPLE_URL = (
+    "https://kyivindependent.com/governor-russia-attacked-kharkiv-oblast-with-foreign-made-missiles/")
 
 
 def wait_done(client: Any, article_id: str, timeout_s: float = 120) -> dict[str, Any]:

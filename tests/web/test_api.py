@@ -3,21 +3,178 @@
 from __future__ import annotations
 
 import io
+import shutil
 
+import pytest
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
+
+from tests.conftest import EXAMPLE_HTML
+from tests.web.conftest import EXAMPLE_URL, wait_done
+
+SHORT = "Morning notes\n\nKharkiv was quiet on Friday. The governor said so at 9 a.m."
 
 
 def test_posted_page_becomes_a_chaptered_mp3(finished_client, finished_article_id) -> None:
     status = finished_client.get(f"/v1/articles/{finished_article_id}").json()
     assert status["status"] == "done"
     assert status["progress"] == {"done": 10, "total": 10}
+    assert status["title"].startswith("Governor: Russia attacked Kharkiv Oblast")
+    assert status["byline"] == "Dinara Khalilova"
+    assert status["url"] == EXAMPLE_URL
     audio = finished_client.get(status["links"]["audio"])
     assert audio.status_code == 200
     assert audio.headers["content-type"] == "audio/mpeg"
     assert int(audio.headers["content-length"]) == len(audio.content)
     mp3 = MP3(io.BytesIO(audio.content))
     assert abs(mp3.info.length - status["duration"]) < 0.05
-    chapters = ID3(io.BytesIO(audio.content)).getall("CHAP")
-    starts = sorted(chap.start_time for chap in chapters)
-    assert starts == [round(c["start"] * 1000) for c in status["chapters"]]
+    chapters = sorted(ID3(io.BytesIO(audio.content)).getall("CHAP"), key=lambda c: c.start_time)
+    assert [c.start_time for c in chapters] == [round(c["start"] * 1000)
+                                                for c in status["chapters"]]
+    assert [str(c.sub_frames["TIT2"]) for c in chapters] == [c["title"]
+                                                             for c in status["chapters"]]
+    # Sentences tile the audio in order, each inside the file.
+    sentences = status["sentences"]
+    assert len(sentences) == 10
+    assert all(a["end"] <= b["start"] for a, b in zip(sentences, sentences[1:], strict=False))
+    assert sentences[-1]["end"] <= status["duration"]
+
+
+def test_the_same_article_again_is_the_same_audio(finished_client, finished_article_id) -> None:
+    again = finished_client.post("/v1/articles", json={
+        "html": EXAMPLE_HTML.read_text(encoding="utf-8"), "url": EXAMPLE_URL})
+    assert again.status_code == 200
+    assert again.json()["id"] == finished_article_id
+    assert again.json()["status"] == "done"
+    other_speed = finished_client.post("/v1/articles", json={
+        "html": EXAMPLE_HTML.read_text(encoding="utf-8"), "url": EXAMPLE_URL, "speed": 1.25})
+    assert other_speed.status_code == 202
+    assert other_speed.json()["id"] != finished_article_id
+
+
+def test_range_etag_and_cache_headers(finished_client, finished_article_id) -> None:
+    url = f"/v1/articles/{finished_article_id}/audio.mp3"
+    whole = finished_client.get(url)
+    body, etag = whole.content, whole.headers["etag"]
+    assert whole.headers["accept-ranges"] == "bytes"
+    assert "max-age=31536000" in whole.headers["cache-control"]
+
+    part = finished_client.get(url, headers={"Range": "bytes=1000-1999"})
+    assert part.status_code == 206
+    assert part.content == body[1000:2000]
+    assert part.headers["content-range"] == f"bytes 1000-1999/{len(body)}"
+    assert part.headers["content-length"] == "1000"
+
+    tail = finished_client.get(url, headers={"Range": "bytes=-500"})
+    assert tail.status_code == 206 and tail.content == body[-500:]
+    open_ended = finished_client.get(url, headers={"Range": f"bytes={len(body) - 10}-"})
+    assert open_ended.status_code == 206 and open_ended.content == body[-10:]
+
+    beyond = finished_client.get(url, headers={"Range": f"bytes={len(body)}-"})
+    assert beyond.status_code == 416
+    assert beyond.headers["content-range"] == f"bytes */{len(body)}"
+
+    cached = finished_client.get(url, headers={"If-None-Match": etag})
+    assert cached.status_code == 304 and cached.content == b""
+    stale_if_range = finished_client.get(url, headers={"Range": "bytes=0-9", "If-Range": '"x"'})
+    assert stale_if_range.status_code == 200 and stale_if_range.content == body
+
+
+def test_sidecars_carry_the_same_times(finished_client, finished_article_id) -> None:
+    base = f"/v1/articles/{finished_article_id}"
+    status = finished_client.get(base).json()
+    chapters = finished_client.get(f"{base}/chapters.json")
+    assert chapters.status_code == 200
+    assert [c["startTime"] for c in chapters.json()["chapters"]] == [
+        c["start"] for c in status["chapters"]]
+    transcript = finished_client.get(f"{base}/transcript.vtt")
+    assert transcript.headers["content-type"].startswith("text/vtt")
+    assert transcript.text.startswith("WEBVTT")
+    assert transcript.text.count(" --> ") == len(status["sentences"])
+    chapter_cues = finished_client.get(f"{base}/chapters.vtt").text
+    assert status["chapters"][0]["title"] in chapter_cues
+
+
+def test_text_with_user_lexicon_is_narrated(make_client) -> None:
+    client = make_client()
+    created = client.post("/v1/articles", json={
+        "text": SHORT, "chapters": "none", "lexicon": {"Kharkiv": "hˈɑːɹkɪf"}})
+    assert created.status_code == 202, created.text
+    assert created.headers["location"] == created.json()["links"]["self"]
+    status = wait_done(client, created.json()["id"])
+    assert status["status"] == "done"
+    assert status["title"] == "Morning notes"
+    assert status["chapters"] == []
+    assert [s["text"] for s in status["sentences"]][-2:] == [
+        "Kharkiv was quiet on Friday.", "The governor said so at 9 a.m."]
+    mp3 = client.get(status["links"]["audio"]).content
+    assert ID3(io.BytesIO(mp3)).getall("CHAP") == []
+    assert MP3(io.BytesIO(mp3)).info.length == pytest.approx(status["duration"], abs=0.05)
+
+
+def test_progress_is_reported_while_running(make_client) -> None:
+    client = make_client()
+    text = "Long notes\n\n" + " ".join(f"Sentence number {n} is read aloud." for n in range(12))
+    article_id = client.post("/v1/articles", json={"text": text}).json()["id"]
+    seen = set()
+    while (status := client.get(f"/v1/articles/{article_id}").json())["status"] != "done":
+        seen.add((status["status"], status["progress"]["done"]))
+    # The title, then the twelve sentences.
+    assert status["progress"] == {"done": 13, "total": 13}
+    assert any(state == "running" and 0 < done < 13 for state, done in seen), seen
+
+
+def test_audio_of_a_running_job_streams_the_same_frames(make_client) -> None:
+    client = make_client()
+    text = "Streamed\n\n" + " ".join(f"Part {n} of the story is here." for n in range(6))
+    article_id = client.post("/v1/articles", json={"text": text}).json()["id"]
+    streamed = client.get(f"/v1/articles/{article_id}/audio.mp3")
+    assert streamed.status_code == 200
+    assert streamed.headers["cache-control"] == "no-store"
+    assert wait_done(client, article_id)["status"] == "done"
+    final = client.get(f"/v1/articles/{article_id}/audio.mp3").content
+    # The final file is the tag and an Info frame, then exactly the streamed frames.
+    assert len(streamed.content) > 10_000
+    assert final.endswith(streamed.content)
+
+
+def test_openapi_schema_is_served(make_client) -> None:
+    schema = make_client().get("/schema/openapi.json")
+    assert schema.status_code == 200
+    assert "/v1/articles" in schema.json()["paths"]
+
+
+def test_health_and_metrics(finished_client) -> None:
+    health = finished_client.get("/healthz")
+    assert health.status_code == 200 and health.json()["status"] == "ok"
+    metrics = finished_client.get("/metrics")
+    assert metrics.headers["content-type"].startswith("text/plain")
+    assert 'audiobrief_jobs{status="done"} 1' in metrics.text
+    assert "audiobrief_synthesis_seconds_total" in metrics.text
+    assert "audiobrief_audio_seconds_total" in metrics.text
+
+
+def test_cors_lets_other_sites_read_audio(finished_client, finished_article_id) -> None:
+    response = finished_client.get(f"/v1/articles/{finished_article_id}/audio.mp3",
+                                   headers={"Origin": "https://kyivindependent.com"})
+    assert response.headers["access-control-allow-origin"] in ("*", "https://kyivindependent.com")
+    assert "content-range" in response.headers["access-control-expose-headers"].lower()
+
+
+def test_api_keys_guard_writing_not_reading(finished_data, make_client, tmp_path) -> None:
+    data = tmp_path / "keys-copy"
+    shutil.copytree(finished_data[0], data)
+    client = make_client(data=data, api_keys=("s3cret",))
+    body = {"text": SHORT}
+    refused = client.post("/v1/articles", json=body)
+    assert refused.status_code == 401
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert client.post("/v1/articles", json=body,
+                       headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert client.post("/v1/articles", json=body,
+                       headers={"Authorization": "Bearer s3cret"}).status_code == 202
+    again = client.post("/v1/articles", json=body, headers={"X-API-Key": "s3cret"})
+    assert again.status_code == 200
+    article_id = finished_data[1]
+    assert client.get(f"/v1/articles/{article_id}/audio.mp3").status_code == 200
+    assert client.get(f"/v1/articles/{article_id}").status_code == 200
