@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -23,18 +25,50 @@ _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _POLL_S = 0.05
 
 
+class AudioCache:
+    """The bytes of recently served finished MP3s, up to a budget: a cache hit needs no disk.
+
+    Safe to share between threads; finished files never change (their name is their content).
+    """
+
+    def __init__(self, max_bytes: int = 64_000_000) -> None:
+        self.max_bytes = max_bytes
+        self._files: OrderedDict[Path, bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def read(self, path: Path, size: int) -> bytes:
+        with self._lock:
+            cached = self._files.get(path)
+            if cached is not None:
+                self._files.move_to_end(path)
+                return cached
+        content = path.read_bytes()
+        if len(content) != size or size > self.max_bytes // 4:
+            return content
+        with self._lock:
+            if path not in self._files:
+                self._files[path] = content
+                self._size += size
+            while self._size > self.max_bytes:
+                _, dropped = self._files.popitem(last=False)
+                self._size -= len(dropped)
+        return content
+
+
 def etag(record: Record) -> str:
     return f'"{record.id}-{record.size_bytes}"'
 
 
 def serve_file(record: Record, path: Path, range_header: str | None,
-               if_none_match: str | None, if_range: str | None) -> Response[bytes] | Stream:
+               if_none_match: str | None, if_range: str | None,
+               cache: AudioCache | None = None) -> Response[bytes] | Stream:
     """The finished MP3: 200 whole, 206 for one byte range, 304 when the client has it."""
     tag = etag(record)
     headers = {"ETag": tag, "Cache-Control": CACHE_FOREVER, "Accept-Ranges": "bytes"}
     if if_none_match and (if_none_match.strip() == "*" or tag in _tags(if_none_match)):
         return Response(b"", status_code=304, headers=headers)
-    size = path.stat().st_size
+    size = record.size_bytes if record.size_bytes is not None else path.stat().st_size
     wanted = _range(range_header, size) if range_header and if_range in (None, tag) else None
     if wanted == "unsatisfiable":
         return Response(b"", status_code=416, media_type=MP3,
@@ -44,6 +78,9 @@ def serve_file(record: Record, path: Path, range_header: str | None,
     if status == 206:
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
     headers["Content-Length"] = str(end - start)
+    if cache is not None and size <= IN_MEMORY_MAX:
+        content = cache.read(path, size)
+        return Response(content[start:end], status_code=status, media_type=MP3, headers=headers)
     if end - start <= IN_MEMORY_MAX:
         return Response(_read(path, start, end), status_code=status, media_type=MP3,
                         headers=headers)

@@ -23,6 +23,7 @@ from audiobrief.errors import AudiobriefError, QueueFullError
 from audiobrief.model import Script
 from audiobrief.settings import Settings
 from audiobrief.voices import Voice
+from audiobrief.web.audio import AudioCache
 from audiobrief.web.store import Record, SentenceFiles, Store, Timings
 
 logger = logging.getLogger(__name__)
@@ -65,12 +66,26 @@ class Service:
         self.sentences = SentenceFiles(self.store.sentence_dir)
         self.metrics = Metrics()
         self.workers = workers or settings.workers or os.cpu_count() or 1
+        self.audio_cache = AudioCache()
+        self._finished: dict[str, Record] = {}
+        """Finished articles by id: they never change again, so reads skip SQLite."""
         self._voices: dict[str, Voice] = dict(voices or {})
         """Loaded voices by name; a caller may hand in voices it has loaded already."""
         self._voices_lock = threading.Lock()
         self._wake = threading.Condition()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
+
+    def record(self, article_id: str) -> Record | None:
+        """An article, from memory once it is finished."""
+        if (record := self._finished.get(article_id)) is not None:
+            return record
+        record = self.store.get(article_id)
+        if record is not None and record.status == "done":
+            if len(self._finished) >= 4096:
+                self._finished.clear()
+            self._finished[article_id] = record
+        return record
 
     # Voices ---------------------------------------------------------------------------------
 

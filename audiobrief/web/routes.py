@@ -50,8 +50,8 @@ def _service(connection: ASGIConnection[Any, Any, Any, Any]) -> Service:
     return connection.app.state.service  # type: ignore[no-any-return]
 
 
-def _record(service: Service, article_id: FromPath[str]) -> Record:
-    record = service.store.get(article_id)
+def _record(service: Service, article_id: str) -> Record:
+    record = service.record(article_id)
     if record is None:
         raise NotFoundException(f"no article {article_id}")
     return record
@@ -116,13 +116,13 @@ def audio_mp3(
     record = _record(service, article_id)
     if record.status == "done":
         return audio.serve_file(record, service.store.audio_path(article_id), range_header,
-                                if_none_match, if_range)
+                                if_none_match, if_range, service.audio_cache)
     if record.status == "failed":
         raise ConflictError(f"article {article_id} failed: {record.error}")
     return audio.serve_growing(service.store, article_id)
 
 
-def _finished(service: Service, article_id: FromPath[str]) -> Record:
+def _finished(service: Service, article_id: str) -> Record:
     record = _record(service, article_id)
     if record.status != "done":
         raise ConflictError(f"article {article_id} is {record.status}; its timings come when done",
