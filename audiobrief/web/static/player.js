@@ -24,6 +24,7 @@
   let currentChapter = -1;
   let currentSentence = -1;
   let savedAt = -1;
+  let shownClock = "";
   let restored = false;  // no position is written before the saved one has been read back
 
   function store(key, value) {
@@ -58,9 +59,13 @@
     const t = audio.currentTime;
     const total = duration();
     seek.value = String(t);
-    seek.setAttribute("aria-valuetext", clock(t) + " of " + clock(total));
-    el("elapsed").textContent = clock(t);
-    el("remaining").textContent = "-" + clock(total - t);
+    const elapsed = clock(t);
+    if (elapsed !== shownClock) {  // whole seconds: no DOM or screen-reader churn at frame rate
+      shownClock = elapsed;
+      seek.setAttribute("aria-valuetext", elapsed + " of " + clock(total));
+      el("elapsed").textContent = elapsed;
+      el("remaining").textContent = "-" + clock(total - t);
+    }
 
     const c = startedAt(chapters, t);
     if (c !== currentChapter) {
@@ -209,6 +214,7 @@
 
     audio.addEventListener("loadedmetadata", () => {
       seek.max = String(duration());
+      shownClock = "";
       const saved = Number(recall(positionKey));
       if (saved > 0 && saved < duration() - 1) audio.currentTime = saved;
       restored = true;
