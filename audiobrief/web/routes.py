@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
+import anyio
 from litestar import Request, Response, get, post
 from litestar.connection import ASGIConnection
 from litestar.exceptions import (
@@ -20,7 +21,7 @@ from litestar.response import Redirect, Stream
 from audiobrief import pipeline, sidecars
 from audiobrief.load import from_content
 from audiobrief.model import Page
-from audiobrief.web import audio
+from audiobrief.web import audio, player
 from audiobrief.web.jobs import Service
 from audiobrief.web.schemas import Accepted, ArticleRequest, ArticleStatus, accepted, article_status
 from audiobrief.web.store import Record
@@ -75,16 +76,27 @@ def _submit(service: Service, request: ArticleRequest) -> tuple[Record, bool]:
     options = request.options()
     article = pipeline.read(source, settings, options.title, refuse_private=True)
     script = pipeline.prepare(article, settings, options)
-    return service.submit(script, options, request.url if request.html is None else None)
+    # Recorded so the URL finds its audio (embed.js, /v1/audio.mp3?url=): as asked, else canonical.
+    return service.submit(script, options, request.url or script.url)
 
 
-@post("/v1/articles", guards=[require_key], sync_to_thread=True, status_code=202)
-def create_article(request: Request[Any, Any, Any],
-                   data: JSONBody[ArticleRequest]) -> Response[Accepted]:
+@post("/v1/articles", guards=[require_key], status_code=202)
+async def create_article(request: Request[Any, Any, Any],
+                         data: JSONBody[ArticleRequest]) -> Response[Accepted]:
     """Narrate an article: 202 with its id and links, or 200 when it exists already."""
-    record, new = _submit(_service(request), data)
+    # Fetching and scripting block: off the event loop.
+    record, new = await anyio.to_thread.run_sync(_submit, _service(request), data)
     return Response(accepted(record), status_code=202 if new else 200,
                     headers={"Location": f"/v1/articles/{record.id}"})
+
+
+@get("/v1/articles", sync_to_thread=False)
+def find_article(request: Request[Any, Any, Any], url: FromQuery[str]) -> Accepted:
+    """The newest article made from this URL (not failed): a lookup that needs no API key."""
+    record = _service(request).store.latest_for_url(url)
+    if record is None:
+        raise NotFoundException(f"no audio for {url} yet")
+    return accepted(record)
 
 
 @get("/v1/articles/{article_id:str}", sync_to_thread=False)
@@ -176,6 +188,25 @@ def audio_by_url(request: Request[Any, Any, Any], url: FromQuery[str]) -> Respon
                              "Location": f"/v1/articles/{record.id}"})
 
 
+@get("/embed/{article_id:str}", sync_to_thread=False, media_type="text/html")
+def embed(request: Request[Any, Any, Any], article_id: FromPath[str]) -> Response[str]:
+    """The player page for an iframe on a news site."""
+    service = _service(request)
+    _record(service, article_id)
+    page = player.embed_page(article_id, disclosure=service.settings.disclosure,
+                             disclosure_url=service.settings.disclosure_url)
+    return Response(page, media_type="text/html; charset=utf-8",
+                    headers={"Cache-Control": "public, max-age=300"})
+
+
+@get("/embed.js", sync_to_thread=False)
+def embed_js(request: Request[Any, Any, Any]) -> Response[str]:
+    """`<script src=".../embed.js" data-url="ARTICLE_URL">`: puts the article's player in place."""
+    base = _service(request).settings.public_url or str(request.base_url)
+    return Response(player.embed_script(base), media_type="text/javascript; charset=utf-8",
+                    headers={"Cache-Control": "public, max-age=3600"})
+
+
 @get("/healthz", sync_to_thread=False)
 def healthz(request: Request[Any, Any, Any]) -> dict[str, Any]:
     service = _service(request)
@@ -210,5 +241,5 @@ def metrics(request: Request[Any, Any, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-ROUTES = [create_article, article, retry, audio_mp3, chapters_json, chapters_vtt, transcript_vtt,
-          audio_by_url, healthz, metrics]
+ROUTES = [create_article, find_article, article, retry, audio_mp3, chapters_json, chapters_vtt,
+          transcript_vtt, audio_by_url, embed, embed_js, healthz, metrics]

@@ -178,3 +178,26 @@ def test_api_keys_guard_writing_not_reading(finished_data, make_client, tmp_path
     article_id = finished_data[1]
     assert client.get(f"/v1/articles/{article_id}/audio.mp3").status_code == 200
     assert client.get(f"/v1/articles/{article_id}").status_code == 200
+
+
+def test_lookup_by_url_needs_no_key(finished_data, make_client, tmp_path) -> None:
+    data = tmp_path / "lookup-copy"
+    shutil.copytree(finished_data[0], data)
+    client = make_client(data=data, api_keys=("s3cret",))
+    found = client.get("/v1/articles", params={"url": EXAMPLE_URL})
+    assert found.status_code == 200
+    assert found.json()["id"] == finished_data[1]
+    missing = client.get("/v1/articles", params={"url": "https://example.org/nothing"})
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("application/problem+json")
+
+
+def test_embed_page_and_script_are_served(finished_client, finished_article_id) -> None:
+    page = finished_client.get(f"/embed/{finished_article_id}")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "This audio is created with AI assistance" in page.text
+    assert finished_client.get("/embed/0123456789abcdef").status_code == 404
+    script = finished_client.get("/embed.js")
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert "http://testserver.local" in script.text

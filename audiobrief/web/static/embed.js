@@ -16,11 +16,15 @@
   }
 
   async function embed() {
-    const response = await fetch(base + "/v1/articles", {
+    let response = await fetch(base + "/v1/articles", {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "application/json" },
       body: JSON.stringify({ url: articleUrl }),
     });
+    if (response.status === 401) {
+      // The service makes audio only for its site's own CMS (API keys): find what it made.
+      response = await fetch(base + "/v1/articles?url=" + encodeURIComponent(articleUrl));
+    }
     const body = await response.json().catch(() => ({}));
     if (!response.ok) throw new Error(body.detail || "HTTP " + response.status);
     if (!body.links || !body.links.embed) throw new Error("no embed link in the answer");
