@@ -46,6 +46,8 @@ class Options:
     lexicon_entries: str = ""
     """User lexicon entries in the file format (word<TAB>phonemes), e.g. from an API request;
     they beat the files."""
+    headline: bool = True
+    """Speak the title first; off when the text is to be read exactly as given."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +103,8 @@ def prepare(source: str | Path | Page | Article, settings: Settings, options: Op
         source, settings, options.title, refuse_private=refuse_private)
     spec = voice_spec(settings, options)
     return make_script(article, pronouncer(spec, options.lexicons, options.lexicon_entries),
-                       ScriptOptions(chapters=options.chapters, normalize=options.normalize))
+                       ScriptOptions(chapters=options.chapters, normalize=options.normalize,
+                                     headline=options.headline))
 
 
 def narrate(script: Script, voice: Voice, settings: Settings, options: Options,

@@ -26,17 +26,22 @@ class ScriptOptions:
     chapters: ChapterMode = "auto"
     normalize: bool = True
     """Rewrite dates, numbers, abbreviations for speech (off: the text is read as written)."""
+    headline: bool = True
+    """Speak the title (and byline) first as a chapter of its own; off, only the body is said."""
 
 
 def make_script(
     article: Article, pronouncer: Pronouncer, options: ScriptOptions | None = None
 ) -> Script:
-    """The spoken script of `article`: a headline chapter, then the body in chapters."""
+    """The spoken script of `article`: a headline chapter (unless `options.headline` is off),
+    then the body in chapters."""
     options = options or ScriptOptions()
     headline = [article.title if article.title.endswith((".", "?", "!")) else article.title + "."]
     if article.byline:
         headline.append(f"By {article.byline}.")
-    groups: list[tuple[str, list[list[str]]]] = [(article.title, [headline])]
+    groups: list[tuple[str, list[list[str]]]] = (
+        [(article.title, [headline])] if options.headline else []
+    )
     groups += [
         (title, paragraphs) for title, paragraphs in _group(article.sections, options.chapters)
     ]

@@ -23,7 +23,7 @@ from litestar.plugins.problem_details import (
 from audiobrief import errors
 from audiobrief.settings import Settings, get_settings
 from audiobrief.voices import Voice
-from audiobrief.web import feed, routes
+from audiobrief.web import feed, routes, speech
 from audiobrief.web.jobs import Service
 
 logger = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None,
         cls: _problem(status) for cls, status in STATUS_BY_ERROR.items()}
     problem_map[HTTPException] = _http_problem
     app = Litestar(
-        route_handlers=[*routes.ROUTES, *feed.ROUTES],
+        route_handlers=[*routes.ROUTES, *feed.ROUTES, *speech.ROUTES],
         lifespan=[lifespan],
         plugins=[ProblemDetailsPlugin(ProblemDetailsConfig(
             exception_to_problem_detail_map=problem_map))],

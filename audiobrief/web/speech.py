@@ -1,0 +1,333 @@
+"""`POST /v1/audio/speech`, OpenAI's text-to-speech call: text in, audio streamed out sentence by
+sentence as the local voice speaks it, so a reply starts after the first sentence, not the last.
+
+Voices: an installed audiobrief voice name (`en_US-joe-medium`) is used as is; OpenAI's names
+(alloy, ash, ballad, coral, echo, fable, onyx, nova, sage, shimmer, verse, marin, cedar) and any
+other unknown name mean the service's default voice. `model` and `instructions` are accepted and
+ignored. Formats: mp3 (the voice's 22.05 kHz), wav (the same PCM behind a RIFF header whose sizes
+say "unknown", 0xFFFFFFFF, as streaming TTS servers write it) and pcm (raw 16-bit little-endian
+mono at 24 kHz, OpenAI's rate, resampled by linear interpolation).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import struct
+import threading
+import time
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, Literal, Protocol
+
+import anyio
+import anyio.from_thread
+import anyio.lowlevel
+import msgspec
+import numpy as np
+from anyio.streams.memory import MemoryObjectSendStream
+from litestar import Request, post
+from litestar.exceptions import ClientException
+from litestar.params import JSONBody
+from litestar.response import Stream
+
+from audiobrief import encode, pipeline
+from audiobrief.load import from_content
+from audiobrief.model import Article, Page, Script, Section
+from audiobrief.settings import Settings
+from audiobrief.synthesize import SynthesisOptions, Timeline, synthesize_sentences
+from audiobrief.voices import Voice, installed_voices
+from audiobrief.web.jobs import Service
+from audiobrief.web.routes import require_key
+from audiobrief.web.schemas import Speed
+
+logger = logging.getLogger(__name__)
+
+MAX_INPUT_CHARS = 100_000
+OPENAI_VOICES = frozenset({"alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova",
+                           "sage", "shimmer", "verse", "marin", "cedar"})
+"""OpenAI's voice names; like any name no voice is installed under, they mean the default."""
+MEDIA_TYPES: dict[str, str] = {"mp3": "audio/mpeg", "wav": "audio/wav", "pcm": "audio/pcm"}
+"""The formats made here; OpenAI's opus, aac and flac are refused with 400."""
+PCM_RATE_HZ = 24_000
+"""OpenAI's `pcm` is 24 kHz; clients play it at that rate without asking."""
+_BUFFERED_CHUNKS = 4
+"""Sentences encoded ahead of a slow client; past this, synthesis waits (memory stays flat)."""
+
+VOICE_RULE = (
+    "`voice`: an installed audiobrief voice name is used as is; OpenAI's voice names (alloy, ash,"
+    " ballad, coral, echo, fable, onyx, nova, sage, shimmer, verse, marin, cedar) and any other"
+    " unknown name use the service's default voice. `model` and `instructions` are accepted and"
+    " ignored.")
+
+Format = Literal["mp3", "opus", "aac", "flac", "wav", "pcm"]
+
+
+class VoiceId(msgspec.Struct):
+    """OpenAI's custom-voice reference; its id is read like a voice name."""
+
+    id: str
+
+
+class SpeechRequest(msgspec.Struct):
+    """OpenAI's `audio.speech.create` body."""
+
+    input: Annotated[str, msgspec.Meta(
+        min_length=1, max_length=MAX_INPUT_CHARS,
+        description="The text to speak; every word is said once, in order, nothing added.")]
+    model: Annotated[str, msgspec.Meta(
+        description="tts-1, tts-1-hd, gpt-4o-mini-tts or a voice name: accepted, ignored.")] = (
+        "tts-1")
+    voice: Annotated[str | VoiceId, msgspec.Meta(description=VOICE_RULE)] = "alloy"
+    response_format: Annotated[Format, msgspec.Meta(
+        description="mp3 (22.05 kHz), wav (22.05 kHz, sizes unknown: 0xFFFFFFFF) or pcm"
+                    " (16-bit little-endian mono, 24 kHz). opus, aac and flac are refused.")] = (
+        "mp3")
+    speed: Speed = 1.0
+    instructions: Annotated[str | None, msgspec.Meta(description="Accepted, ignored.")] = None
+    stream_format: Annotated[Literal["audio", "sse"], msgspec.Meta(
+        description="Only `audio` (the audio bytes, streamed) is made.")] = "audio"
+
+    @property
+    def voice_name(self) -> str:
+        return self.voice if isinstance(self.voice, str) else self.voice.id
+
+
+class SpeechRequestError(ClientException):
+    """A 400 whose problem+json also carries OpenAI's `error` member, so OpenAI's clients show
+    the reason (they read `error.message`, not `detail`)."""
+
+    def __init__(self, message: str, param: str) -> None:
+        super().__init__(message, extra={"error": {
+            "message": message, "type": "invalid_request_error", "param": param, "code": None}})
+
+
+# Encoders: PCM of each sentence in, bytes of the chosen format out. ---------------------------
+
+class _Encoder(Protocol):
+    def header(self) -> bytes: ...
+
+    def feed(self, pcm: bytes) -> bytes: ...
+
+    def finish(self) -> bytes: ...
+
+
+class _Mp3:
+    """MP3 frames only: a stream has no length to put in an ID3 tag or Info frame."""
+
+    def __init__(self, sample_rate_hz: int, settings: Settings) -> None:
+        self._stream = encode.Mp3Stream(sample_rate_hz, encode.EncodeOptions.from_settings(
+            settings))
+
+    def header(self) -> bytes:
+        return b""
+
+    def feed(self, pcm: bytes) -> bytes:
+        return self._stream.feed(pcm)
+
+    def finish(self) -> bytes:
+        return self._stream.finish()
+
+
+class _Wav:
+    """A canonical 44-byte RIFF header, sizes unknown, then the voice's PCM as it comes."""
+
+    def __init__(self, sample_rate_hz: int) -> None:
+        self.sample_rate_hz = sample_rate_hz
+
+    def header(self) -> bytes:
+        return wav_header(self.sample_rate_hz)
+
+    def feed(self, pcm: bytes) -> bytes:
+        return pcm
+
+    def finish(self) -> bytes:
+        return b""
+
+
+class _Pcm:
+    """Raw samples resampled to `to_hz`."""
+
+    def __init__(self, sample_rate_hz: int, to_hz: int = PCM_RATE_HZ) -> None:
+        self._resampler = Resampler(sample_rate_hz, to_hz)
+
+    def header(self) -> bytes:
+        return b""
+
+    def feed(self, pcm: bytes) -> bytes:
+        return self._resampler.feed(pcm)
+
+    def finish(self) -> bytes:
+        return b""
+
+
+def wav_header(sample_rate_hz: int) -> bytes:
+    """RIFF/WAVE header for mono 16-bit PCM of unknown length (both sizes 0xFFFFFFFF)."""
+    unknown = 0xFFFFFFFF
+    fmt = struct.pack("<HHIIHH", 1, 1, sample_rate_hz, sample_rate_hz * 2, 2, 16)
+    return (b"RIFF" + struct.pack("<I", unknown) + b"WAVE" + b"fmt " + struct.pack("<I", len(fmt))
+            + fmt + b"data" + struct.pack("<I", unknown))
+
+
+class Resampler:
+    """Mono 16-bit PCM from one rate to another by linear interpolation, chunk by chunk.
+
+    Output sample k sits at input position k × from/to across all chunks (the last sample of the
+    chunk before is kept to interpolate over the seam), so chunking changes nothing and the
+    output length tracks the input exactly. Linear interpolation dulls the top of the band a
+    little; for 22.05 → 24 kHz speech that is inaudible, and it costs next to nothing.
+    """
+
+    def __init__(self, from_hz: int, to_hz: int) -> None:
+        self.from_hz, self.to_hz = from_hz, to_hz
+        self._consumed = 0
+        """Input samples in earlier chunks."""
+        self._produced = 0
+        """Output samples made so far."""
+        self._last = 0.0
+        """The last input sample of the chunk before."""
+
+    def feed(self, pcm: bytes) -> bytes:
+        samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
+        if not samples.size:
+            return b""
+        last_index = self._consumed + samples.size - 1
+        # Every output sample whose position falls at or before the last input sample known.
+        end = last_index * self.to_hz // self.from_hz + 1
+        positions = np.arange(self._produced, end) * (self.from_hz / self.to_hz)
+        signal = np.concatenate(([self._last], samples))  # signal[0] is input sample consumed-1
+        out = np.interp(positions - (self._consumed - 1), np.arange(signal.size), signal)
+        self._consumed += samples.size
+        self._produced = end
+        self._last = float(samples[-1])
+        return np.clip(np.rint(out), -32768, 32767).astype("<i2").tobytes()
+
+
+def _encoder(response_format: str, sample_rate_hz: int, settings: Settings) -> _Encoder:
+    if response_format == "mp3":
+        return _Mp3(sample_rate_hz, settings)
+    if response_format == "wav":
+        return _Wav(sample_rate_hz)
+    return _Pcm(sample_rate_hz)
+
+
+# The request → a script → audio. ---------------------------------------------------------------
+
+def _voice_name(requested: str, settings: Settings) -> str:
+    """The voice rule: an installed voice by name, else the default voice."""
+    if requested not in OPENAI_VOICES and requested in {
+            spec.name for spec in installed_voices(settings.voices)}:
+        return requested
+    return settings.voice
+
+
+def _article(page: Page) -> Article:
+    """The text as it is: paragraphs at blank lines, no title taken from it, no line dropped.
+
+    `extract` would read a first short line as the title and drop lines like "Read more"; speech
+    must say every word it was given, once.
+    """
+    paragraphs: list[str] = []
+    block: list[str] = []
+    for line in [*page.content.splitlines(), ""]:
+        if line.strip():
+            block.append(line.strip())
+        elif block:
+            paragraphs.append(" ".join(" ".join(block).split()))
+            block.clear()
+    if not paragraphs:
+        raise SpeechRequestError("input has nothing to say: it is only white space", "input")
+    # The title is not spoken (headline off) and a stream carries no tag to hold it.
+    return Article(title="", byline=None, date=None, site=None, url=None, language="en",
+                   sections=(Section(None, tuple(paragraphs)),))
+
+
+def _prepare(service: Service, request: SpeechRequest) -> tuple[Script, Voice]:
+    """The script (same normaliser, sentences and names as articles) and the loaded voice."""
+    settings = service.settings
+    page = from_content(request.input, "text", "the request", limits=pipeline.limits(settings))
+    name = _voice_name(request.voice_name, settings)
+    options = pipeline.Options(voice=name, speed=request.speed, chapters="none", headline=False)
+    script = pipeline.prepare(_article(page), settings, options)
+    return script, service.voice(name)
+
+
+def _synthesize(script: Script, voice: Voice, speed: float, encoder: _Encoder,
+                send: MemoryObjectSendStream[bytes | Exception], stop: threading.Event,
+                token: anyio.lowlevel.EventLoopToken) -> None:
+    """On a thread of its own: speak each sentence, encode it, hand the bytes to the loop.
+
+    Stops between sentences once `stop` is set, or at the next hand-over once the reader is gone.
+    """
+    started = time.perf_counter()
+    timeline = Timeline(voice.spec.sample_rate_hz, keep_pcm=False)
+    try:
+        for audio in synthesize_sentences(script, voice, SynthesisOptions(speed)):
+            if stop.is_set():
+                logger.info("speech stopped after %d of %d sentences: the client left",
+                            audio.index, script.sentence_count)
+                return
+            if chunk := encoder.feed(timeline.add(audio)):
+                anyio.from_thread.run(send.send, chunk, token=token)
+        if tail := encoder.finish():
+            anyio.from_thread.run(send.send, tail, token=token)
+        rendition = timeline.rendition()
+        logger.info("spoke %d sentences, %.1f s of audio in %.1f s", script.sentence_count,
+                    rendition.duration_ms / 1000, time.perf_counter() - started)
+    except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+        logger.info("speech stopped: the client left")
+    except Exception as error:  # a bug: the reader re-raises it so the response is cut short
+        logger.exception("speech synthesis failed")
+        with contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError,
+                                 RuntimeError):  # the reader or the loop is gone
+            anyio.from_thread.run(send.send, error, token=token)
+    finally:
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody is reading
+            anyio.from_thread.run_sync(send.close, token=token)
+
+
+async def _audio(script: Script, voice: Voice, speed: float,
+                 encoder: _Encoder) -> AsyncIterator[bytes]:
+    """The response body: bytes as each sentence is encoded. Leaving early stops the thread."""
+    send, receive = anyio.create_memory_object_stream[bytes | Exception](_BUFFERED_CHUNKS)
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=_synthesize, name="audiobrief-speech", daemon=True,
+        args=(script, voice, speed, encoder, send, stop, anyio.lowlevel.current_token()))
+    thread.start()
+    try:
+        if header := encoder.header():
+            yield header
+        async for chunk in receive:
+            if isinstance(chunk, Exception):
+                raise chunk
+            yield chunk
+    finally:
+        stop.set()
+        receive.close()  # a hand-over the thread is waiting in fails: it stops there
+
+
+@post("/v1/audio/speech", guards=[require_key], status_code=200,
+      summary="Speak text (OpenAI-compatible), streamed",
+      description="OpenAI's `audio.speech.create`: the text is read by the local voice and the "
+                  "audio streamed as each sentence is ready. " + VOICE_RULE + " Formats: mp3, "
+                  "wav (22.05 kHz, RIFF sizes 0xFFFFFFFF) and pcm (16-bit LE mono, 24 kHz).",
+      response_description="The audio: audio/mpeg, audio/wav or audio/pcm.")
+async def create_speech(request: Request[Any, Any, Any],
+                        data: JSONBody[SpeechRequest]) -> Stream:
+    if data.response_format not in MEDIA_TYPES:
+        raise SpeechRequestError(f"response_format {data.response_format!r} is not supported;"
+                                 f" use one of {', '.join(MEDIA_TYPES)}", "response_format")
+    if data.stream_format != "audio":
+        raise SpeechRequestError("stream_format 'sse' is not supported; use 'audio'",
+                                 "stream_format")
+    service: Service = request.app.state.service
+    # Normalising, phonemizing names and perhaps loading the voice: off the event loop.
+    script, voice = await anyio.to_thread.run_sync(_prepare, service, data)
+    encoder = _encoder(data.response_format, voice.spec.sample_rate_hz, service.settings)
+    logger.info("speech: %d sentences, voice %s, %s", script.sentence_count, voice.spec.name,
+                data.response_format)
+    return Stream(_audio(script, voice, data.speed, encoder),
+                  media_type=MEDIA_TYPES[data.response_format])
+
+
+ROUTES = [create_speech]
