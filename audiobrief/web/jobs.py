@@ -117,15 +117,14 @@ class Service:
         if self.store.waiting() >= self.settings.queue_limit:
             raise QueueFullError(
                 f"{self.settings.queue_limit} articles are waiting already; try again later")
-        if existing:
-            self.store.retry(identity)
-        else:
-            self.store.add(identity, script, voice, options.speed, source_url)
+        # Two requests for the same new article at once: only the first one inserts it.
+        new = (self.store.retry(identity) if existing
+               else self.store.add(identity, script, voice, options.speed, source_url))
         with self._wake:
             self._wake.notify()
         record = self.store.get(identity)
         assert record is not None
-        return record, True
+        return record, new
 
     def start(self) -> None:
         requeued = self.store.requeue_unfinished()
