@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from audiobrief.model import Chapter, Script, Sentence
-from audiobrief.synthesize import SynthesisOptions, synthesize, synthesize_sentences
+from audiobrief.synthesize import SynthesisOptions, pieces, synthesize, synthesize_sentences
 
 
 def _script(*texts: str, pause_ms: int = 300) -> Script:
@@ -88,3 +88,25 @@ def test_progress_reports_every_sentence(voice, workers: int) -> None:
     synthesize(_script("One.", "Two.", "Three."), voice, SynthesisOptions(workers=workers),
                progress=lambda done, total: seen.append((done, total)))
     assert seen == [(0, 3), (1, 3), (2, 3), (3, 3)]
+
+
+@pytest.mark.parametrize(
+    ("spoken", "expected"),
+    [
+        pytest.param("Short enough, not cut.", ["Short enough, not cut."], id="short"),
+        pytest.param("Two, short, clauses, joined again.", ["Two, short, clauses,",
+                                                            "joined again."], id="merged"),
+        pytest.param("One clause here, then another one; and a last one.",
+                     ["One clause here,", "then another one;", "and a last one."], id="clauses"),
+        pytest.param("In [[ kˈɑːɹkiv, ɔblˈɑːst ]] and more words, the end.",
+                     ["In [[ kˈɑːɹkiv, ɔblˈɑːst ]] and more words,", "the end."],
+                     id="never-inside-a-phoneme-block"),
+        pytest.param("No clause punctuation in this rather long sentence at all.",
+                     ["No clause punctuation in this rather long sentence at all."],
+                     id="uncuttable"),
+    ],
+)
+def test_long_sentences_are_spoken_in_clause_pieces(spoken: str, expected: list[str]) -> None:
+    cut = pieces(spoken, 30)
+    assert cut == expected
+    assert " ".join(cut) == spoken

@@ -28,7 +28,7 @@ from audiobrief.web.store import Record, SentenceFiles, Store, Timings
 
 logger = logging.getLogger(__name__)
 
-AUDIO_VERSION = "audio-1"
+AUDIO_VERSION = "audio-2"
 """Bump when a change of synthesis or encoding changes the audio made from the same script."""
 
 
@@ -90,14 +90,16 @@ class Service:
     # Voices ---------------------------------------------------------------------------------
 
     def voice(self, name: str | None = None) -> Voice:
-        """The named voice, loaded on first use with one session per worker."""
+        """The named voice, loaded on first use.
+
+        One ONNX session (its intra-op threads use every core) shared by all workers, which take
+        turns sentence by sentence: a session per worker was no faster on two cores and each one
+        holds its own arena (peak RSS 1.4 GB with two against 0.9 GB with one, bench/service.py).
+        """
         name = name or self.settings.voice
         with self._voices_lock:
             if name not in self._voices:
-                sessions = self.workers
-                self._voices[name] = Voice.load(name, self.settings.voices,
-                                                threads=1 if sessions > 1 else None,
-                                                sessions=sessions)
+                self._voices[name] = Voice.load(name, self.settings.voices)
             return self._voices[name]
 
     # Jobs -----------------------------------------------------------------------------------
