@@ -23,7 +23,7 @@ from litestar.plugins.problem_details import (
 from audiobrief import errors
 from audiobrief.settings import Settings, get_settings
 from audiobrief.voices import Voice
-from audiobrief.web import feed, routes, speech
+from audiobrief.web import audio, feed, routes, speech
 from audiobrief.web.jobs import Service
 
 logger = logging.getLogger(__name__)
@@ -87,6 +87,7 @@ def create_app(settings: Settings | None = None,
     app = Litestar(
         route_handlers=[*routes.ROUTES, *feed.ROUTES, *speech.ROUTES],
         lifespan=[lifespan],
+        middleware=[audio.fast_path(service)],
         plugins=[ProblemDetailsPlugin(ProblemDetailsConfig(
             exception_to_problem_detail_map=problem_map))],
         cors_config=CORSConfig(

@@ -76,6 +76,11 @@ class Service:
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
 
+    def finished_record(self, article_id: str) -> Record | None:
+        """A finished article if it is known in memory or in the store, else None."""
+        record = self.record(article_id)
+        return record if record is not None and record.status == "done" else None
+
     def record(self, article_id: str) -> Record | None:
         """An article, from memory once it is finished."""
         if (record := self._finished.get(article_id)) is not None:
