@@ -225,11 +225,13 @@ def voices(as_json: bool) -> None:
 @click.option("--port", type=int, default=8000, show_default=True)
 @click.option("--workers", type=int, default=None,
               help="Synthesis workers (default: AUDIOBRIEF_WORKERS, else one per CPU).")
-def serve(host: str, port: int, workers: int | None) -> None:
+@click.option("--access-log", is_flag=True, help="Log a line per HTTP request.")
+def serve(host: str, port: int, workers: int | None, access_log: bool) -> None:
     """Run the HTTP service (settings from AUDIOBRIEF_* environment variables)."""
     from audiobrief.web.app import serve as run_server
 
-    run_server(_settings().replace(workers=workers), host=host, port=port)
+    run_server(_settings().replace(workers=workers), host=host, port=port,
+               access_log=access_log)
 
 
 @contextmanager

@@ -24,7 +24,7 @@ from audiobrief.model import Script
 from audiobrief.settings import Settings
 from audiobrief.voices import Voice
 from audiobrief.web.audio import AudioCache
-from audiobrief.web.store import Record, SentenceFiles, Store, Timings
+from audiobrief.web.store import Record, SentenceFiles, Status, Store, Timings
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +67,8 @@ class Service:
         self.metrics = Metrics()
         self.workers = workers or settings.workers or os.cpu_count() or 1
         self.audio_cache = AudioCache()
+        self._counts: dict[Status, int] = {}
+        self._counted_at = -1e9
         self._finished: dict[str, Record] = {}
         """Finished articles by id: they never change again, so reads skip SQLite."""
         self._voices: dict[str, Voice] = dict(voices or {})
@@ -75,6 +77,15 @@ class Service:
         self._wake = threading.Condition()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
+
+    def counts(self) -> dict[Status, int]:
+        """Articles by status, read from the store at most once a second (health probes and
+        metrics scrapes must not queue behind SQLite)."""
+        now = time.monotonic()
+        if now - self._counted_at > 1.0:
+            self._counts = self.store.counts()
+            self._counted_at = now
+        return self._counts
 
     def finished_record(self, article_id: str) -> Record | None:
         """A finished article if it is known in memory or in the store, else None."""

@@ -4,6 +4,7 @@ service, and present; errors are raised, and app.py maps them to problem+json on
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import anyio
@@ -20,7 +21,7 @@ from litestar.response import Redirect, Stream
 
 from audiobrief import pipeline, sidecars
 from audiobrief.load import from_content
-from audiobrief.model import Page
+from audiobrief.model import Page, Rendition, Script
 from audiobrief.web import audio, player
 from audiobrief.web.jobs import Service
 from audiobrief.web.schemas import Accepted, ArticleRequest, ArticleStatus, accepted, article_status
@@ -134,39 +135,28 @@ def audio_mp3(
     return audio.serve_growing(service.store, article_id)
 
 
-def _finished(service: Service, article_id: str) -> Record:
-    record = _record(service, article_id)
-    if record.status != "done":
+SIDECARS: dict[str, tuple[Callable[[Script, Rendition], str], str]] = {
+    "chapters.json": (sidecars.chapters_json, "application/json+chapters"),
+    "chapters.vtt": (sidecars.chapters_vtt, "text/vtt"),
+    "transcript.vtt": (sidecars.transcript_vtt, "text/vtt"),
+}
+"""The text files beside an MP3: Podcasting 2.0 JSON chapters, chapter cues, and one cue per
+sentence as written, all on the MP3's sample-exact times."""
+
+
+@get("/v1/articles/{article_id:str}/{name:str}", sync_to_thread=False)
+def sidecar(request: Request[Any, Any, Any], article_id: FromPath[str],
+            name: FromPath[str]) -> Response[str]:
+    """chapters.json, chapters.vtt or transcript.vtt of a finished article."""
+    if name not in SIDECARS:
+        raise NotFoundException(f"no {name} here; there are {', '.join(SIDECARS)}")
+    record = _record(_service(request), article_id)
+    if record.rendition is None:
         raise ConflictError(f"article {article_id} is {record.status}; its timings come when done",
                             headers={"Retry-After": str(RETRY_AFTER_S)})
-    return record
-
-
-def _sidecar(text: str, media_type: str) -> Response[str]:
-    return Response(text, media_type=media_type, headers={"Cache-Control": audio.CACHE_FOREVER})
-
-
-@get("/v1/articles/{article_id:str}/chapters.json", sync_to_thread=False)
-def chapters_json(request: Request[Any, Any, Any], article_id: FromPath[str]) -> Response[str]:
-    """Podcasting 2.0 JSON chapters."""
-    record = _finished(_service(request), article_id)
-    return _sidecar(sidecars.chapters_json(record.script, record.rendition),  # type: ignore[arg-type]
-                    "application/json+chapters")
-
-
-@get("/v1/articles/{article_id:str}/chapters.vtt", sync_to_thread=False)
-def chapters_vtt(request: Request[Any, Any, Any], article_id: FromPath[str]) -> Response[str]:
-    record = _finished(_service(request), article_id)
-    return _sidecar(sidecars.chapters_vtt(record.script, record.rendition),  # type: ignore[arg-type]
-                    "text/vtt")
-
-
-@get("/v1/articles/{article_id:str}/transcript.vtt", sync_to_thread=False)
-def transcript_vtt(request: Request[Any, Any, Any], article_id: FromPath[str]) -> Response[str]:
-    """One cue per sentence, as written, timed to its speech."""
-    record = _finished(_service(request), article_id)
-    return _sidecar(sidecars.transcript_vtt(record.script, record.rendition),  # type: ignore[arg-type]
-                    "text/vtt")
+    render, media_type = SIDECARS[name]
+    return Response(render(record.script, record.rendition), media_type=media_type,
+                    headers={"Cache-Control": audio.CACHE_FOREVER})
 
 
 @get("/v1/audio.mp3", sync_to_thread=True)
@@ -210,7 +200,7 @@ def embed_js(request: Request[Any, Any, Any]) -> Response[str]:
 @get("/healthz", sync_to_thread=False)
 def healthz(request: Request[Any, Any, Any]) -> dict[str, Any]:
     service = _service(request)
-    counts = service.store.counts()
+    counts = service.counts()
     return {"status": "ok", "workers": service.workers, "queued": counts["queued"],
             "running": counts["running"]}
 
@@ -219,7 +209,7 @@ def healthz(request: Request[Any, Any, Any]) -> dict[str, Any]:
 def metrics(request: Request[Any, Any, Any]) -> str:
     """Prometheus text format."""
     service = _service(request)
-    counts = service.store.counts()
+    counts = service.counts()
     m = service.metrics
     lines = ["# HELP audiobrief_jobs Articles by status.", "# TYPE audiobrief_jobs gauge"]
     lines += [f'audiobrief_jobs{{status="{status}"}} {count}' for status, count in counts.items()]
@@ -241,5 +231,5 @@ def metrics(request: Request[Any, Any, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-ROUTES = [create_article, find_article, article, retry, audio_mp3, chapters_json, chapters_vtt,
-          transcript_vtt, audio_by_url, embed, embed_js, healthz, metrics]
+ROUTES = [create_article, find_article, article, retry, audio_mp3, sidecar, audio_by_url, embed,
+          embed_js, healthz, metrics]

@@ -201,3 +201,19 @@ def test_embed_page_and_script_are_served(finished_client, finished_article_id) 
     script = finished_client.get("/embed.js")
     assert script.headers["content-type"].startswith("text/javascript")
     assert "http://testserver.local" in script.text
+
+
+def test_sidecars_wait_for_the_audio_and_unknown_ones_are_404(make_client,
+                                                               finished_client,
+                                                               finished_article_id) -> None:
+    missing = finished_client.get(f"/v1/articles/{finished_article_id}/chapters.srt")
+    assert missing.status_code == 404
+    assert "transcript.vtt" in missing.json()["detail"]
+    client = make_client()
+    text = "Pending\n\n" + " ".join(f"Line {n} of a longer note is here." for n in range(8))
+    article_id = client.post("/v1/articles", json={"text": text}).json()["id"]
+    early = client.get(f"/v1/articles/{article_id}/transcript.vtt")
+    assert early.status_code == 409
+    assert int(early.headers["retry-after"]) > 0
+    assert wait_done(client, article_id)["status"] == "done"
+    assert client.get(f"/v1/articles/{article_id}/transcript.vtt").status_code == 200
