@@ -15,15 +15,10 @@ from pathlib import Path
 import pytest
 
 from audiobrief.script.cyrillic import transliterate
+from audiobrief.script.detect import Context, looks_ukrainian
 from audiobrief.script.lexicon import Lexicon
 from audiobrief.script.pronounce import Pronouncer
-from audiobrief.script.ukrainian import (
-    Context,
-    looks_ukrainian,
-    pronounce_cyrillic,
-    pronounce_name,
-    to_cyrillic,
-)
+from audiobrief.script.ukrainian import pronounce_cyrillic, pronounce_name, to_cyrillic
 from audiobrief.voices import find_voice
 
 logger = logging.getLogger(__name__)

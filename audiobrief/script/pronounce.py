@@ -17,14 +17,9 @@ from pathlib import Path
 
 from audiobrief.model import Pronunciation, PronunciationSource
 from audiobrief.script.cyrillic import has_cyrillic, transliterate
+from audiobrief.script.detect import Context, looks_ukrainian
 from audiobrief.script.lexicon import Entry, Lexicon, lexicon_key
-from audiobrief.script.ukrainian import (
-    RULES_VERSION,
-    Context,
-    looks_ukrainian,
-    pronounce_cyrillic,
-    pronounce_name,
-)
+from audiobrief.script.ukrainian import RULES_VERSION, pronounce_cyrillic, pronounce_name
 
 logger = logging.getLogger(__name__)
 
