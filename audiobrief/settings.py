@@ -43,6 +43,8 @@ class Settings:
     """Jobs waiting at most; past this the service answers 503."""
     max_request_bytes: int = 6_000_000
     """Largest request body the service accepts."""
+    sentence_cache_mb: int = 2000
+    """Disk the service's sentence audio cache may use; the least recently used go first."""
     url_ttl_s: int = 3600
     """How long `GET /v1/audio.mp3?url=` answers with the audio it made before it reads the page
     again (an edited article then gets new audio; its unchanged sentences come from the cache)."""

@@ -63,7 +63,8 @@ class Service:
                  voices: Mapping[str, Voice] | None = None) -> None:
         self.settings = settings
         self.store = Store(settings.data)
-        self.sentences = SentenceFiles(self.store.sentence_dir)
+        self.sentences = SentenceFiles(self.store.sentence_dir,
+                                       settings.sentence_cache_mb * 1_000_000)
         self.metrics = Metrics()
         self.workers = workers or settings.workers or os.cpu_count() or 1
         self.audio_cache = AudioCache()
@@ -217,6 +218,7 @@ class Service:
         timings = Timings(rendition.sample_rate_hz, rendition.sentence_samples,
                           rendition.total_samples)
         self.store.finish(record.id, narration.mp3, timings)
+        self.sentences.prune()
         elapsed = time.perf_counter() - started
         with self.metrics.lock:
             self.metrics.synthesis_seconds += elapsed

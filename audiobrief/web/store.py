@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -248,24 +249,54 @@ class Store:
 
 
 class SentenceFiles:
-    """Sentence audio cached as files, so an unchanged sentence is never synthesised twice."""
+    """Sentence audio cached as files, so an unchanged sentence is never synthesised twice.
 
-    def __init__(self, root: Path) -> None:
+    Bounded: `prune()` removes the least recently used files once they pass `max_bytes` (a hit
+    marks a file used by touching it).
+    """
+
+    def __init__(self, root: Path, max_bytes: int = 2_000_000_000) -> None:
         self.root = Path(root)
+        self.max_bytes = max_bytes
 
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.pcm"
 
     def get(self, key: str) -> bytes | None:
+        path = self._path(key)
         try:
-            return self._path(key).read_bytes()
+            pcm = path.read_bytes()
         except FileNotFoundError:
             return None
+        with contextlib.suppress(OSError):
+            os.utime(path)
+        return pcm
 
     def put(self, key: str, pcm: bytes) -> None:
         path = self._path(key)
         path.parent.mkdir(exist_ok=True)
         write_atomic(path, pcm)
+
+    def prune(self) -> int:
+        """Remove the least recently used files until the cache is under 90 % of its bound;
+        returns how many were removed."""
+        files = []
+        for path in self.root.glob("*/*.pcm"):
+            with contextlib.suppress(FileNotFoundError):
+                stat = path.stat()
+                files.append((stat.st_mtime, stat.st_size, path))
+        total = sum(size for _, size, _ in files)
+        if total <= self.max_bytes:
+            return 0
+        removed = 0
+        for _, size, path in sorted(files):
+            if total <= self.max_bytes * 0.9:
+                break
+            path.unlink(missing_ok=True)
+            total -= size
+            removed += 1
+        logger.info("sentence cache: removed %d least recently used files", removed)
+        return removed
 
 
 def _record(row: sqlite3.Row) -> Record:
