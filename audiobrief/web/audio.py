@@ -99,16 +99,13 @@ def answer(record: Record, size: int, range_header: str | None, if_none_match: s
 
 
 def serve_file(record: Record, path: Path, range_header: str | None,
-               if_none_match: str | None, if_range: str | None,
-               cache: AudioCache | None = None) -> Response[bytes] | Stream:
-    """The finished MP3 as a Litestar response (see `answer`)."""
+               if_none_match: str | None, if_range: str | None) -> Response[bytes] | Stream:
+    """The finished MP3 as a Litestar response (see `answer`): files too large for the fast
+    path's memory cache, read from disk."""
     size = record.size_bytes if record.size_bytes is not None else path.stat().st_size
     plan = answer(record, size, range_header, if_none_match, if_range)
     if plan.end <= plan.start:
         return Response(b"", status_code=plan.status, media_type=MP3, headers=plan.headers)
-    if cache is not None and size <= IN_MEMORY_MAX:
-        return Response(cache.read(path, size)[plan.start:plan.end], status_code=plan.status,
-                        media_type=MP3, headers=plan.headers)
     if plan.end - plan.start <= IN_MEMORY_MAX:
         return Response(_read(path, plan.start, plan.end), status_code=plan.status,
                         media_type=MP3, headers=plan.headers)

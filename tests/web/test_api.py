@@ -217,3 +217,19 @@ def test_sidecars_wait_for_the_audio_and_unknown_ones_are_404(make_client,
     assert int(early.headers["retry-after"]) > 0
     assert wait_done(client, article_id)["status"] == "done"
     assert client.get(f"/v1/articles/{article_id}/transcript.vtt").status_code == 200
+
+
+def test_files_past_the_memory_cache_stream_from_disk(finished_client, finished_article_id,
+                                                       monkeypatch) -> None:
+    from audiobrief.web import audio
+
+    url = f"/v1/articles/{finished_article_id}/audio.mp3"
+    whole = finished_client.get(url).content
+    # Long-form audio (hours) is not held in memory: it bypasses the fast path and streams.
+    monkeypatch.setattr(audio, "IN_MEMORY_MAX", 10_000)
+    streamed = finished_client.get(url)
+    assert streamed.status_code == 200 and streamed.content == whole
+    part = finished_client.get(url, headers={"Range": "bytes=20000-"})
+    assert part.status_code == 206 and part.content == whole[20000:]
+    small = finished_client.get(url, headers={"Range": "bytes=0-99"})
+    assert small.status_code == 206 and small.content == whole[:100]
