@@ -21,6 +21,7 @@ from litestar.params import Parameter
 from audiobrief.settings import Settings
 from audiobrief.web.audio import MP3
 from audiobrief.web.jobs import Service
+from audiobrief.web.routes import public_base
 from audiobrief.web.schemas import Links
 from audiobrief.web.store import Record
 
@@ -205,10 +206,6 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None,
     return element
 
 
-def _base_url(request: Request[Any, Any, Any], settings: Settings) -> str:
-    return (settings.public_url or str(request.base_url)).rstrip("/")
-
-
 @get("/feed.xml", sync_to_thread=True)
 def feed_xml(
     request: Request[Any, Any, Any],
@@ -222,7 +219,7 @@ def feed_xml(
     records = service.store.finished(paging.per_page, paging.offset)
     newest = records[:1] if paging.page == 1 else service.store.finished(1)
     built_at = (newest[0].finished_at if newest else None) or time.time()
-    body = render(records, settings, _base_url(request, settings), paging, built_at)
+    body = render(records, settings, public_base(request), paging, built_at)
     return Response(body, media_type=MEDIA_TYPE, headers={"Cache-Control": CACHE_CONTROL})
 
 

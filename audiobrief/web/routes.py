@@ -52,6 +52,12 @@ def _service(connection: ASGIConnection[Any, Any, Any, Any]) -> Service:
     return connection.app.state.service  # type: ignore[no-any-return]
 
 
+def public_base(request: Request[Any, Any, Any]) -> str:
+    """The service's root as clients reach it, no trailing slash: AUDIOBRIEF_PUBLIC_URL (behind a
+    proxy), else the request's own."""
+    return (_service(request).settings.public_url or str(request.base_url)).rstrip("/")
+
+
 def _record(service: Service, article_id: str) -> Record:
     record = service.record(article_id)
     if record is None:
@@ -193,8 +199,8 @@ def embed(request: Request[Any, Any, Any], article_id: FromPath[str]) -> Respons
 @get("/embed.js", sync_to_thread=False)
 def embed_js(request: Request[Any, Any, Any]) -> Response[str]:
     """`<script src=".../embed.js" data-url="ARTICLE_URL">`: puts the article's player in place."""
-    base = _service(request).settings.public_url or str(request.base_url)
-    return Response(player.embed_script(base), media_type="text/javascript; charset=utf-8",
+    return Response(player.embed_script(public_base(request)),
+                    media_type="text/javascript; charset=utf-8",
                     headers={"Cache-Control": "public, max-age=3600"})
 
 

@@ -31,11 +31,12 @@ from litestar.params import JSONBody
 from litestar.response import Stream
 
 from audiobrief import encode, pipeline
+from audiobrief.errors import VoiceNotFoundError
 from audiobrief.load import from_content
 from audiobrief.model import Article, Page, Script, Section
 from audiobrief.settings import Settings
 from audiobrief.synthesize import SynthesisOptions, Timeline, synthesize_sentences
-from audiobrief.voices import Voice, installed_voices
+from audiobrief.voices import Voice, find_voice
 from audiobrief.web.jobs import Service
 from audiobrief.web.routes import require_key
 from audiobrief.web.schemas import Speed
@@ -214,10 +215,12 @@ def _encoder(response_format: str, sample_rate_hz: int, settings: Settings) -> _
 
 def _voice_name(requested: str, settings: Settings) -> str:
     """The voice rule: an installed voice by name, else the default voice."""
-    if requested not in OPENAI_VOICES and requested in {
-            spec.name for spec in installed_voices(settings.voices)}:
-        return requested
-    return settings.voice
+    if requested in OPENAI_VOICES:
+        return settings.voice
+    try:
+        return find_voice(requested, settings.voices).name
+    except VoiceNotFoundError:
+        return settings.voice
 
 
 def _article(page: Page) -> Article:
