@@ -92,13 +92,20 @@ def synth(source: str, out: Path, voice: str | None, speed: float, chapters: str
           chapters_json: Path | None, vtt: Path | None, workers: int | None,
           as_json: bool) -> None:
     """Narrate SOURCE (a URL, an HTML/text file, or - for stdin) into an MP3."""
+    from audiobrief.voices import default_workers, load_in_background
+
+    settings = _settings()
+    workers = workers or default_workers()
+    # The model loads while the rest of the program is imported and the page is read.
+    loading = load_in_background(voice or settings.voice, settings.voices, workers=workers,
+                                 cache_dir=settings.model_cache)
     from audiobrief import pipeline
 
     options = _options(voice, speed, chapters, title, not no_normalize, lexicons)
     with _progress(enabled=not as_json) as progress:
         narration = pipeline.synth_file(
-            source, out, _settings(), options, progress=progress,
-            chapters_json=chapters_json, vtt=vtt, workers=workers or pipeline.default_workers())
+            source, out, settings, options, progress=progress, chapters_json=chapters_json,
+            vtt=vtt, workers=workers, loading=loading)
     result = {
         "output": str(out),
         "title": narration.script.title,

@@ -22,7 +22,7 @@ def write_atomic(path: Path, data: bytes | str | Iterable[bytes]) -> None:
     chunks: Iterable[bytes] = (
         (data.encode(),) if isinstance(data, str) else (data,) if isinstance(data, bytes) else data
     )
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    temporary = temp_path(path)
     # os.open with 0o666 lets the umask decide the mode, as for any new file (mkstemp gives 0600).
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
@@ -38,6 +38,11 @@ def write_atomic(path: Path, data: bytes | str | Iterable[bytes]) -> None:
         raise
     _fsync_directory(path.parent)
     log.debug("wrote %s", path)
+
+
+def temp_path(path: Path) -> Path:
+    """A fresh hidden name beside `path` to write to before renaming over it."""
+    return path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
 
 
 def _fsync_directory(directory: Path) -> None:

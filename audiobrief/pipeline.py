@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from audiobrief.synthesize import (
     Timeline,
     synthesize_sentences,
 )
-from audiobrief.voices import Voice, VoiceSpec, find_voice
+from audiobrief.voices import Voice, VoiceSpec, find_voice, load_in_background
 
 logger = logging.getLogger(__name__)
 
@@ -136,16 +136,24 @@ def narrate(script: Script, voice: Voice, settings: Settings, options: Options,
                      chapters=encoding.chapter_spans(script, rendition))
 
 
+def start_loading(settings: Settings, options: Options, workers: int = 1) -> Future[Voice]:
+    """Begin loading the voice `options` ask for, for `workers` sentences at once."""
+    return load_in_background(options.voice or settings.voice, settings.voices,
+                              workers=workers, cache_dir=settings.model_cache)
+
+
 def synth_file(source: str | Path, out: Path, settings: Settings, options: Options, *,
                progress: Progress | None = None, chapters_json: Path | None = None,
-               vtt: Path | None = None, workers: int = 1) -> Narration:
-    """The whole offline job: source → MP3 at `out` (and sidecars), each written atomically."""
-    # The model loads on another thread while the page is fetched, extracted and scripted.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        loading = pool.submit(Voice.load, options.voice or settings.voice, settings.voices,
-                              threads=1 if workers > 1 else None, sessions=workers)
-        script = prepare(source, settings, options)
-        voice = loading.result()
+               vtt: Path | None = None, workers: int = 1,
+               loading: Future[Voice] | None = None) -> Narration:
+    """The whole offline job: source → MP3 at `out` (and sidecars), each written atomically.
+
+    `loading` is the voice already being loaded (`start_loading`); else it starts here. Either
+    way the model loads on another thread while the page is fetched, extracted and scripted.
+    """
+    loading = loading or start_loading(settings, options, workers)
+    script = prepare(source, settings, options)
+    voice = loading.result()
     narration = narrate(script, voice, settings, options, progress, workers=workers)
     write_atomic(out, narration.mp3)
     if chapters_json:
@@ -155,13 +163,3 @@ def synth_file(source: str | Path, out: Path, settings: Settings, options: Optio
     logger.info("wrote %s (%d ms, %d chapters)", out, narration.duration_ms,
                 len(narration.chapters))
     return narration
-
-
-def default_workers() -> int:
-    """Sentences synthesised at once when the user does not say.
-
-    One: a single ONNX session already spreads each sentence over the cores with its intra-op
-    threads. Measured on the example page (2 cores), two sessions of one thread each were no
-    faster end to end (3.20 s vs 3.15 s) and peaked at 823 MB instead of 512 MB.
-    """
-    return 1

@@ -32,7 +32,7 @@ def main() -> None:
     from audiobrief import pipeline
     from audiobrief.model import Section
     from audiobrief.settings import Settings
-    from audiobrief.voices import Voice
+    from audiobrief.voices import Voice, default_workers
 
     settings, options = Settings(), pipeline.Options()
     page = ROOT / "tests/fixtures/kyiv-independent-kharkiv-missiles.html"
@@ -41,8 +41,8 @@ def main() -> None:
     paragraphs[3] = ("The markings had been erased from the missiles, the governor said, but "
                      "investigators believe they were made abroad.")
     edited = replace(article, sections=(Section(None, tuple(paragraphs)),))
-    voice = Voice.load(threads=1, sessions=pipeline.default_workers())
-    workers = pipeline.default_workers()
+    voice = Voice.load(threads=1, sessions=default_workers())
+    workers = default_workers()
     new_s, edit_s = [], []
     for _ in range(args.runs):
         cache = DictCache()

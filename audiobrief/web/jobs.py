@@ -116,7 +116,8 @@ class Service:
         name = name or self.settings.voice
         with self._voices_lock:
             if name not in self._voices:
-                self._voices[name] = Voice.load(name, self.settings.voices)
+                self._voices[name] = Voice.load(name, self.settings.voices,
+                                                    cache_dir=self.settings.model_cache)
             return self._voices[name]
 
     # Jobs -----------------------------------------------------------------------------------
