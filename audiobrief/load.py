@@ -9,13 +9,14 @@ import socket
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import urljoin, urlsplit
-
-import httpx
 
 from audiobrief.errors import RefusedAddressError, SourceError, SourceTooLargeError
 from audiobrief.model import Page, PageKind
+
+if TYPE_CHECKING:
+    import httpx
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,8 @@ def from_content(content: str, kind: PageKind, origin: str, url: str | None = No
 
 def fetch(url: str, limits: Limits) -> Page:
     """GET an http(s) URL, following at most `max_redirects` redirects, each one checked."""
+    import httpx  # only here: a file or stdin source need not wait for it (0.15 s)
+
     current = url
     with httpx.Client(timeout=limits.timeout_s, headers={"User-Agent": USER_AGENT},
                       follow_redirects=False) as client:
@@ -191,6 +194,8 @@ def _mb(size: int) -> str:
 
 
 def _reason(error: httpx.HTTPError) -> str:
+    import httpx
+
     if isinstance(error, httpx.ConnectError):
         return "connection refused or host unreachable"
     return str(error) or type(error).__name__

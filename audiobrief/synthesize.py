@@ -7,7 +7,7 @@ import logging
 import re
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -42,7 +42,7 @@ class SynthesisOptions:
     speed: float = 1.0
     """Speaking rate: 1.0 is the voice's own, 1.25 a quarter faster."""
     workers: int = 1
-    """Sentences synthesised at once (each on its own thread)."""
+    """Pieces of speech synthesised at once, each on its own thread (see `Voice.concurrency`)."""
 
 
 class SentenceCache(Protocol):
@@ -91,45 +91,60 @@ class Timeline:
 def synthesize_sentences(script: Script, voice: Voice, options: SynthesisOptions | None = None,
                          progress: Progress | None = None,
                          cache: SentenceCache | None = None) -> Iterator[SentenceAudio]:
-    """Each sentence's audio, in script order, as soon as it (and all before it) is ready."""
+    """Each sentence's audio, in script order, as soon as it (and all before it) is ready.
+
+    The pieces of speech (see `pieces`) are synthesised on `options.workers` threads, so a long
+    sentence keeps every worker busy too, and even with one worker the caller encodes (or sends)
+    a sentence while the next is synthesised.
+    """
     options = options or SynthesisOptions()
     sentences = list(script.sentences)
     total = len(sentences)
     rate = voice.spec.sample_rate_hz
-
-    def one(index: int) -> SentenceAudio:
-        sentence = sentences[index]
-        key = sentence_key(sentence, voice, options)
-        pcm = cache.get(key) if cache is not None else None
-        if pcm is None:
-            pcm = speak(sentence.spoken, voice, options.speed)
-            if cache is not None:
-                cache.put(key, pcm)
-        return SentenceAudio(index=index, pcm=pcm,
-                             pause_samples=round(sentence.pause_after_ms * rate / 1000))
-
+    workers = max(1, options.workers)
     if progress:
         progress(0, total)
-    # Even one worker runs on its own thread: the caller encodes (or sends) a sentence while the
-    # next is synthesised, which took 0.5 s off the example page's 8 s.
-    workers = max(1, options.workers)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="audiobrief-synth") as pool:
-        # Submit ahead by a bounded window so memory stays flat on long articles.
-        window = workers * 2
-        pending = deque(pool.submit(one, i) for i in range(min(window, total)))
-        submitted = len(pending)
+        # Planned sentences: cached PCM, or their pieces being synthesised. A bounded window of
+        # pieces in flight keeps memory flat on long articles.
+        planned: deque[tuple[str, bytes | list[Future[np.ndarray]]]] = deque()
+        in_flight = 0
+        next_index = 0
         try:
-            for index in range(total):
-                audio = pending.popleft().result()
-                if submitted < total:
-                    pending.append(pool.submit(one, submitted))
-                    submitted += 1
-                yield audio
+            for index, sentence in enumerate(sentences):
+                while next_index < total and (next_index <= index or in_flight < 2 * workers):
+                    key, work = _plan(sentences[next_index], voice, options, cache, pool)
+                    planned.append((key, work))
+                    in_flight += 0 if isinstance(work, bytes) else len(work)
+                    next_index += 1
+                key, work = planned.popleft()
+                if isinstance(work, bytes):
+                    pcm = work
+                else:
+                    in_flight -= len(work)
+                    pcm = _finish([future.result() for future in work])
+                    if cache is not None:
+                        cache.put(key, pcm)
+                yield SentenceAudio(index=index, pcm=pcm,
+                                    pause_samples=round(sentence.pause_after_ms * rate / 1000))
                 if progress:
                     progress(index + 1, total)
         finally:
-            for future in pending:  # a caller that stops early does not wait for the rest
-                future.cancel()
+            for _, work in planned:  # a caller that stops early does not wait for the rest
+                for future in work if isinstance(work, list) else ():
+                    future.cancel()
+
+
+def _plan(sentence: Sentence, voice: Voice, options: SynthesisOptions,
+          cache: SentenceCache | None,
+          pool: ThreadPoolExecutor) -> tuple[str, bytes | list[Future[np.ndarray]]]:
+    """A sentence's cache key and its cached PCM, or its pieces submitted for synthesis."""
+    key = sentence_key(sentence, voice, options)
+    pcm = cache.get(key) if cache is not None else None
+    if pcm is not None:
+        return key, pcm
+    return key, [pool.submit(_speak_piece, piece, voice, options.speed)
+                 for piece in pieces(sentence.spoken, MAX_PIECE_CHARS)]
 
 
 def sentence_key(sentence: Sentence, voice: Voice, options: SynthesisOptions) -> str:
@@ -140,16 +155,25 @@ def sentence_key(sentence: Sentence, voice: Voice, options: SynthesisOptions) ->
 
 def speak(spoken: str, voice: Voice, speed: float = 1.0) -> bytes:
     """One sentence's speech as 16-bit PCM, loudness-normalised; empty when nothing is said."""
+    return _finish([_speak_piece(piece, voice, speed)
+                    for piece in pieces(spoken, MAX_PIECE_CHARS)])
+
+
+def _speak_piece(piece: str, voice: Voice, speed: float) -> np.ndarray:
+    """The raw float audio of one piece of a sentence."""
     from piper import SynthesisConfig
 
     config = SynthesisConfig(length_scale=1.0 / speed, normalize_audio=False)
-    parts = []
-    for piece in pieces(spoken, MAX_PIECE_CHARS):
-        with voice.borrow() as piper_voice:
-            parts += [chunk.audio_float_array for chunk in piper_voice.synthesize(piece, config)]
-    if not parts:
+    with voice.borrow() as piper_voice:
+        chunks = [chunk.audio_float_array for chunk in piper_voice.synthesize(piece, config)]
+    return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
+
+
+def _finish(parts: list[np.ndarray]) -> bytes:
+    """A sentence's pieces as one loudness-evened PCM buffer."""
+    audio = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+    if audio.size == 0:
         return b""
-    audio = np.concatenate(parts)
     return _to_pcm16(_even_loudness(audio))
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import os
-import queue
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,55 +100,41 @@ def find_voice(name: str | None = None, extra_dirs: Iterable[Path] = ()) -> Voic
 
 
 class Voice:
-    """A Piper voice with its model loaded: load once, synthesise many sentences.
+    """A Piper voice with its model loaded once: one ONNX Runtime session that up to
+    `concurrency` threads run at the same time, each synthesising its own piece of speech.
 
-    A voice may hold several ONNX Runtime sessions of the same model: sentences synthesised at
-    the same time each borrow their own, which keeps both cores busier than one session's
-    intra-op threads do (see bench/).
+    On 2 cores, two pieces at a time on one intra-op thread each synthesised the example page
+    in 5.2 s against 6.1 s for one piece at a time on two intra-op threads (which wait for each
+    other at every operator), and a second session instead of a shared one (5.3 s) cost 250 MB
+    (bench/offline.py). The service keeps one run at a time for its memory (bench/service.py).
     """
 
-    def __init__(self, spec: VoiceSpec, piper_voices: Sequence[PiperVoice]) -> None:
+    def __init__(self, spec: VoiceSpec, piper_voice: PiperVoice, concurrency: int = 1) -> None:
         self.spec = spec
-        self.piper = piper_voices[0]
-        """A session for phonemizing and single-threaded use."""
-        self.sessions = len(piper_voices)
-        self._idle: queue.SimpleQueue[PiperVoice] = queue.SimpleQueue()
-        for piper_voice in piper_voices:
-            self._idle.put(piper_voice)
+        self.piper = piper_voice
+        self.concurrency = max(1, concurrency)
+        self._slots = threading.BoundedSemaphore(self.concurrency)
 
     @contextmanager
     def borrow(self) -> Iterator[PiperVoice]:
-        """A session no other thread is using, for the duration of the block."""
-        piper_voice = self._idle.get()
-        try:
-            yield piper_voice
-        finally:
-            self._idle.put(piper_voice)
+        """The session, once fewer than `concurrency` other threads are running it."""
+        with self._slots:
+            yield self.piper
 
     @classmethod
     def load(cls, name: str | None = None, extra_dirs: Iterable[Path] = (),
-             threads: int | None = None, sessions: int = 1,
-             cache_dir: Path | None = None) -> Voice:
-        """Load the named voice with `sessions` sessions of `threads` intra-op threads each;
-        `cache_dir` keeps the optimised model between processes (see `sessions`)."""
+             concurrency: int = 1, cache_dir: Path | None = None) -> Voice:
+        """Load the named voice for `concurrency` runs at once: with one, a run spreads over
+        every core; with more, each run has one thread. `cache_dir` keeps the optimised model
+        between processes (see `sessions`)."""
         from piper import PiperVoice
         from piper.config import PiperConfig
 
         spec = find_voice(name, extra_dirs)
         config = PiperConfig.from_dict(json.loads(spec.config_path.read_text(encoding="utf-8")))
-
-        def session(_: int) -> PiperVoice:
-            return PiperVoice(config=config,
-                              session=load_session(spec.model_path, threads, cache_dir))
-
-        # The first session fills the cache the others then load from.
-        piper_voices = [session(0)]
-        if sessions > 1:
-            with ThreadPoolExecutor(max_workers=sessions - 1) as pool:
-                piper_voices += pool.map(session, range(1, sessions))
-        logger.debug("loaded voice %s (%d sessions) from %s", spec.name, len(piper_voices),
-                     spec.model_path)
-        return cls(spec, piper_voices)
+        session = load_session(spec.model_path, 1 if concurrency > 1 else None, cache_dir)
+        logger.debug("loaded voice %s from %s", spec.name, spec.model_path)
+        return cls(spec, PiperVoice(config=config, session=session), concurrency)
 
 
 def load_in_background(name: str | None = None, extra_dirs: Iterable[Path] = (), *,
@@ -163,8 +148,7 @@ def load_in_background(name: str | None = None, extra_dirs: Iterable[Path] = (),
         if not future.set_running_or_notify_cancel():
             return
         try:
-            future.set_result(Voice.load(name, extra_dirs, threads=1 if workers > 1 else None,
-                                         sessions=workers, cache_dir=cache_dir))
+            future.set_result(Voice.load(name, extra_dirs, workers, cache_dir))
         except BaseException as error:  # noqa: BLE001 - handed to whoever waits for the voice
             future.set_exception(error)
 
@@ -173,13 +157,12 @@ def load_in_background(name: str | None = None, extra_dirs: Iterable[Path] = (),
 
 
 def default_workers() -> int:
-    """Sentences synthesised at once when the user does not say.
-
-    One: a single ONNX session already spreads each sentence over the cores with its intra-op
-    threads. Measured on the example page (2 cores), two sessions of one thread each were no
-    faster end to end (3.20 s vs 3.15 s) and peaked at 823 MB instead of 512 MB.
-    """
-    return 1
+    """Pieces synthesised at once when the user does not say: one per core this process may
+    use (each on one intra-op thread, see `Voice`)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def espeak_phonemes(espeak_voice: str, text: str) -> str:

@@ -41,7 +41,7 @@ def main() -> None:
     paragraphs[3] = ("The markings had been erased from the missiles, the governor said, but "
                      "investigators believe they were made abroad.")
     edited = replace(article, sections=(Section(None, tuple(paragraphs)),))
-    voice = Voice.load(threads=1, sessions=default_workers())
+    voice = Voice.load(concurrency=default_workers())
     workers = default_workers()
     new_s, edit_s = [], []
     for _ in range(args.runs):

@@ -31,7 +31,7 @@ def test_first_load_saves_the_optimised_model_and_later_loads_use_it(tmp_path: P
     stamp = saved.stat().st_mtime_ns
 
     os.utime(saved, ns=(stamp - 10**9, stamp - 10**9))
-    assert _speaks(Voice.load(cache_dir=cache, threads=1, sessions=2))
+    assert _speaks(Voice.load(cache_dir=cache, concurrency=2))
     assert _cached(cache) == [saved]
     assert saved.stat().st_mtime_ns == stamp - 10**9, "a cached model was written again"
 
