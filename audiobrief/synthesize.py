@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import re
 from collections import deque
@@ -102,21 +103,39 @@ def synthesize_sentences(script: Script, voice: Voice, options: SynthesisOptions
     total = len(sentences)
     rate = voice.spec.sample_rate_hz
     workers = max(1, options.workers)
+    window = 2 * workers
+    """Pieces planned ahead at most: memory stays flat on long articles."""
+    cuts = [pieces(sentence.spoken, MAX_PIECE_CHARS) for sentence in sentences]
+    pieces_left = [*itertools.accumulate(len(cut) for cut in reversed(cuts))][::-1] + [0]
     if progress:
         progress(0, total)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="audiobrief-synth") as pool:
-        # Planned sentences: cached PCM, or their pieces being synthesised. A bounded window of
-        # pieces in flight keeps memory flat on long articles.
         planned: deque[tuple[str, bytes | list[Future[np.ndarray]]]] = deque()
         in_flight = 0
         next_index = 0
+
+        def plan(start: int, end: int) -> int:
+            """Plan sentences start…end-1: cached PCM, or their pieces submitted; the pieces
+            of a group go longest first, so the last ones of all end together instead of one
+            worker waiting for another's long piece. Returns the pieces submitted."""
+            keys = [sentence_key(sentences[i], voice, options) for i in range(start, end)]
+            cached = [cache.get(key) if cache is not None else None for key in keys]
+            todo = [(i, n) for i, pcm in zip(range(start, end), cached, strict=True)
+                    if pcm is None for n in range(len(cuts[i]))]
+            todo.sort(key=lambda item: -len(cuts[item[0]][item[1]]))
+            futures = {(i, n): pool.submit(_speak_piece, cuts[i][n], voice, options.speed)
+                       for i, n in todo}
+            for i, key, pcm in zip(range(start, end), keys, cached, strict=True):
+                planned.append((key, pcm if pcm is not None else
+                                [futures[i, n] for n in range(len(cuts[i]))]))
+            return len(futures)
+
         try:
             for index, sentence in enumerate(sentences):
-                while next_index < total and (next_index <= index or in_flight < 2 * workers):
-                    key, work = _plan(sentences[next_index], voice, options, cache, pool)
-                    planned.append((key, work))
-                    in_flight += 0 if isinstance(work, bytes) else len(work)
-                    next_index += 1
+                while next_index < total and (next_index <= index or in_flight < window):
+                    end = total if pieces_left[next_index] <= window else next_index + 1
+                    in_flight += plan(next_index, end)
+                    next_index = end
                 key, work = planned.popleft()
                 if isinstance(work, bytes):
                     pcm = work
@@ -133,18 +152,6 @@ def synthesize_sentences(script: Script, voice: Voice, options: SynthesisOptions
             for _, work in planned:  # a caller that stops early does not wait for the rest
                 for future in work if isinstance(work, list) else ():
                     future.cancel()
-
-
-def _plan(sentence: Sentence, voice: Voice, options: SynthesisOptions,
-          cache: SentenceCache | None,
-          pool: ThreadPoolExecutor) -> tuple[str, bytes | list[Future[np.ndarray]]]:
-    """A sentence's cache key and its cached PCM, or its pieces submitted for synthesis."""
-    key = sentence_key(sentence, voice, options)
-    pcm = cache.get(key) if cache is not None else None
-    if pcm is not None:
-        return key, pcm
-    return key, [pool.submit(_speak_piece, piece, voice, options.speed)
-                 for piece in pieces(sentence.spoken, MAX_PIECE_CHARS)]
 
 
 def sentence_key(sentence: Sentence, voice: Voice, options: SynthesisOptions) -> str:
