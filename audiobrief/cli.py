@@ -89,7 +89,9 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Machine-read
               help="Also write Podcasting 2.0 JSON chapters here.")
 @click.option("--vtt", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write a sentence-timed WebVTT transcript here.")
-@click.option("--workers", type=int, default=None, help="Sentences synthesised at once.")
+@click.option("--workers", type=int, default=None,
+              help="Pieces of speech synthesised at once (default: one per core; 1 uses the "
+                   "least memory).")
 @json_option
 def synth(source: str, out: Path, voice: str | None, speed: float, chapters: str,
           title: str | None, lexicons: tuple[Path, ...], no_normalize: bool,

@@ -1,6 +1,6 @@
 """Long form: a 10,000-word text in one job, chapters at the right times, memory flat.
 
-    python bench/longform.py [--words 2500 10000]
+    python bench/longform.py [--words 2500 10000] [--workers N]
 
 For each length, joins the bundled articles' paragraphs (numbered so no sentence repeats) into a
 Markdown text with a section heading every ~500 words, runs `audiobrief synth` on it in a child
@@ -54,6 +54,8 @@ def _vtt_starts(vtt: str) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--words", type=int, nargs="+", default=[2500, 10000])
+    parser.add_argument("--workers", type=int, default=None,
+                        help="audiobrief synth --workers (default: its own choice)")
     args = parser.parse_args()
     from mutagen.id3 import ID3
 
@@ -67,7 +69,9 @@ def main() -> None:
             before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
             result = subprocess.run(
                 [sys.executable, "-m", "audiobrief.cli", "synth", str(source), "-o", str(out),
-                 "--json", "--vtt", str(Path(tmp) / "t.vtt")], capture_output=True, text=True)
+                 "--json", "--vtt", str(Path(tmp) / "t.vtt"),
+                 *(["--workers", str(args.workers)] if args.workers else [])],
+                capture_output=True, text=True)
             wall = time.perf_counter() - start
             if result.returncode:
                 sys.exit(result.stderr)
