@@ -137,7 +137,7 @@ def narrate(script: Script, voice: Voice, settings: Settings, options: Options,
 
 
 def start_loading(settings: Settings, options: Options, workers: int = 1) -> Future[Voice]:
-    """Begin loading the voice `options` ask for, for `workers` sentences at once."""
+    """Begin loading the voice `options` ask for, for `workers` pieces of speech at once."""
     return load_in_background(options.voice or settings.voice, settings.voices,
                               workers=workers, cache_dir=settings.model_cache)
 

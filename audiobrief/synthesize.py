@@ -103,8 +103,7 @@ def synthesize_sentences(script: Script, voice: Voice, options: SynthesisOptions
     total = len(sentences)
     rate = voice.spec.sample_rate_hz
     workers = max(1, options.workers)
-    window = 2 * workers
-    """Pieces planned ahead at most: memory stays flat on long articles."""
+    window = 2 * workers  # pieces planned ahead at most, so memory stays flat on long articles
     cuts = [pieces(sentence.spoken, MAX_PIECE_CHARS) for sentence in sentences]
     pieces_left = [*itertools.accumulate(len(cut) for cut in reversed(cuts))][::-1] + [0]
     if progress:
