@@ -98,13 +98,12 @@ def synth(source: str, out: Path, voice: str | None, speed: float, chapters: str
           chapters_json: Path | None, vtt: Path | None, workers: int | None,
           as_json: bool) -> None:
     """Narrate SOURCE (a URL, an HTML/text file, or - for stdin) into an MP3."""
-    from audiobrief.voices import default_workers, load_in_background
+    from audiobrief.voices import default_workers, start_loading
 
     settings = _settings()
     workers = workers or default_workers()
     # The model loads while the rest of the program is imported and the page is read.
-    loading = load_in_background(voice or settings.voice, settings.voices, workers=workers,
-                                 cache_dir=settings.model_cache)
+    loading = start_loading(settings, voice, workers)
     from audiobrief import pipeline
 
     options = _options(voice, speed, chapters, title, not no_normalize, lexicons)

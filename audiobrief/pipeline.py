@@ -25,7 +25,7 @@ from audiobrief.synthesize import (
     Timeline,
     synthesize_sentences,
 )
-from audiobrief.voices import Voice, VoiceSpec, find_voice, load_in_background
+from audiobrief.voices import Voice, VoiceSpec, find_voice, start_loading
 
 logger = logging.getLogger(__name__)
 
@@ -136,12 +136,6 @@ def narrate(script: Script, voice: Voice, settings: Settings, options: Options,
                      chapters=encoding.chapter_spans(script, rendition))
 
 
-def start_loading(settings: Settings, options: Options, workers: int = 1) -> Future[Voice]:
-    """Begin loading the voice `options` ask for, for `workers` pieces of speech at once."""
-    return load_in_background(options.voice or settings.voice, settings.voices,
-                              workers=workers, cache_dir=settings.model_cache)
-
-
 def synth_file(source: str | Path, out: Path, settings: Settings, options: Options, *,
                progress: Progress | None = None, chapters_json: Path | None = None,
                vtt: Path | None = None, workers: int = 1,
@@ -151,7 +145,7 @@ def synth_file(source: str | Path, out: Path, settings: Settings, options: Optio
     `loading` is the voice already being loaded (`start_loading`); else it starts here. Either
     way the model loads on another thread while the page is fetched, extracted and scripted.
     """
-    loading = loading or start_loading(settings, options, workers)
+    loading = loading or start_loading(settings, options.voice, workers)
     script = prepare(source, settings, options)
     voice = loading.result()
     narration = narrate(script, voice, settings, options, progress, workers=workers)

@@ -159,12 +159,6 @@ def sentence_key(sentence: Sentence, voice: Voice, options: SynthesisOptions) ->
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
-def speak(spoken: str, voice: Voice, speed: float = 1.0) -> bytes:
-    """One sentence's speech as 16-bit PCM, loudness-normalised; empty when nothing is said."""
-    return _finish([_speak_piece(piece, voice, speed)
-                    for piece in pieces(spoken, MAX_PIECE_CHARS)])
-
-
 def _speak_piece(piece: str, voice: Voice, speed: float) -> np.ndarray:
     """The raw float audio of one piece of a sentence."""
     from piper import SynthesisConfig

@@ -19,6 +19,8 @@ from audiobrief.sessions import load_session
 if TYPE_CHECKING:
     from piper import PiperVoice
 
+    from audiobrief.settings import Settings
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_VOICE = "en_US-joe-medium"
@@ -138,18 +140,22 @@ class Voice:
         return cls(spec, PiperVoice(config=config, session=session), concurrency)
 
 
-def load_in_background(name: str | None = None, extra_dirs: Iterable[Path] = (), *,
-                       workers: int = 1, cache_dir: Path | None = None) -> Future[Voice]:
-    """Start loading a voice for `workers` sentences at once on another thread, while the caller
-    goes on (imports, fetching, extraction). Not a daemon thread: a process that ends while
-    ONNX Runtime is still building a session aborts, so a job that fails meanwhile waits."""
+def start_loading(settings: Settings, name: str | None = None,
+                  workers: int = 1) -> Future[Voice]:
+    """Start loading voice `name` (None: the settings' default) for `workers` pieces of speech
+    at once on another thread, while the caller goes on (imports, fetching, extraction).
+
+    Not a daemon thread: a process that ends while ONNX Runtime is still building a session
+    aborts, so a job that fails meanwhile waits (the CLI's `run` exits without waiting).
+    """
     future: Future[Voice] = Future()
 
     def run() -> None:
         if not future.set_running_or_notify_cancel():
             return
         try:
-            future.set_result(Voice.load(name, extra_dirs, workers, cache_dir))
+            future.set_result(Voice.load(name or settings.voice, settings.voices, workers,
+                                         settings.model_cache))
         except BaseException as error:  # noqa: BLE001 - handed to whoever waits for the voice
             future.set_exception(error)
 
