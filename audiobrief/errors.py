@@ -5,6 +5,7 @@
      ├── SourceError          cannot fetch or read the input (also an OSError)
      │    ├── SourceTooLargeError   the input is over the size limit
      │    └── RefusedAddressError   the URL points at a private or local address
+     ├── OutputError          cannot write an output file (also an OSError)
      ├── NoArticleError       the input holds no readable article text (also a ValueError)
      ├── VoiceNotFoundError   no installed voice by that name (also a LookupError)
      ├── LexiconError         a lexicon file or entry is malformed (also a ValueError)
@@ -35,6 +36,10 @@ class SourceTooLargeError(SourceError):
 
 class RefusedAddressError(SourceError):
     """The URL is not http(s) or resolves to an address audiobrief must not reach."""
+
+
+class OutputError(AudiobriefError, OSError):
+    """An output file cannot be written (missing directory, no permission, disk full)."""
 
 
 class NoArticleError(AudiobriefError, ValueError):

@@ -6,8 +6,9 @@ import contextlib
 import logging
 import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,12 @@ def write_atomic(path: Path, data: bytes | str | Iterable[bytes]) -> None:
         raise
     _fsync_directory(path.parent)
     log.debug("wrote %s", path)
+
+
+def read_chunks(file: BinaryIO, size: int = 1 << 20) -> Iterator[bytes]:
+    """The rest of an open file, `size` bytes at a time."""
+    while chunk := file.read(size):
+        yield chunk
 
 
 def temp_path(path: Path) -> Path:

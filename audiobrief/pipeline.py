@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import itertools
 import logging
-from collections.abc import Callable
+import tempfile
+from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from audiobrief import encode as encoding
 from audiobrief import sidecars
+from audiobrief.errors import AudiobriefError, OutputError
 from audiobrief.extract import extract
-from audiobrief.files import write_atomic
+from audiobrief.files import read_chunks, write_atomic
 from audiobrief.load import Limits, load
 from audiobrief.model import Article, ChapterMode, Page, Rendition, Script, Span
 from audiobrief.script import ScriptOptions, make_script
@@ -52,11 +57,13 @@ class Options:
 
 @dataclass(frozen=True, slots=True)
 class Narration:
-    """A finished narration: the script, its audio, the MP3 and chapter times."""
+    """A finished narration: the script, its audio timings, the MP3's head and chapter times."""
 
     script: Script
     rendition: Rendition
-    mp3: bytes
+    head: bytes
+    """The MP3's ID3 tag and Info frame: the file is these bytes, then the audio frames exactly
+    as `narrate` wrote them."""
     chapters: tuple[Span, ...]
 
     @property
@@ -108,31 +115,32 @@ def prepare(source: str | Path | Page | Article, settings: Settings, options: Op
 
 
 def narrate(script: Script, voice: Voice, settings: Settings, options: Options,
-            progress: Progress | None = None, cache: SentenceCache | None = None,
-            workers: int = 1, keep_pcm: bool = False,
-            on_frames: Callable[[bytes], None] | None = None) -> Narration:
+            frames: BinaryIO, progress: Progress | None = None,
+            cache: SentenceCache | None = None, workers: int = 1,
+            keep_pcm: bool = False) -> Narration:
     """Synthesise and encode a script; each sentence is encoded while the next is synthesised.
 
-    The PCM is dropped once encoded (memory stays flat on long articles) unless `keep_pcm`.
-    `on_frames` receives the MP3 frames of each sentence as soon as they are encoded (a listener
-    can start before the end); the finished MP3 holds exactly these frames after its tag.
+    Each sentence's MP3 frames are written to `frames` (and flushed) as soon as they are
+    encoded, so a listener can start before the end and nothing of the audio stays in memory:
+    the finished MP3 is `Narration.head` followed by exactly these bytes. The PCM is dropped
+    once encoded unless `keep_pcm`.
     """
     encode_options = encoding.EncodeOptions.from_settings(settings)
     timeline = Timeline(voice.spec.sample_rate_hz, keep_pcm=keep_pcm)
     stream = encoding.Mp3Stream(voice.spec.sample_rate_hz, encode_options)
-    frames: list[bytes] = []
+
+    def write(chunk: bytes) -> None:
+        if chunk:
+            frames.write(chunk)
+            frames.flush()
+
     for audio in synthesize_sentences(script, voice, SynthesisOptions(options.speed, workers),
                                       progress, cache):
-        frames.append(stream.feed(timeline.add(audio)))
-        if on_frames and frames[-1]:
-            on_frames(frames[-1])
-    frames.append(stream.finish())
-    if on_frames and frames[-1]:
-        on_frames(frames[-1])
+        write(stream.feed(timeline.add(audio)))
+    write(stream.finish())
     rendition = timeline.rendition()
-    mp3 = encoding.assemble(encoding.tag(script, rendition, encode_options), stream.info_frame(),
-                            frames)
-    return Narration(script=script, rendition=rendition, mp3=mp3,
+    head = encoding.tag(script, rendition, encode_options) + stream.info_frame()
+    return Narration(script=script, rendition=rendition, head=head,
                      chapters=encoding.chapter_spans(script, rendition))
 
 
@@ -146,14 +154,36 @@ def synth_file(source: str | Path, out: Path, settings: Settings, options: Optio
     way the model loads on another thread while the page is fetched, extracted and scripted.
     """
     loading = loading or start_loading(settings, options.voice, workers)
-    script = prepare(source, settings, options)
-    voice = loading.result()
-    narration = narrate(script, voice, settings, options, progress, workers=workers)
-    write_atomic(out, narration.mp3)
+    # The frames wait in an unnamed file beside `out` (gone with the process, however it ends);
+    # opening it first finds an output that cannot be written before any work is done.
+    with _output_error(out), tempfile.TemporaryFile(dir=out.parent) as frames:
+        for sidecar in (chapters_json, vtt):
+            if sidecar:
+                with _output_error(sidecar), tempfile.TemporaryFile(dir=sidecar.parent):
+                    pass
+        script = prepare(source, settings, options)
+        voice = loading.result()
+        narration = narrate(script, voice, settings, options, frames, progress, workers=workers)
+        frames.seek(0)
+        write_atomic(out, itertools.chain((narration.head,), read_chunks(frames)))
     if chapters_json:
-        write_atomic(chapters_json, sidecars.chapters_json(narration.script, narration.rendition))
+        with _output_error(chapters_json):
+            write_atomic(chapters_json,
+                         sidecars.chapters_json(narration.script, narration.rendition))
     if vtt:
-        write_atomic(vtt, sidecars.transcript_vtt(narration.script, narration.rendition))
+        with _output_error(vtt):
+            write_atomic(vtt, sidecars.transcript_vtt(narration.script, narration.rendition))
     logger.info("wrote %s (%d ms, %d chapters)", out, narration.duration_ms,
                 len(narration.chapters))
     return narration
+
+
+@contextlib.contextmanager
+def _output_error(path: Path) -> Iterator[None]:
+    """An OSError while writing `path` as the one-line OutputError a user can act on."""
+    try:
+        yield
+    except AudiobriefError:
+        raise
+    except OSError as error:
+        raise OutputError(f"cannot write {path}: {error.strerror or error}") from error

@@ -11,6 +11,7 @@ only the changed paragraph's sentences are synthesised again.
 from __future__ import annotations
 
 import argparse
+import io
 import statistics
 import time
 from dataclasses import replace
@@ -48,12 +49,12 @@ def main() -> None:
         cache = DictCache()
         start = time.perf_counter()
         pipeline.narrate(pipeline.prepare(article, settings, options), voice, settings, options,
-                         cache=cache, workers=workers)
+                         io.BytesIO(), cache=cache, workers=workers)
         new_s.append(time.perf_counter() - start)
         before = len(cache)
         start = time.perf_counter()
         pipeline.narrate(pipeline.prepare(edited, settings, options), voice, settings, options,
-                         cache=cache, workers=workers)
+                         io.BytesIO(), cache=cache, workers=workers)
         edit_s.append(time.perf_counter() - start)
         resynthesised = len(cache) - before
     new, edit = statistics.median(new_s), statistics.median(edit_s)

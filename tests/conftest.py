@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 
@@ -34,9 +35,10 @@ def example_narration(voice, tmp_path_factory):
     settings = Settings()
     options = pipeline.Options()
     script = pipeline.prepare(EXAMPLE_HTML, settings, options)
-    narration = pipeline.narrate(script, voice, settings, options, keep_pcm=True)
+    frames = io.BytesIO()
+    narration = pipeline.narrate(script, voice, settings, options, frames, keep_pcm=True)
     path = tmp_path_factory.mktemp("example") / "example.mp3"
-    path.write_bytes(narration.mp3)
+    path.write_bytes(narration.head + frames.getvalue())
     return narration, path
 
 

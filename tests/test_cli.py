@@ -104,6 +104,19 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, make_source, message: 
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".mp3") == ["out.mp3"]
 
 
+@pytest.mark.parametrize("where", ["-o", "--vtt", "--chapters-json"])
+def test_unwritable_output_is_one_line_and_exit_2(tmp_path: Path, where: str) -> None:
+    paths = {"-o": tmp_path / "out.mp3", "--vtt": tmp_path / "out.vtt",
+             "--chapters-json": tmp_path / "out.json"}
+    paths[where] = tmp_path / "gone" / paths[where].name
+    result = run("synth", str(EXAMPLE_HTML), *(arg for flag, path in paths.items()
+                                               for arg in (flag, str(path))))
+    assert result.returncode == 2
+    assert result.stderr.decode().splitlines() == [
+        f"audiobrief: cannot write {paths[where]}: No such file or directory"]
+    assert list(tmp_path.iterdir()) == []  # found before any output was written
+
+
 def test_empty_stdin(tmp_path: Path) -> None:
     result = run("synth", "-", "-o", str(tmp_path / "x.mp3"), stdin=b"")
     assert result.returncode == 2

@@ -209,18 +209,12 @@ class Service:
 
         options = pipeline.Options(voice=record.voice, speed=record.speed)
         with open(partial, "wb") as frames:
-
-            def append(chunk: bytes) -> None:
-                frames.write(chunk)
-                frames.flush()
-
-            narration = pipeline.narrate(record.script, voice, self.settings, options,
-                                         progress=progress, cache=self.sentences,
-                                         on_frames=append)
+            narration = pipeline.narrate(record.script, voice, self.settings, options, frames,
+                                         progress=progress, cache=self.sentences)
         rendition = narration.rendition
         timings = Timings(rendition.sample_rate_hz, rendition.sentence_samples,
                           rendition.total_samples)
-        self.store.finish(record.id, narration.mp3, timings)
+        self.store.finish(record.id, narration.head, timings)
         self.sentences.prune()
         elapsed = time.perf_counter() - started
         with self.metrics.lock:

@@ -12,6 +12,7 @@ handlers never share one.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import sqlite3
@@ -23,7 +24,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from audiobrief.files import write_atomic
+from audiobrief.files import read_chunks, write_atomic
 from audiobrief.model import Rendition, Script
 
 logger = logging.getLogger(__name__)
@@ -214,15 +215,19 @@ class Store:
                        " WHERE id = ? AND status = 'running'", (time.time(), article_id))
         self.partial_path(article_id).unlink(missing_ok=True)
 
-    def finish(self, article_id: str, mp3: bytes, timings: Timings) -> None:
-        """Put the whole MP3 in place, then mark the article done."""
-        write_atomic(self.audio_path(article_id), mp3)
+    def finish(self, article_id: str, head: bytes, timings: Timings) -> None:
+        """Put the whole MP3 in place, `head` then the frames written to the partial file, and
+        mark the article done."""
+        with open(self.partial_path(article_id), "rb") as frames:
+            size = len(head) + os.fstat(frames.fileno()).st_size
+            write_atomic(self.audio_path(article_id),
+                         itertools.chain((head,), read_chunks(frames)))
         now = time.time()
         with self._connect() as db:
             db.execute(
                 "UPDATE articles SET status = 'done', done = total, timings = ?, size_bytes = ?,"
                 " error = NULL, updated_at = ?, finished_at = ? WHERE id = ?",
-                (msgspec.json.encode(timings), len(mp3), now, now, article_id))
+                (msgspec.json.encode(timings), size, now, now, article_id))
         self.partial_path(article_id).unlink(missing_ok=True)
 
     def fail(self, article_id: str, error: str) -> None:
