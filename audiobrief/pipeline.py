@@ -154,18 +154,23 @@ def synth_file(source: str | Path, out: Path, settings: Settings, options: Optio
     way the model loads on another thread while the page is fetched, extracted and scripted.
     """
     loading = loading or start_loading(settings, options.voice, workers)
-    # The frames wait in an unnamed file beside `out` (gone with the process, however it ends);
-    # opening it first finds an output that cannot be written before any work is done.
-    with _output_error(out), tempfile.TemporaryFile(dir=out.parent) as frames:
+    # The frames wait in an unnamed file beside `out` (gone with the process, however it ends).
+    # It and the sidecars' directories are tried first: an output that cannot be written is
+    # found before any work is done.
+    with contextlib.ExitStack() as cleanup:
+        with _output_error(out):
+            frames = cleanup.enter_context(tempfile.TemporaryFile(dir=out.parent))
         for sidecar in (chapters_json, vtt):
             if sidecar:
                 with _output_error(sidecar), tempfile.TemporaryFile(dir=sidecar.parent):
                     pass
         script = prepare(source, settings, options)
         voice = loading.result()
-        narration = narrate(script, voice, settings, options, frames, progress, workers=workers)
-        frames.seek(0)
-        write_atomic(out, itertools.chain((narration.head,), read_chunks(frames)))
+        with _output_error(out):
+            narration = narrate(script, voice, settings, options, frames, progress,
+                                workers=workers)
+            frames.seek(0)
+            write_atomic(out, itertools.chain((narration.head,), read_chunks(frames)))
     if chapters_json:
         with _output_error(chapters_json):
             write_atomic(chapters_json,
