@@ -108,8 +108,7 @@ class Voice:
     On 2 cores, two pieces at a time on one intra-op thread each synthesised the example page
     in 5.2 s against 6.1 s for one piece at a time on two intra-op threads (which wait for each
     other at every operator), and a second session instead of a shared one (5.3 s) cost 250 MB;
-    end to end see bench/offline.py. The service keeps one run at a time for its memory (two
-    runs hold two runs' activations in the arena, see `Service.voice`).
+    end to end see bench/offline.py. The CLI and the service both run one piece per core.
     """
 
     def __init__(self, spec: VoiceSpec, piper_voice: PiperVoice, concurrency: int = 1) -> None:

@@ -22,7 +22,7 @@ from audiobrief import pipeline
 from audiobrief.errors import AudiobriefError, QueueFullError
 from audiobrief.model import Script
 from audiobrief.settings import Settings
-from audiobrief.voices import Voice
+from audiobrief.voices import Voice, default_workers
 from audiobrief.web.audio import AudioCache
 from audiobrief.web.store import Record, SentenceFiles, Status, Store, Timings
 
@@ -67,6 +67,9 @@ class Service:
                                        settings.sentence_cache_mb * 1_000_000)
         self.metrics = Metrics()
         self.workers = workers or settings.workers or os.cpu_count() or 1
+        """Jobs in progress at once."""
+        self.runs_at_once = default_workers()
+        """Pieces of speech synthesised at once, over all jobs: one per core."""
         self.audio_cache = AudioCache()
         self._counts: dict[Status, int] = {}
         self._counted_at = -1e9
@@ -109,17 +112,19 @@ class Service:
     def voice(self, name: str | None = None) -> Voice:
         """The named voice, loaded on first use.
 
-        One ONNX session (its intra-op threads use every core) shared by all workers, which take
-        turns piece by piece: a session per worker was no faster on two cores and each one holds
-        its own arena (peak RSS 1.4 GB with two against 0.9 GB with one, bench/service.py). Two
-        runs at once on one thread each, as the offline job does, made 20 articles 30 % faster
-        but peaked at 883 MB (1,092 MB without ONNX Runtime's arena) against 497 MB.
+        One ONNX session shared by all jobs, running one piece of speech per core at once on one
+        thread each, as the offline job does: a job uses every core by itself, and two jobs take
+        turns piece by piece. Against one run at a time on two intra-op threads (which wait for
+        each other at every operator), 20 articles went through about 30 % faster; that used to
+        cost 883 MB against 497 MB, until runs stopped using a memory pattern (see
+        `audiobrief.sessions`). A session per worker was no faster and holds its own arena.
         """
         name = name or self.settings.voice
         with self._voices_lock:
             if name not in self._voices:
                 self._voices[name] = Voice.load(name, self.settings.voices,
-                                                    cache_dir=self.settings.model_cache)
+                                                concurrency=self.runs_at_once,
+                                                cache_dir=self.settings.model_cache)
             return self._voices[name]
 
     # Jobs -----------------------------------------------------------------------------------
@@ -210,7 +215,8 @@ class Service:
         options = pipeline.Options(voice=record.voice, speed=record.speed)
         with open(partial, "wb") as frames:
             narration = pipeline.narrate(record.script, voice, self.settings, options, frames,
-                                         progress=progress, cache=self.sentences)
+                                         progress=progress, cache=self.sentences,
+                                         workers=voice.concurrency)
         rendition = narration.rendition
         timings = Timings(rendition.sample_rate_hz, rendition.sentence_samples,
                           rendition.total_samples)
