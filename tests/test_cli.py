@@ -58,7 +58,9 @@ def test_synth_example_with_sidecars(tmp_path: Path) -> None:
     assert abs(MP3(out).info.length - report["duration"]) < 0.05
     assert json.loads((tmp_path / "chapters.json").read_text())["chapters"]
     assert (tmp_path / "transcript.vtt").read_text().startswith("WEBVTT")
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    # nothing else left beside them: no temporary file, hidden or not
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "article.mp3", "chapters.json", "transcript.vtt"]
 
 
 def test_stdin_text_with_title(tmp_path: Path) -> None:
