@@ -1,8 +1,10 @@
 """Rendition + Script → MP3 bytes: mono CBR frames from LAME, a Xing/LAME "Info" frame for exact
 duration and seeking, and an ID3v2.4 tag with metadata, AI disclosure and CHAP/CTOC chapters.
 
-The audio frames can be produced incrementally (`Mp3Stream`) and the final file assembled from the
-same frames afterwards (`assemble`), so a streamed copy and the stored file never differ in audio.
+The audio frames can be produced incrementally (`Mp3Stream`) and the final file made afterwards of
+the tag, the Info frame and the same frames (`assemble`; `pipeline.narrate` writes the frames to a
+file and returns the tag and Info frame to go before them), so a streamed copy and the stored file
+never differ in audio.
 """
 
 from __future__ import annotations
