@@ -6,7 +6,7 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,7 +18,7 @@ from litestar.response import Stream
 from audiobrief.web.store import Record, Store
 
 if TYPE_CHECKING:
-    from litestar.types import ASGIApp, Receive, Scope, Send
+    from litestar.types import HTTPScope, Send
 
     from audiobrief.web.jobs import Service
 
@@ -119,43 +119,36 @@ _CORS = [(b"access-control-allow-origin", b"*"),
           b"Content-Length, Content-Range, Accept-Ranges, ETag")]
 
 
-def fast_path(service: Service) -> Callable[[ASGIApp], ASGIApp]:
-    """ASGI middleware answering GET/HEAD of a finished, cached MP3 before any routing.
+async def answer_cached(service: Service, scope: HTTPScope, send: Send) -> bool:
+    """Answer a GET or HEAD of a finished MP3 of up to IN_MEMORY_MAX bytes, from memory; False
+    (nothing sent) for any other request, which the app then routes as usual.
 
-    A cache hit is the service's hottest request (every listener's every seek); going through
-    the framework's handler machinery tripled its cost. Anything else passes through untouched.
+    A cache hit is the service's hottest request (every listener's every seek): the app calls
+    this before any of the framework's machinery (see `AudiobriefApp`).
     """
-
-    def middleware(app: ASGIApp) -> ASGIApp:
-        async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
-            if (scope["type"] != "http" or scope["method"] not in ("GET", "HEAD")
-                    or not (match := _AUDIO_PATH.match(scope["path"]))):
-                await app(scope, receive, send)
-                return
-            record = service.finished_record(match[1])
-            size = record.size_bytes if record is not None else None
-            if record is None or size is None or size > IN_MEMORY_MAX:
-                await app(scope, receive, send)
-                return
-            request_headers = dict(scope["headers"])
-            plan = answer(record, size, _header(request_headers, b"range"),
-                          _header(request_headers, b"if-none-match"),
-                          _header(request_headers, b"if-range"))
-            headers = [(k.lower().encode(), v.encode()) for k, v in plan.headers.items()]
-            headers.append((b"content-type", MP3.encode()))
-            if b"origin" in request_headers:
-                headers += _CORS
-            await send({"type": "http.response.start", "status": plan.status,
-                        "headers": headers})
-            body = b""
-            if scope["method"] == "GET" and plan.end > plan.start:
-                path = service.store.audio_path(record.id)
-                body = service.audio_cache.read(path, size)[plan.start:plan.end]
-            await send({"type": "http.response.body", "body": body})
-
-        return asgi
-
-    return middleware
+    if scope["method"] not in ("GET", "HEAD") or not (match := _AUDIO_PATH.match(scope["path"])):
+        return False
+    record = service.finished_record(match[1])
+    size = record.size_bytes if record is not None else None
+    if record is None or size is None or size > IN_MEMORY_MAX:
+        return False
+    request_headers = dict(scope["headers"])
+    plan = answer(record, size, _header(request_headers, b"range"),
+                  _header(request_headers, b"if-none-match"), _header(request_headers, b"if-range"))
+    body = b""
+    if scope["method"] == "GET" and plan.end > plan.start:
+        try:
+            body = service.audio_cache.read(service.store.audio_path(record.id), size)
+        except OSError:  # gone from disk: the route answers with the problem
+            return False
+        body = body[plan.start:plan.end]
+    headers = [(k.lower().encode(), v.encode()) for k, v in plan.headers.items()]
+    headers.append((b"content-type", MP3.encode()))
+    if b"origin" in request_headers:
+        headers += _CORS
+    await send({"type": "http.response.start", "status": plan.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+    return True
 
 
 def _header(headers: dict[bytes, bytes], name: bytes) -> str | None:

@@ -134,7 +134,8 @@ def audio_mp3(
     service = _service(request)
     record = _record(service, article_id)
     if record.status == "done":
-        # Finished files up to IN_MEMORY_MAX never get here: audio.fast_path answers them.
+        # Finished files up to IN_MEMORY_MAX get here only if gone from disk: the app
+        # answers the others before routing (audio.answer_cached).
         return audio.serve_file(record, service.store.audio_path(article_id), range_header,
                                 if_none_match, if_range)
     if record.status == "failed":
