@@ -63,7 +63,30 @@ def load_session(model: Path, threads: int | None = None,
         logger.info("saved the optimised model to %s", cached)
     finally:
         tmp.unlink(missing_ok=True)
+    _prune(cache_dir, model, keep=KEEP_PER_MODEL)
     return session
+
+
+KEEP_PER_MODEL = 3
+"""Optimised graphs kept per model file name. Each install, runtime upgrade or new CPU saves
+another (about the model's size, 63 MB for a medium voice); older ones are dropped."""
+
+
+def _prune(cache_dir: Path, model: Path, keep: int) -> None:
+    """Delete all but the `keep` most recently saved optimised graphs of `model`'s name."""
+    stem = model.name.removesuffix(".onnx")
+    entries = []
+    for entry in cache_dir.glob(f"{stem}-*.ort.onnx"):
+        try:
+            entries.append((entry.stat().st_mtime_ns, entry))
+        except OSError:  # removed meanwhile by another process
+            continue
+    for _, stale in sorted(entries, reverse=True)[keep:]:
+        try:
+            stale.unlink()
+            logger.info("removed the older optimised model %s", stale)
+        except OSError as error:
+            logger.debug("could not remove %s: %s", stale, error)
 
 
 def _session(path: Path, options: onnxruntime.SessionOptions) -> onnxruntime.InferenceSession:

@@ -38,6 +38,22 @@ def test_first_load_saves_the_optimised_model_and_later_loads_use_it(tmp_path: P
     assert saved.stat().st_mtime_ns == stamp - 10**9, "a cached model was written again"
 
 
+def test_older_optimised_models_of_the_voice_are_dropped(tmp_path: Path) -> None:
+    """Every install or runtime upgrade saves another 63 MB graph: the cache keeps the newest."""
+    cache = tmp_path / "models"
+    cache.mkdir()
+    older = [cache / f"en_US-joe-medium-{n:016x}.ort.onnx" for n in range(4)]
+    other_voice = cache / "en_GB-alan-medium-0123456789abcdef.ort.onnx"
+    for age, path in enumerate([*older, other_voice]):
+        path.write_bytes(b"an older optimised graph")
+        stamp = 1_700_000_000 + 60 * (10 - age)  # older[0] is the newest of them
+        os.utime(path, (stamp, stamp))
+
+    assert _speaks(Voice.load(cache_dir=cache))
+    [saved] = [p for p in _cached(cache) if p not in older and p != other_voice]
+    assert sorted(_cached(cache)) == sorted([saved, older[0], older[1], other_voice])
+
+
 def test_a_damaged_cache_entry_is_replaced(tmp_path: Path) -> None:
     cache = tmp_path / "models"
     Voice.load(cache_dir=cache)
