@@ -139,7 +139,7 @@ async def answer_cached(service: Service, scope: HTTPScope, send: Send) -> bool:
     if scope["method"] == "GET" and plan.end > plan.start:
         try:
             body = service.audio_cache.read(service.store.audio_path(record.id), size)
-        except OSError:  # gone from disk: the route answers with the problem
+        except OSError:  # gone from disk: left to the route, which reports the error
             return False
         body = body[plan.start:plan.end]
     headers = [(k.lower().encode(), v.encode()) for k, v in plan.headers.items()]
