@@ -237,7 +237,7 @@ def voices(as_json: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8000, show_default=True)
 @click.option("--workers", type=int, default=None,
-              help="Synthesis workers (default: AUDIOBRIEF_WORKERS, else one per CPU).")
+              help="Articles narrated at once (default: AUDIOBRIEF_WORKERS, else one per core).")
 @click.option("--access-log", is_flag=True, help="Log a line per HTTP request.")
 def serve(host: str, port: int, workers: int | None, access_log: bool) -> None:
     """Run the HTTP service (settings from AUDIOBRIEF_* environment variables)."""

@@ -39,7 +39,7 @@ class Settings:
     bitrate_kbps: int = 64
     """MP3 bit rate (mono)."""
     workers: int = 0
-    """Synthesis workers of the service; 0 means one per CPU."""
+    """Articles the service narrates at once; 0: one per core it may use (`default_workers`)."""
     queue_limit: int = 100
     """Jobs waiting at most; past this the service answers 503."""
     max_request_bytes: int = 6_000_000

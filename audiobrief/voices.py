@@ -134,7 +134,8 @@ class Voice:
 
         spec = find_voice(name, extra_dirs)
         config = PiperConfig.from_dict(json.loads(spec.config_path.read_text(encoding="utf-8")))
-        session = load_session(spec.model_path, 1 if concurrency > 1 else None, cache_dir)
+        session = load_session(spec.model_path, 1 if concurrency > 1 else default_workers(),
+                               cache_dir)
         logger.debug("loaded voice %s from %s", spec.name, spec.model_path)
         return cls(spec, PiperVoice(config=config, session=session), concurrency)
 
@@ -162,13 +163,39 @@ def start_loading(settings: Settings, name: str | None = None,
     return future
 
 
-def default_workers() -> int:
-    """Pieces synthesised at once when the user does not say: one per core this process may
-    use (each on one intra-op thread, see `Voice`)."""
+CGROUP = Path("/sys/fs/cgroup")
+
+
+def default_workers(cgroup: Path = CGROUP) -> int:
+    """One per core this process may use: the cores it may run on, and no more than a CPU
+    quota pays for (a container's `--cpus`, which neither `os.cpu_count()` nor ONNX Runtime's
+    own thread count sees). The default for pieces synthesised at once (each on one intra-op
+    thread, see `Voice`), for a single run's threads, and for articles the service narrates at
+    once."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    quota = cpu_quota(cgroup)
+    return max(1, min(cores, int(quota)) if quota is not None else cores)
+
+
+def cpu_quota(cgroup: Path = CGROUP) -> float | None:
+    """CPUs a cgroup quota allows (v2 `cpu.max`, v1 `cpu.cfs_quota_us`), None when unlimited
+    or unknown. A container sees its own cgroup at the root; a process on the host reads the
+    root's, which has no quota."""
+    try:
+        quota, period = (cgroup / "cpu.max").read_text().split()
+    except (OSError, ValueError):
+        try:
+            quota = (cgroup / "cpu/cpu.cfs_quota_us").read_text().strip()
+            period = (cgroup / "cpu/cpu.cfs_period_us").read_text().strip()
+        except OSError:
+            return None
+    try:
+        return int(quota) / int(period) if int(quota) > 0 else None
+    except (ValueError, ZeroDivisionError):  # "max": no quota
+        return None
 
 
 def espeak_phonemes(espeak_voice: str, text: str) -> str:

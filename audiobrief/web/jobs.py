@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 import time
 from collections.abc import Mapping
@@ -66,7 +65,7 @@ class Service:
         self.sentences = SentenceFiles(self.store.sentence_dir,
                                        settings.sentence_cache_mb * 1_000_000)
         self.metrics = Metrics()
-        self.workers = workers or settings.workers or os.cpu_count() or 1
+        self.workers = workers or settings.workers or default_workers()
         """Jobs in progress at once."""
         self.runs_at_once = default_workers()
         """Pieces of speech synthesised at once, over all jobs: one per core."""
