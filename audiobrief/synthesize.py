@@ -154,8 +154,10 @@ def synthesize_sentences(script: Script, voice: Voice, options: SynthesisOptions
 
 
 def sentence_key(sentence: Sentence, voice: Voice, options: SynthesisOptions) -> str:
-    """What determines a sentence's audio: voice, speed and the exact spoken text."""
-    material = f"{SPEAK_VERSION}\x00{voice.spec.name}\x00{options.speed:.3f}\x00{sentence.spoken}"
+    """What determines a sentence's audio: the voice (its model and phonemizer, see
+    `Voice.identity`), the speed and the exact spoken text, whose names are written as the
+    phonemes they get."""
+    material = f"{SPEAK_VERSION}\x00{voice.identity}\x00{options.speed:.3f}\x00{sentence.spoken}"
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 

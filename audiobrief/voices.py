@@ -116,6 +116,9 @@ class Voice:
         self.piper = piper_voice
         self.concurrency = max(1, concurrency)
         self._slots = threading.BoundedSemaphore(self.concurrency)
+        self.identity = _identity(spec)
+        """What makes this voice sound as it does: its name, its model file's size and the
+        piper-tts release (which brings the phonemizer and its data); part of sentence keys."""
 
     @contextmanager
     def borrow(self) -> Iterator[PiperVoice]:
@@ -161,6 +164,20 @@ def start_loading(settings: Settings, name: str | None = None,
 
     threading.Thread(target=run, name="audiobrief-load").start()
     return future
+
+
+def _identity(spec: VoiceSpec) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        piper = version("piper-tts")
+    except PackageNotFoundError:  # piper from a source tree
+        piper = "unknown"
+    try:
+        size = spec.model_path.stat().st_size
+    except OSError:
+        size = 0
+    return f"{spec.name}\x00{size}\x00piper-{piper}"
 
 
 CGROUP = Path("/sys/fs/cgroup")

@@ -75,6 +75,21 @@ def test_cache_skips_sentences_already_made(voice) -> None:
     assert len(cache) == 3
 
 
+def test_a_new_phonemizer_or_model_makes_sentences_again(voice, monkeypatch) -> None:
+    """An upgrade of piper-tts (espeak-ng and its data) or another model under the same voice
+    name may say the same text differently: its audio is not taken from the cache."""
+    class Cache(dict):
+        def put(self, key: str, pcm: bytes) -> None:
+            self[key] = pcm
+
+    cache = Cache()
+    list(synthesize_sentences(_script("Alpha one."), voice, cache=cache))
+    assert "piper-" in voice.identity and voice.spec.name in voice.identity
+    monkeypatch.setattr(voice, "identity", voice.identity.replace("piper-", "piper-next-"))
+    list(synthesize_sentences(_script("Alpha one."), voice, cache=cache))
+    assert len(cache) == 2
+
+
 def test_nothing_to_say_gives_silence_only(voice) -> None:
     rendition = synthesize(_script("…"), voice)
     start, end = rendition.sentence_samples[0]

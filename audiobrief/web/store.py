@@ -3,7 +3,8 @@
     DATA/audiobrief.sqlite3     one row per article: request, status, progress, script, timings
     DATA/audio/ID.mp3           finished audio, renamed into place only when whole
     DATA/audio/ID.frames        MP3 frames of a job still running, appended sentence by sentence
-    DATA/sentences/AB/KEY.pcm   audio of each sentence ever made (key: voice, speed, spoken text)
+    DATA/sentences/AB/KEY.pcm   audio of each sentence ever made (key: voice and
+                                phonemizer, speed, spoken text; see `sentence_key`)
 
 Every call opens its own short-lived connection (WAL mode), so worker threads and request
 handlers never share one.
