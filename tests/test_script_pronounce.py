@@ -123,6 +123,25 @@ def test_names_outside_the_lexicon_get_the_rules_only_when_they_look_ukrainian(
     assert said["Smith"][1] == "espeak"
 
 
+@pytest.mark.parametrize("word", ["Zviahel", "Shpola", "Shklo"])
+def test_a_name_espeak_would_spell_gets_the_rules_on_little_evidence(
+    pronouncer: Pronouncer, word: str
+) -> None:
+    """Too little Ukrainian spelling to decide alone, but espeak would say letters ("zee viahel",
+    "es aitch pola"): the Ukrainian rules say it as one word with one stress."""
+    assert espeak_phonemes("en-us", word).count("ˈ") == 2
+    phonemes, source = _said(pronouncer, f"People from {word} came.")[word]
+    assert source == "rule"
+    assert phonemes.count("ˈ") == 1 and "eɪtʃ" not in phonemes and "ziː" not in phonemes
+
+
+@pytest.mark.parametrize("word", ["Tbilisi", "Tchaikovsky", "Sberbank", "Przemysl"])
+def test_a_foreign_name_espeak_spells_without_ukrainian_spelling_stays_with_espeak(
+    pronouncer: Pronouncer, word: str
+) -> None:
+    assert _said(pronouncer, f"People from {word} came.")[word][1] == "espeak"
+
+
 TEMPLATES = (
     "{} said.",
     "Governor {} said on Monday.",

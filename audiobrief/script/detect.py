@@ -169,6 +169,17 @@ _OWN_EVIDENCE = 1.5
 _THRESHOLD = 3.0
 
 
+def spelled_out(espeak_phonemes: str) -> bool:
+    """Whether espeak says a word letter by letter, at least in part: two primary stresses in one
+    word, which it gives no word it can read ("Shpola": ˌɛsˈeɪtʃpˈoʊlə, "es aitch pola")."""
+    return espeak_phonemes.count("ˈ") >= 2
+
+
+def own_evidence(word: str) -> bool:
+    """Whether a word's spelling alone is some evidence of a Ukrainian name, if not enough."""
+    return ukrainian_score(word) >= _OWN_EVIDENCE
+
+
 def looks_ukrainian(word: str, context: Context | None = None) -> bool:
     """Whether a capitalised word not found in any lexicon should get the Ukrainian rules.
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from audiobrief.model import Pronunciation, PronunciationSource
 from audiobrief.script.cyrillic import has_cyrillic, transliterate
-from audiobrief.script.detect import Context, looks_ukrainian
+from audiobrief.script.detect import Context, looks_ukrainian, own_evidence, spelled_out
 from audiobrief.script.lexicon import Entry, Lexicon, lexicon_key
 from audiobrief.script.ukrainian import RULES_VERSION, pronounce_cyrillic, pronounce_name
 
@@ -210,7 +210,11 @@ class Pronouncer:
             and previous.source == "lexicon"
             and lexicon_key(previous.word) in self._given_names,
         )
-        if looks_ukrainian(word, context):
+        if looks_ukrainian(word, context) or (
+            # Some Ukrainian spelling, and espeak would spell it (Shpola, Zviahel): the rules
+            # say it better than the letters do.
+            own_evidence(word) and spelled_out(_espeak(self.espeak_voice, word))
+        ):
             phonemes = pronounce_name(word)
             return _Decision(
                 token.start,
