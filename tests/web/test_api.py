@@ -225,7 +225,7 @@ def test_files_past_the_memory_cache_stream_from_disk(finished_client, finished_
 
     url = f"/v1/articles/{finished_article_id}/audio.mp3"
     whole = finished_client.get(url).content
-    # Long-form audio (hours) is not held in memory: it bypasses the fast path and streams.
+    # Long-form audio (hours) is not held in memory (audio.answer_cached): it streams from disk.
     monkeypatch.setattr(audio, "IN_MEMORY_MAX", 10_000)
     streamed = finished_client.get(url)
     assert streamed.status_code == 200 and streamed.content == whole
