@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import secrets
@@ -41,7 +42,16 @@ def write_atomic(path: Path, data: bytes | str | Iterable[bytes]) -> None:
     log.debug("wrote %s", path)
 
 
-def read_chunks(file: BinaryIO, size: int = 1 << 20) -> Iterator[bytes]:
+def write_atomic_after(path: Path, head: bytes, rest: BinaryIO) -> int:
+    """Put `head` and then the rest of the open file `rest` at `path`, as `write_atomic` does
+    (an MP3: its tag and Info frame, then the frames written to a file as they were encoded).
+    Returns the size of the file written."""
+    size = len(head) + os.fstat(rest.fileno()).st_size - rest.tell()
+    write_atomic(path, itertools.chain((head,), _read_chunks(rest)))
+    return size
+
+
+def _read_chunks(file: BinaryIO, size: int = 1 << 20) -> Iterator[bytes]:
     """The rest of an open file, `size` bytes at a time."""
     while chunk := file.read(size):
         yield chunk

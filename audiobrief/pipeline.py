@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import itertools
 import logging
 import tempfile
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ from audiobrief import encode as encoding
 from audiobrief import sidecars
 from audiobrief.errors import AudiobriefError, OutputError
 from audiobrief.extract import extract
-from audiobrief.files import read_chunks, write_atomic
+from audiobrief.files import write_atomic, write_atomic_after
 from audiobrief.load import Limits, load
 from audiobrief.model import Article, ChapterMode, Page, Rendition, Script, Span
 from audiobrief.script import ScriptOptions, make_script
@@ -170,7 +169,7 @@ def synth_file(source: str | Path, out: Path, settings: Settings, options: Optio
             narration = narrate(script, voice, settings, options, frames, progress,
                                 workers=workers)
             frames.seek(0)
-            write_atomic(out, itertools.chain((narration.head,), read_chunks(frames)))
+            write_atomic_after(out, narration.head, frames)
     if chapters_json:
         with _output_error(chapters_json):
             write_atomic(chapters_json,

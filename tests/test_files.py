@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from audiobrief.files import write_atomic
+from audiobrief.files import write_atomic, write_atomic_after
 
 
 @pytest.mark.parametrize(
@@ -66,3 +66,15 @@ def test_failed_rename_leaves_no_temporary(tmp_path: Path) -> None:
         write_atomic(blocked, b"new")
     assert sorted(os.listdir(tmp_path)) == ["article.mp3", "blocked"]
     assert path.read_bytes() == b"the previous narration"
+
+
+def test_head_then_the_rest_of_an_open_file(tmp_path: Path) -> None:
+    frames = tmp_path / "frames"
+    frames.write_bytes(b"skip" + os.urandom(3 << 20))  # several chunks
+    out = tmp_path / "out.mp3"
+    with open(frames, "rb") as rest:
+        rest.seek(4)
+        size = write_atomic_after(out, b"ID3 tag + Info", rest)
+    assert out.read_bytes() == b"ID3 tag + Info" + frames.read_bytes()[4:]
+    assert size == out.stat().st_size
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["frames", "out.mp3"]

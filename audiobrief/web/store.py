@@ -13,7 +13,6 @@ handlers never share one.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import logging
 import os
 import sqlite3
@@ -25,7 +24,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from audiobrief.files import read_chunks, write_atomic
+from audiobrief.files import write_atomic, write_atomic_after
 from audiobrief.model import Rendition, Script
 
 logger = logging.getLogger(__name__)
@@ -220,9 +219,7 @@ class Store:
         """Put the whole MP3 in place, `head` then the frames written to the partial file, and
         mark the article done."""
         with open(self.partial_path(article_id), "rb") as frames:
-            size = len(head) + os.fstat(frames.fileno()).st_size
-            write_atomic(self.audio_path(article_id),
-                         itertools.chain((head,), read_chunks(frames)))
+            size = write_atomic_after(self.audio_path(article_id), head, frames)
         now = time.time()
         with self._connect() as db:
             db.execute(
