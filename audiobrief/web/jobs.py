@@ -65,10 +65,10 @@ class Service:
         self.sentences = SentenceFiles(self.store.sentence_dir,
                                        settings.sentence_cache_mb * 1_000_000)
         self.metrics = Metrics()
-        self.workers = workers or settings.workers or default_workers()
-        """Jobs in progress at once."""
         self.runs_at_once = default_workers()
         """Pieces of speech synthesised at once, over all jobs: one per core."""
+        self.workers = workers or settings.workers or self.runs_at_once
+        """Jobs in progress at once."""
         self.audio_cache = AudioCache()
         self._counts: dict[Status, int] = {}
         self._counted_at = -1e9
