@@ -62,12 +62,15 @@ def test_parallel_workers_keep_order(voice) -> None:
     assert all(p.speech_samples > 0 for p in pieces)
 
 
-def test_cache_skips_sentences_already_made(voice) -> None:
-    class Cache(dict):
-        def put(self, key: str, pcm: bytes) -> None:
-            self[key] = pcm
+class _DictCache(dict):
+    """A sentence cache in memory."""
 
-    cache = Cache()
+    def put(self, key: str, pcm: bytes) -> None:
+        self[key] = pcm
+
+
+def test_cache_skips_sentences_already_made(voice) -> None:
+    cache = _DictCache()
     first = list(synthesize_sentences(_script("Alpha one.", "Beta two."), voice, cache=cache))
     assert len(cache) == 2
     second = list(synthesize_sentences(_script("Alpha one.", "Gamma three."), voice, cache=cache))
@@ -78,11 +81,7 @@ def test_cache_skips_sentences_already_made(voice) -> None:
 def test_a_new_phonemizer_or_model_makes_sentences_again(voice, monkeypatch) -> None:
     """An upgrade of piper-tts (espeak-ng and its data) or another model under the same voice
     name may say the same text differently: its audio is not taken from the cache."""
-    class Cache(dict):
-        def put(self, key: str, pcm: bytes) -> None:
-            self[key] = pcm
-
-    cache = Cache()
+    cache = _DictCache()
     list(synthesize_sentences(_script("Alpha one."), voice, cache=cache))
     assert "piper-" in voice.identity and voice.spec.name in voice.identity
     monkeypatch.setattr(voice, "identity", voice.identity.replace("piper-", "piper-next-"))
