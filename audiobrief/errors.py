@@ -2,6 +2,7 @@
 
     AudiobriefError
      ├── SettingsError        a bad AUDIOBRIEF_* value or option
+     │    └── DataLockedError       another process uses the data directory
      ├── SourceError          cannot fetch or read the input (also an OSError)
      │    ├── SourceTooLargeError   the input is over the size limit
      │    └── RefusedAddressError   the URL points at a private or local address
@@ -9,7 +10,11 @@
      ├── NoArticleError       the input holds no readable article text (also a ValueError)
      ├── VoiceNotFoundError   no installed voice by that name (also a LookupError)
      ├── LexiconError         a lexicon file or entry is malformed (also a ValueError)
-     └── QueueFullError       the job queue is at its bound; try again later
+     ├── RequestError         a request field that cannot be used as it is (also a ValueError)
+     │    └── TooLongError          the audio would be longer than the limit per article
+     ├── StorageFullError     the disk is full; nothing was written (also an OSError)
+     └── QueueFullError       a bound on work at once is reached (queue, speech, fetches);
+                              try again later
 
 The CLI turns any of these into exit code 2 and its message; the web app maps each class to a
 status code in one place. Anything else is a bug.
@@ -54,5 +59,21 @@ class LexiconError(AudiobriefError, ValueError):
     """A lexicon file or entry is malformed or uses phonemes the voice does not know."""
 
 
+class RequestError(AudiobriefError, ValueError):
+    """A request field that cannot be used as it is: too long, too many entries, a NUL."""
+
+
+class TooLongError(RequestError):
+    """The audio of this input would be longer than the limit per article."""
+
+
+class DataLockedError(SettingsError):
+    """Another process serves from the same data directory."""
+
+
+class StorageFullError(AudiobriefError, OSError):
+    """The disk the data directory is on is full; nothing was written."""
+
+
 class QueueFullError(AudiobriefError):
-    """The job queue is full."""
+    """A bound on work at once is reached: queued articles, speech streams or page fetches."""

@@ -49,6 +49,23 @@ class Settings:
     url_ttl_s: int = 3600
     """How long `GET /v1/audio.mp3?url=` answers with the audio it made before it reads the page
     again (an edited article then gets new audio; its unchanged sentences come from the cache)."""
+    max_audio_minutes: int = 120
+    """Longest audio one article (or speech request) may make; longer input is refused (413)."""
+    audio_cache_mb: int = 20_000
+    """Disk finished audio may use; past it the least recently finished articles' audio goes
+    (they are made again if asked for)."""
+    max_attempts: int = 3
+    """Times a job is started before it ends `failed` (a job that keeps killing the process)."""
+    speech_streams: int = 4
+    """Speech requests (`/v1/audio/speech`) synthesised at once; past it 503."""
+    fetch_limit: int = 8
+    """Pages fetched and scripted at once for requests; past it 503."""
+    max_lexicon_entries: int = 200
+    """Pronunciations one request may carry."""
+    max_title_chars: int = 300
+    """Longest title a request may give; a longer title found in a page is cut to it."""
+    cors_write_origins: tuple[str, ...] = ()
+    """Origins whose browsers may POST (CORS); any origin may read."""
     api_keys: tuple[str, ...] = ()
     """When set, POST requests need one of these keys (Authorization: Bearer or X-API-Key)."""
     public_url: str | None = None

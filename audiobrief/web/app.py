@@ -39,17 +39,20 @@ STATUS_BY_ERROR: dict[type[errors.AudiobriefError], int] = {
     errors.NoArticleError: 422,
     errors.VoiceNotFoundError: 400,
     errors.LexiconError: 400,
+    errors.TooLongError: 413,
+    errors.RequestError: 400,
     errors.SettingsError: 400,
+    errors.StorageFullError: 507,
     errors.QueueFullError: 503,
 }
 TITLE_BY_STATUS = {400: "Bad request", 413: "Too large", 422: "Cannot narrate this",
-                   503: "Busy"}
+                   503: "Busy", 507: "Out of storage"}
 RETRY_AFTER_BUSY_S = 30
 
 
 def _problem(status: int) -> Callable[[errors.AudiobriefError], ProblemDetailsException]:
     def convert(error: errors.AudiobriefError) -> ProblemDetailsException:
-        headers = {"Retry-After": str(RETRY_AFTER_BUSY_S)} if status == 503 else None
+        headers = {"Retry-After": str(RETRY_AFTER_BUSY_S)} if status in (503, 507) else None
         return ProblemDetailsException(
             detail=str(error), status_code=status, title=TITLE_BY_STATUS[status],
             type_=f"https://audiobrief.invalid/problems/{type(error).__name__}",
