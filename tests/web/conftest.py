@@ -5,12 +5,18 @@
 - `finished_data`: a data directory where the example article is narrated already (made once).
 - `live_server`: the real app under uvicorn on 127.0.0.1 in a thread, over `finished_data`,
   allowed to fetch 127.0.0.1; `finished_article_id` is the example article in it.
+- `server_process(...)`: `audiobrief serve` in a process of its own (peak RSS, kill -9, two
+  processes on one data directory).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -122,3 +128,72 @@ def live_server(voice, finished_data, tmp_path_factory) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(30)
+
+
+class ServerProcess:
+    """`audiobrief serve` in a process of its own, for what a thread cannot show: peak memory
+    (VmHWM), a kill -9, two processes on one data directory."""
+
+    def __init__(self, data: Path, port: int | None = None, **env: str) -> None:
+        import httpx
+
+        self.data = data
+        self.port = port or free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        environ = {**os.environ, "AUDIOBRIEF_DATA": str(data), "AUDIOBRIEF_WORKERS": "1",
+                   **{f"AUDIOBRIEF_{key.upper()}": value for key, value in env.items()}}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "audiobrief.cli", "serve", "--port", str(self.port)],
+            env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                if httpx.get(f"{self.base}/healthz", timeout=5).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        self.stop()
+        raise AssertionError("audiobrief serve did not start: "
+                             + (self.process.stderr.read().decode()[-2000:]
+                                if self.process.stderr else ""))
+
+    def _status_kb(self, field: str) -> int:
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+        raise AssertionError(f"no {field} in /proc/{self.process.pid}/status")
+
+    def peak_rss_mb(self) -> float:
+        """The process's peak resident size so far (VmHWM)."""
+        return self._status_kb("VmHWM") / 1024
+
+    def rss_mb(self) -> float:
+        return self._status_kb("VmRSS") / 1024
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(30)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+def server_process(tmp_path) -> Iterator[Callable[..., ServerProcess]]:
+    """`server_process(data=None, port=None, **AUDIOBRIEF_settings)` starts `audiobrief serve`
+    (voice loaded, /healthz answering); every one started is stopped after the test."""
+    started: list[ServerProcess] = []
+
+    def start(data: Path | None = None, port: int | None = None, **env: str) -> ServerProcess:
+        server = ServerProcess(data or tmp_path / f"served{len(started)}", port, **env)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
