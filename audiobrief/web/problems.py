@@ -1,0 +1,113 @@
+"""The application/problem+json body every error answer carries, as an OpenAPI response: routes
+pass `responses=responses(400, 404, ...)` so the schema declares the status codes they really
+answer, with the body app.py really sends (RFC 9457, through Litestar's ProblemDetailsPlugin)."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import msgspec
+from litestar.openapi.datastructures import ResponseSpec
+
+MEDIA_TYPE = "application/problem+json"
+
+
+class FieldError(msgspec.Struct):
+    """One field a request could not use, as Litestar's validation names it."""
+
+    message: str
+    key: str | None = None
+    """The field's name: a query or header parameter, or a member of the JSON body."""
+    source: str | None = None
+    """Where it was: query, header, path, cookie or body."""
+
+
+class OpenAIError(msgspec.Struct):
+    """OpenAI's error object, sent beside the problem by /v1/audio/speech: OpenAI's clients read
+    `error.message`, not `detail`."""
+
+    message: str
+    type: str
+    param: str | None = None
+    code: str | None = None
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    """An error answer (RFC 9457). `status` repeats the HTTP status; `detail` is the sentence a
+    person can act on."""
+
+    status: int
+    title: str
+    """The status in a few words: "Bad request", "Too large", "Busy"…"""
+    detail: str
+    type: str | None = None
+    """https://audiobrief.invalid/problems/<ErrorClass> for audiobrief's own errors; absent for
+    the framework's (unknown path, malformed JSON, a body over the size limit)."""
+    extra: list[FieldError] | None = None
+    """The fields that failed validation, when the framework's validation refused them."""
+    error: OpenAIError | None = None
+    """/v1/audio/speech only."""
+
+
+DESCRIPTIONS: dict[int, str] = {
+    400: "A request field cannot be used (the detail names it), or the source's address is"
+         " refused (private, reserved or not http(s)).",
+    401: "API keys are set and none was given: Authorization: Bearer KEY or X-API-Key.",
+    404: "No such article, or no audio for this URL yet.",
+    409: "The article is not in a state for this: not failed (retry), failed or not done yet"
+         " (audio, timings).",
+    413: "The request body, the fetched source, or the audio it would make is over its limit.",
+    416: "The byte range is past the end of the file.",
+    422: "The source could be read but holds nothing to narrate, or could not be fetched.",
+    503: "Busy: a bound on work at once is reached (queue, speeches, fetches); see Retry-After.",
+    507: "The data directory's disk is full; see Retry-After.",
+}
+"""What each error status means here, for the schema's response descriptions."""
+
+
+ROUTE_STATUSES: dict[tuple[str, str], tuple[int, ...]] = {
+    ("POST", "/v1/articles"): (200, 202, 400, 401, 413, 422, 503, 507),
+    ("GET", "/v1/articles"): (200, 400, 404),
+    ("GET", "/v1/articles/{article_id}"): (200, 404),
+    ("POST", "/v1/articles/{article_id}/retry"): (202, 401, 404, 409, 503, 507),
+    ("GET", "/v1/articles/{article_id}/audio.mp3"): (200, 206, 304, 400, 404, 409, 416, 503),
+    ("GET", "/v1/articles/{article_id}/{name}"): (200, 404, 409),
+    ("GET", "/v1/audio.mp3"): (202, 302, 400, 401, 413, 422, 503, 507),
+    ("GET", "/embed/{article_id}"): (200, 404),
+    ("GET", "/embed.js"): (200, 400),
+    ("GET", "/healthz"): (200, 503),
+    ("GET", "/metrics"): (200,),
+    ("GET", "/feed.xml"): (200, 400),
+    ("POST", "/v1/audio/speech"): (200, 400, 401, 413, 503),
+}
+"""Every status each route answers, keyed by (method, path as in the OpenAPI schema).
+
+Read from the handlers and the errors they raise (app.STATUS_BY_ERROR), tried against the app:
+- 400 everywhere a parameter is validated (missing `url`, `page=0`, malformed JSON); on the
+  audio a malformed Range, on embed.js a Host that is not a host; 413 also when the body is over
+  AUDIOBRIEF_MAX_REQUEST_BYTES (Litestar refuses it before the handler).
+- 503: the queue (POST, retry, /v1/audio.mp3 when it has to create), concurrent speeches, a
+  finished MP3 gone from disk while it is made again, /healthz when the data directory is not
+  usable; always with Retry-After.
+- 507: a full disk when the job is stored.
+Every route may also answer 405 (another method) and every path 404; those come from the router,
+not the route, and are not declared per route.
+"""
+
+
+def responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI responses for these error statuses, each the problem+json body."""
+    specs: dict[int, ResponseSpec] = {}
+    for status in statuses:
+        if status < 400:
+            raise ValueError(f"{status} is not an error status; declare it on the route itself")
+        specs[status] = ResponseSpec(
+            data_container=Problem, generate_examples=False, media_type=MEDIA_TYPE,
+            description=DESCRIPTIONS.get(status, HTTPStatus(status).phrase))
+    return specs
+
+
+def route_responses(method: str, path: str) -> dict[int, ResponseSpec]:
+    """`responses(...)` for the error statuses ROUTE_STATUSES lists for this route."""
+    return responses(*(status for status in ROUTE_STATUSES[(method.upper(), path)]
+                       if status >= 400))
