@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import itertools
 import logging
 import os
@@ -11,14 +12,20 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from audiobrief.errors import StorageFullError
+
 log = logging.getLogger(__name__)
+
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+"""The errno values of a write the disk (or the quota, or the file size limit) has no room for."""
 
 
 def write_atomic(path: Path, data: bytes | str | Iterable[bytes]) -> None:
     """Put `data` (str as UTF-8, or bytes chunks) at `path` whole, or leave `path` untouched.
 
     The bytes go to a temporary file beside `path`, are flushed to disk and then renamed over it;
-    on any error the temporary file is removed and the error propagates.
+    on any error the temporary file is removed and the error propagates, a full disk as
+    StorageFullError (an OSError too).
     """
     path = Path(path)
     chunks: Iterable[bytes] = (
@@ -34,9 +41,13 @@ def write_atomic(path: Path, data: bytes | str | Iterable[bytes]) -> None:
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()
+        if isinstance(error, OSError) and not isinstance(error, StorageFullError) \
+                and error.errno in DISK_FULL:
+            raise StorageFullError(f"no room on disk to write {path}: {error.strerror}; free"
+                                   " some space and try again") from error
         raise
     _fsync_directory(path.parent)
     log.debug("wrote %s", path)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import anyio
+import msgspec
 from litestar import Response
 from litestar.response import Stream
 
@@ -28,7 +31,10 @@ CACHE_FOREVER = "public, max-age=31536000, immutable"
 IN_MEMORY_MAX = 4_000_000
 """Files up to this size are answered from one read; larger ones stream in chunks."""
 _CHUNK = 256 * 1024
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")
+"""One byte range; positions of more than 18 digits (past any file, and past what Python parses
+cheaply) make the header malformed, so it is ignored."""
+_RETRY_AFTER_S = 5
 _POLL_S = 0.05
 
 
@@ -44,14 +50,20 @@ class AudioCache:
         self._size = 0
         self._lock = threading.Lock()
 
-    def read(self, path: Path, size: int) -> bytes:
+    def read(self, path: Path, size: int) -> bytes | None:
+        """The file's bytes; None when it is missing or not `size` bytes long (damaged)."""
         with self._lock:
             cached = self._files.get(path)
             if cached is not None:
                 self._files.move_to_end(path)
                 return cached
-        content = path.read_bytes()
-        if len(content) != size or size > self.max_bytes // 4:
+        try:
+            content = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        if len(content) != size:
+            return None
+        if size > self.max_bytes // 4:
             return content
         with self._lock:
             if path not in self._files:
@@ -61,6 +73,17 @@ class AudioCache:
                 _, dropped = self._files.popitem(last=False)
                 self._size -= len(dropped)
         return content
+
+    def holds(self, path: Path) -> bool:
+        with self._lock:
+            return path in self._files
+
+    def drop(self, path: Path) -> None:
+        """Forget a file (evicted or found damaged)."""
+        with self._lock:
+            dropped = self._files.pop(path, None)
+            if dropped is not None:
+                self._size -= len(dropped)
 
 
 def etag(record: Record) -> str:
@@ -101,8 +124,11 @@ def answer(record: Record, size: int, range_header: str | None, if_none_match: s
 def serve_file(record: Record, path: Path, range_header: str | None,
                if_none_match: str | None, if_range: str | None) -> Response[bytes] | Stream:
     """The finished MP3 as a Litestar response (see `answer`): files too large for the fast
-    path's memory cache, read from disk."""
-    size = record.size_bytes if record.size_bytes is not None else path.stat().st_size
+    path's memory cache, read from disk. A file that is missing or not its recorded size is
+    never sent (`answer_cached` has queued it again by then): 503 until it is made again."""
+    size = _file_size(path)
+    if size is None or (record.size_bytes is not None and size != record.size_bytes):
+        return _being_remade(record)
     plan = answer(record, size, range_header, if_none_match, if_range)
     if plan.end <= plan.start:
         return Response(b"", status_code=plan.status, media_type=MP3, headers=plan.headers)
@@ -124,24 +150,37 @@ async def answer_cached(service: Service, scope: HTTPScope, send: Send) -> bool:
     (nothing sent) for any other request, which the app then routes as usual.
 
     A cache hit is the service's hottest request (every listener's every seek): the app calls
-    this before any of the framework's machinery (see `AudiobriefApp`).
+    this before any of the framework's machinery (see `AudiobriefApp`). A file is checked
+    against its recorded size when it is first read (or, past IN_MEMORY_MAX, on each request,
+    as the route then reads it from disk anyway); one missing or damaged is queued to be made
+    again and left to the route, which then finds the article queued.
     """
     if scope["method"] not in ("GET", "HEAD") or not (match := _AUDIO_PATH.match(scope["path"])):
         return False
     record = service.finished_record(match[1])
     size = record.size_bytes if record is not None else None
-    if record is None or size is None or size > IN_MEMORY_MAX:
+    if record is None or size is None:
+        return False
+    path = service.store.audio_path(record.id)
+    if size > IN_MEMORY_MAX:
+        if _file_size(path) != size:
+            service.audio_damaged(record.id)
         return False
     request_headers = dict(scope["headers"])
     plan = answer(record, size, _header(request_headers, b"range"),
                   _header(request_headers, b"if-none-match"), _header(request_headers, b"if-range"))
     body = b""
-    if scope["method"] == "GET" and plan.end > plan.start:
+    if (scope["method"] == "GET" and plan.end > plan.start) or not service.audio_cache.holds(path):
         try:
-            body = service.audio_cache.read(service.store.audio_path(record.id), size)
-        except OSError:  # gone from disk: left to the route, which reports the error
+            content = service.audio_cache.read(path, size)
+        except OSError:  # unreadable: left to the route, which reports the error
             return False
-        body = body[plan.start:plan.end]
+        if content is None:
+            service.audio_damaged(record.id)
+            return False
+        if scope["method"] == "GET":
+            body = content[plan.start:plan.end]
+    service.last_served[record.id] = time.time()
     headers = [(k.lower().encode(), v.encode()) for k, v in plan.headers.items()]
     headers.append((b"content-type", MP3.encode()))
     if b"origin" in request_headers:
@@ -149,6 +188,23 @@ async def answer_cached(service: Service, scope: HTTPScope, send: Send) -> bool:
     await send({"type": "http.response.start", "status": plan.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
     return True
+
+
+def _file_size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return None
+
+
+def _being_remade(record: Record) -> Response[bytes]:
+    body = msgspec.json.encode({
+        "type": "https://audiobrief.invalid/problems/AudioMissing", "status": 503,
+        "title": "Busy",
+        "detail": f"the audio of article {record.id} was missing or damaged on disk and is"
+                  " being made again; try again shortly"})
+    return Response(body, status_code=503, media_type="application/problem+json",
+                    headers={"Retry-After": str(_RETRY_AFTER_S), "Cache-Control": "no-store"})
 
 
 def _header(headers: dict[bytes, bytes], name: bytes) -> str | None:
@@ -217,8 +273,10 @@ async def _follow(store: Store, article_id: str) -> AsyncIterator[bytes]:
                         return
                     if record.status == "done":
                         # Finished before we started reading: send the whole file instead.
-                        async for chunk in _chunks(store.audio_path(article_id), 0, 1 << 62):
-                            yield chunk
+                        with contextlib.suppress(FileNotFoundError):  # evicted meanwhile
+                            async for chunk in _chunks(store.audio_path(article_id), 0,
+                                                       record.size_bytes or 1 << 62):
+                                yield chunk
                         return
                     await anyio.sleep(_POLL_S)
                     continue

@@ -3,27 +3,33 @@ articles from the store, narrate them and put the MP3 in place.
 
 A job's MP3 frames are appended to a partial file as each sentence is encoded, so a listener can
 start before the end; the finished file is renamed into place whole. Jobs left running by a
-stopped or crashed process are queued again when the next one starts.
+stopped or crashed process are queued again when the next one starts; one process at a time
+serves from a data directory (its lock), and only the attempt that claimed a job may finish it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import shutil
 import threading
 import time
-from collections.abc import Mapping
+import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 import msgspec
 
 from audiobrief import pipeline
-from audiobrief.errors import AudiobriefError, QueueFullError
+from audiobrief.errors import AudiobriefError, StorageFullError, TooLongError
+from audiobrief.files import DISK_FULL
 from audiobrief.model import Script
 from audiobrief.settings import Settings
 from audiobrief.voices import Voice, default_workers
 from audiobrief.web.audio import AudioCache
-from audiobrief.web.store import Record, SentenceFiles, Status, Store, Timings
+from audiobrief.web.store import DataLock, Record, SentenceFiles, Status, Store, Timings
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +57,34 @@ class Metrics:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
+LOW_DISK_BYTES = 16_000_000
+"""Free space under which /healthz reports the disk as a problem: less than one long article."""
+
+
 class _Stopping(Exception):
     """Raised inside a job when the service shuts down; the job goes back to the queue."""
+
+
+class _BoundedFrames:
+    """The job's frames file, refusing to grow past the audio a job may make (CBR: bytes are
+    time), so one article cannot fill the disk whatever its script."""
+
+    def __init__(self, file: BinaryIO, max_bytes: int, minutes: int) -> None:
+        self.file = file
+        self.max_bytes = max_bytes
+        self.minutes = minutes
+        self.written = 0
+
+    def write(self, chunk: bytes) -> int:
+        self.written += len(chunk)
+        if self.written > self.max_bytes:
+            raise TooLongError(
+                f"the audio passed {self.minutes} minutes, the limit per article"
+                " (AUDIOBRIEF_MAX_AUDIO_MINUTES); split the article or raise the limit")
+        return self.file.write(chunk)
+
+    def flush(self) -> None:
+        self.file.flush()
 
 
 class Service:
@@ -61,6 +93,10 @@ class Service:
     def __init__(self, settings: Settings, workers: int | None = None,
                  voices: Mapping[str, Voice] | None = None) -> None:
         self.settings = settings
+        self.lock = DataLock(settings.data)
+        """Held from here until `stop`: a second process on the same data directory would
+        requeue this one's running jobs and delete their partial files."""
+        self.lock.acquire()
         self.store = Store(settings.data)
         self.sentences = SentenceFiles(self.store.sentence_dir,
                                        settings.sentence_cache_mb * 1_000_000)
@@ -74,6 +110,11 @@ class Service:
         self._counted_at = -1e9
         self._finished: dict[str, Record] = {}
         """Finished articles by id: they never change again, so reads skip SQLite."""
+        self.last_served: dict[str, float] = {}
+        """When each finished MP3 was last answered from memory, so the audio kept on disk is
+        the most recently used (`Store.evict`)."""
+        self._health: list[str] = []
+        self._checked_at = -1e9
         self._voices: dict[str, Voice] = dict(voices or {})
         """Loaded voices by name; a caller may hand in voices it has loaded already."""
         self._voices_lock = threading.Lock()
@@ -89,6 +130,31 @@ class Service:
             self._counts = self.store.counts()
             self._counted_at = now
         return self._counts
+
+    def health(self) -> list[str]:
+        """What stops the service from doing its work, one sentence each (empty: all well),
+        checked at most once a second: the data directory missing or not writable, the disk
+        nearly full, the job workers gone."""
+        now = time.monotonic()
+        if now - self._checked_at <= 1.0:
+            return self._health
+        problems = []
+        try:
+            self.store.ensure_directories()
+            for directory in (self.store.root, self.store.audio_dir, self.store.sentence_dir):
+                if not os.access(directory, os.W_OK | os.X_OK):
+                    problems.append(f"the data directory {directory} is not writable")
+            free = shutil.disk_usage(self.store.root).free
+            if free < LOW_DISK_BYTES:
+                problems.append(f"the disk holding {self.store.root} is nearly full"
+                                f" ({free // 1_000_000} MB free)")
+            self.store.counts()
+        except Exception as error:  # whatever it is, it is the answer /healthz reports
+            problems.append(f"the data directory {self.store.root} cannot be used: {error}")
+        if self._threads and not any(thread.is_alive() for thread in self._threads):
+            problems.append("the job workers have stopped")
+        self._health, self._checked_at = problems, now
+        return problems
 
     def finished_record(self, article_id: str) -> Record | None:
         """A finished article if it is known in memory or in the store, else None."""
@@ -129,34 +195,67 @@ class Service:
 
     # Jobs -----------------------------------------------------------------------------------
 
-    def submit(self, script: Script, options: pipeline.Options,
-               source_url: str | None) -> tuple[Record, bool]:
+    def submit(self, script: Script, options: pipeline.Options, source_url: str | None, *,
+               url_bound: bool = True) -> tuple[Record, bool]:
         """Queue the narration of `script`; (the record, whether it is new).
 
         The same script with the same voice and settings is the same article: it is not queued
-        twice. A failed one is queued again.
+        twice. A failed one is queued again. Past the queue limit, QueueFullError.
+
+        `url_bound` says whether `source_url` is vouched for (audiobrief fetched it, or the
+        caller holds a key); an unbound article never answers a lookup by URL nor appears in
+        the feed. A bound submit of the same script binds an unbound article.
         """
         voice = pipeline.voice_spec(self.settings, options).name
         identity = article_id(script, voice, options.speed, self.settings)
+        limit = self.settings.queue_limit
         existing = self.store.get(identity)
         if existing and existing.status != "failed":
-            return existing, False
-        if self.store.waiting() >= self.settings.queue_limit:
-            raise QueueFullError(
-                f"{self.settings.queue_limit} articles are waiting already; try again later")
-        # Two requests for the same new article at once: only the first one inserts it.
-        new = (self.store.retry(identity) if existing
-               else self.store.add(identity, script, voice, options.speed, source_url))
-        with self._wake:
-            self._wake.notify()
+            new = False
+        elif existing:
+            new = self.store.retry(identity, limit)
+        else:
+            # Two requests for the same new article at once: only the first one inserts it.
+            new = self.store.add(identity, script, voice, options.speed, source_url,
+                                 bound=url_bound, queue_limit=limit)
+        if url_bound and existing is not None and not existing.bound:
+            self.store.bind(identity, source_url)
+        if new:
+            with self._wake:
+                self._wake.notify()
         record = self.store.get(identity)
         assert record is not None
         return record, new
 
+    def retry(self, article_id: str) -> bool:
+        """Queue a failed article again (its attempts start from zero); False when it had not
+        failed. Past the queue limit, QueueFullError."""
+        queued = self.store.retry(article_id, self.settings.queue_limit)
+        if queued:
+            with self._wake:
+                self._wake.notify()
+        return queued
+
+    def audio_damaged(self, article_id: str) -> None:
+        """A finished MP3 is missing or not its recorded size on disk: forget it and make it
+        again (the article goes back to the queue; a listener gets the growing stream)."""
+        self._finished.pop(article_id, None)
+        self.audio_cache.drop(self.store.audio_path(article_id))
+        if self.store.requeue_damaged(article_id):
+            with self._wake:
+                self._wake.notify()
+
     def start(self) -> None:
+        """Take the queue over: requeue what a stopped process left running, sweep its
+        temporary files, then start the workers."""
+        self.lock.acquire()  # again, when started after a stop
         requeued = self.store.requeue_unfinished()
         if requeued:
             logger.info("queued again %d article(s) left unfinished by the last run", requeued)
+        if swept := self.store.sweep_temporary():
+            logger.info("removed %d temporary file(s) left by the last run", swept)
+        if damaged := self.store.requeue_damaged_files():
+            logger.warning("queued again %d article(s) whose MP3 was missing or damaged", damaged)
         self._stopping.clear()
         for number in range(self.workers):
             thread = threading.Thread(target=self._work, name=f"audiobrief-job-{number}",
@@ -173,34 +272,69 @@ class Service:
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         self._threads.clear()
+        self.lock.release()
+
+    close = stop
 
     def _work(self) -> None:
         while not self._stopping.is_set():
-            record = self.store.claim()
+            try:
+                record = self.store.claim(self._attempt_token(), self.settings.max_attempts)
+            except Exception:  # the store cannot be read now (disk, lock): try again shortly
+                logger.exception("could not take a job from the queue")
+                self._stopping.wait(5.0)
+                continue
             if record is None:
                 with self._wake:
                     self._wake.wait(timeout=1.0)
                 continue
+            assert record.owner is not None
             try:
-                self._run(record)
+                self._run(record, record.owner)
             except _Stopping:
-                self.store.release(record.id)
+                self._quietly(self.store.release, record.id, record.owner)
                 logger.info("article %s back in the queue: the service is stopping", record.id)
             except AudiobriefError as error:
                 self._failed(record, str(error))
+            except OSError as error:
+                if error.errno not in DISK_FULL:
+                    logger.exception("article %s failed", record.id)
+                    self._failed(record, f"internal error: {type(error).__name__}")
+                    continue
+                self._failed(record, str(StorageFullError(
+                    f"the disk holding {self.store.root} filled up while the audio was written"
+                    f" ({error.strerror}); free some space, then retry the article")))
             except Exception as error:  # a bug: keep the worker alive, record it, log it
                 logger.exception("article %s failed", record.id)
                 self._failed(record, f"internal error: {type(error).__name__}")
 
+    @staticmethod
+    def _attempt_token() -> str:
+        """Names one attempt at one job, unique across processes and restarts."""
+        return f"{os.getpid()}-{uuid.uuid4().hex[:16]}"
+
     def _failed(self, record: Record, message: str) -> None:
-        self.store.fail(record.id, message)
+        assert record.owner is not None
+        self._quietly(self.store.fail, record.id, record.owner, message)
         with self.metrics.lock:
             self.metrics.jobs_failed += 1
 
-    def _run(self, record: Record) -> None:
+    @staticmethod
+    def _quietly(action: Callable[..., object], *args: object) -> None:
+        """Record a job's end; if even that fails (a full disk), the job stays running and is
+        requeued by the next start, and the worker lives on."""
+        try:
+            action(*args)
+        except Exception:
+            logger.exception("could not record the end of a job")
+
+    def _run(self, record: Record, owner: str) -> None:
         started = time.perf_counter()
         voice = self.voice(record.voice)
+        self.store.ensure_directories()  # someone may have removed them while we ran
         partial = self.store.partial_path(record.id)
+        # A fresh file, never one an earlier attempt of the same job may still hold open.
+        partial.unlink(missing_ok=True)
         last_progress = 0.0
 
         def progress(done: int, total: int) -> None:
@@ -209,19 +343,34 @@ class Service:
                 raise _Stopping
             now = time.monotonic()
             if done == total or now - last_progress > 0.25:
-                self.store.progress(record.id, done)
+                if not self.store.progress(record.id, owner, done):
+                    raise _Stopping  # another attempt has the job now: stop this one
                 last_progress = now
 
         options = pipeline.Options(voice=record.voice, speed=record.speed)
-        with open(partial, "wb") as frames:
-            narration = pipeline.narrate(record.script, voice, self.settings, options, frames,
+        minutes = self.settings.max_audio_minutes
+        with open(partial, "w+b") as frames:
+            bounded = _BoundedFrames(frames, minutes * 60 * self.settings.bitrate_kbps * 125,
+                                     minutes)
+            narration = pipeline.narrate(record.script, voice, self.settings, options,
+                                         bounded,  # type: ignore[arg-type]
                                          progress=progress, cache=self.sentences,
                                          workers=voice.concurrency)
-        rendition = narration.rendition
-        timings = Timings(rendition.sample_rate_hz, rendition.sentence_samples,
-                          rendition.total_samples)
-        self.store.finish(record.id, narration.head, timings)
+            rendition = narration.rendition
+            timings = Timings(rendition.sample_rate_hz, rendition.sentence_samples,
+                              rendition.total_samples)
+            frames.seek(0)
+            if not self.store.finish(record.id, owner, narration.head, frames, timings):
+                logger.warning("article %s: another attempt has it now; this one's audio is"
+                               " dropped", record.id)
+                return
         self.sentences.prune()
+        if self.settings.audio_cache_mb:
+            for evicted in self.store.evict(self.settings.audio_cache_mb * 1_000_000,
+                                            self.last_served, keep=record.id):
+                self._finished.pop(evicted, None)
+                self.audio_cache.drop(self.store.audio_path(evicted))
+                self.last_served.pop(evicted, None)
         elapsed = time.perf_counter() - started
         with self.metrics.lock:
             self.metrics.synthesis_seconds += elapsed

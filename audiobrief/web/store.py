@@ -1,5 +1,6 @@
 """The service's state on disk: an SQLite table of articles (jobs) and content-addressed files.
 
+    DATA/lock                   held (flock) by the one process that serves from DATA
     DATA/audiobrief.sqlite3     one row per article: request, status, progress, script, timings
     DATA/audio/ID.mp3           finished audio, renamed into place only when whole
     DATA/audio/ID.frames        MP3 frames of a job still running, appended sentence by sentence
@@ -7,23 +8,26 @@
                                 phonemizer, speed, spoken text; see `sentence_key`)
 
 Every call opens its own short-lived connection (WAL mode), so worker threads and request
-handlers never share one.
+handlers never share one. A running job belongs to the attempt that claimed it (`owner`): only
+that attempt may record its progress, finish or fail it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 import msgspec
 
+from audiobrief.errors import DataLockedError, QueueFullError, StorageFullError
 from audiobrief.files import write_atomic, write_atomic_after
 from audiobrief.model import Rendition, Script
 
@@ -54,6 +58,14 @@ CREATE INDEX IF NOT EXISTS articles_status ON articles (status, created_at);
 CREATE INDEX IF NOT EXISTS articles_source_url ON articles (source_url, created_at);
 CREATE INDEX IF NOT EXISTS articles_finished ON articles (finished_at);
 """
+_ADDED_COLUMNS = {
+    "owner": "TEXT",
+    # Rows made before this column existed were answered by URL already; they stay so.
+    "bound": "INTEGER NOT NULL DEFAULT 1",
+}
+"""Columns added since the first schema, added to an existing table when missing."""
+
+_SQLITE_FULL = getattr(sqlite3, "SQLITE_FULL", 13)
 
 
 class Timings(msgspec.Struct, frozen=True):
@@ -82,11 +94,17 @@ class Record:
     total: int
     error: str | None
     attempts: int
+    """Times a worker started it since it was queued (a retry starts the count again)."""
     timings: Timings | None
     size_bytes: int | None
     created_at: float
     updated_at: float
     finished_at: float | None
+    owner: str | None = None
+    """The attempt running it (see `Store.claim`); None when it is not running."""
+    bound: bool = True
+    """Whether `source_url` is vouched for: audiobrief fetched it itself, or a caller with a key
+    gave it. Only bound articles answer a lookup by URL or appear in the feed."""
 
     @property
     def rendition(self) -> Rendition | None:
@@ -107,6 +125,49 @@ _script_decoder = msgspec.json.Decoder(Script)
 _timings_decoder = msgspec.json.Decoder(Timings)
 
 
+class DataLock:
+    """The data directory's lock file, held by one process at a time (flock: the kernel lets
+    go of it when the process ends, however it ends)."""
+
+    def __init__(self, root: Path) -> None:
+        self.path = Path(root) / "lock"
+        self._file: Any = None
+
+    @property
+    def held(self) -> bool:
+        return self._file is not None
+
+    def acquire(self) -> None:
+        """Take the lock, or raise DataLockedError naming the process that has it."""
+        if self._file is not None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        file = open(self.path, "a+")  # noqa: SIM115 (held for the life of the service)
+        try:
+            fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            file.seek(0)
+            holder = file.read(32).strip()
+            file.close()
+            raise DataLockedError(
+                f"another audiobrief process{f' (pid {holder})' if holder else ''} is serving"
+                f" from {self.path.parent}; stop it, or give this one its own AUDIOBRIEF_DATA"
+            ) from None
+        except BaseException:
+            file.close()
+            raise
+        file.seek(0)
+        file.truncate()
+        file.write(f"{os.getpid()}\n")
+        file.flush()
+        self._file = file
+
+    def release(self) -> None:
+        if self._file is not None:
+            self._file.close()  # closing the descriptor releases the flock
+            self._file = None
+
+
 class Store:
     """Articles and their audio under one data directory."""
 
@@ -114,12 +175,22 @@ class Store:
         self.root = Path(root)
         self.audio_dir = self.root / "audio"
         self.sentence_dir = self.root / "sentences"
-        self.audio_dir.mkdir(parents=True, exist_ok=True)
-        self.sentence_dir.mkdir(parents=True, exist_ok=True)
+        self.ensure_directories()
         self.path = self.root / "audiobrief.sqlite3"
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
+            db.execute("BEGIN IMMEDIATE")  # two processes opening an old table add columns once
+            present = {row[1] for row in db.execute("PRAGMA table_info(articles)")}
+            for name, kind in _ADDED_COLUMNS.items():
+                if name not in present:
+                    db.execute(f"ALTER TABLE articles ADD COLUMN {name} {kind}")
+            db.execute("COMMIT")
+
+    def ensure_directories(self) -> None:
+        """Make the file directories again if something removed them."""
+        self.audio_dir.mkdir(parents=True, exist_ok=True)
+        self.sentence_dir.mkdir(parents=True, exist_ok=True)
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -128,23 +199,42 @@ class Store:
         try:
             db.execute("PRAGMA busy_timeout=30000")
             yield db
+        except sqlite3.OperationalError as error:
+            if _is_full(error):
+                raise StorageFullError(
+                    f"the disk holding {self.root} is full; free some space (or lower"
+                    " AUDIOBRIEF_AUDIO_CACHE_MB) and try again") from error
+            raise
         finally:
             db.close()
 
     # Articles -------------------------------------------------------------------------------
 
     def add(self, article_id: str, script: Script, voice: str, speed: float,
-            source_url: str | None) -> bool:
-        """Queue a new article; False when one with this id exists already."""
+            source_url: str | None, *, bound: bool = True,
+            queue_limit: int | None = None) -> bool:
+        """Queue a new article; False when one with this id exists already. With `queue_limit`,
+        raises QueueFullError when that many are waiting: counted and inserted in one
+        transaction, so simultaneous requests cannot all pass the check."""
         now = time.time()
         total = script.sentence_count
-        with self._connect() as db:
+        encoded = msgspec.json.encode(script)
+        with self._connect() as db, _immediate(db):
+            _check_room(db, queue_limit)
             cursor = db.execute(
                 "INSERT OR IGNORE INTO articles (id, status, source_url, script, voice, speed,"
-                " total, created_at, updated_at) VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?)",
-                (article_id, source_url, msgspec.json.encode(script), voice, speed, total, now,
-                 now))
+                " total, created_at, updated_at, bound)"
+                " VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)",
+                (article_id, source_url, encoded, voice, speed, total, now, now, int(bound)))
             return cursor.rowcount == 1
+
+    def bind(self, article_id: str, source_url: str | None) -> bool:
+        """Vouch for an article's URL (the same script came from a fetch or a keyed caller)."""
+        with self._connect() as db:
+            cursor = db.execute(
+                "UPDATE articles SET bound = 1, source_url = coalesce(?, source_url)"
+                " WHERE id = ? AND bound = 0", (source_url, article_id))
+        return cursor.rowcount == 1
 
     def get(self, article_id: str) -> Record | None:
         with self._connect() as db:
@@ -152,20 +242,28 @@ class Store:
         return _record(row) if row else None
 
     def latest_for_url(self, source_url: str) -> Record | None:
-        """The newest article made from this URL that has not failed."""
+        """The newest article bound to this URL that has not failed."""
         with self._connect() as db:
             row = db.execute(
-                "SELECT * FROM articles WHERE source_url = ? AND status != 'failed'"
-                " ORDER BY created_at DESC LIMIT 1", (source_url,)).fetchone()
+                "SELECT * FROM articles WHERE source_url = ? AND bound = 1"
+                " AND status != 'failed' ORDER BY created_at DESC LIMIT 1",
+                (source_url,)).fetchone()
         return _record(row) if row else None
 
     def finished(self, limit: int, offset: int = 0) -> list[Record]:
-        """Finished articles, newest first."""
+        """Finished bound articles (the feed's), newest first."""
         with self._connect() as db:
             rows = db.execute(
-                "SELECT * FROM articles WHERE status = 'done' ORDER BY finished_at DESC"
-                " LIMIT ? OFFSET ?", (limit, offset)).fetchall()
+                "SELECT * FROM articles WHERE status = 'done' AND bound = 1"
+                " ORDER BY finished_at DESC LIMIT ? OFFSET ?", (limit, offset)).fetchall()
         return [_record(row) for row in rows]
+
+    def finished_count(self) -> int:
+        """How many articles `finished` lists in all."""
+        with self._connect() as db:
+            return int(db.execute(
+                "SELECT COUNT(*) FROM articles WHERE status = 'done' AND bound = 1"
+            ).fetchone()[0])
 
     def counts(self) -> dict[Status, int]:
         """Articles by status."""
@@ -178,69 +276,186 @@ class Store:
     def waiting(self) -> int:
         """Articles queued or running."""
         with self._connect() as db:
-            return int(db.execute(
-                "SELECT COUNT(*) FROM articles WHERE status IN ('queued', 'running')"
-            ).fetchone()[0])
+            return _waiting(db)
 
     # Jobs -----------------------------------------------------------------------------------
 
     def requeue_unfinished(self) -> int:
-        """Put back in the queue what was running when the process stopped; returns how many."""
+        """Put back in the queue what was running when the process stopped; returns how many.
+
+        Only the holder of the data directory's lock may call this: the jobs it requeues have no
+        living owner. Their attempts and progress stay, so `claim` can end a job that keeps
+        stopping the process and say how far it got.
+        """
         with self._connect() as db:
-            cursor = db.execute("UPDATE articles SET status = 'queued', done = 0, updated_at = ?"
-                                " WHERE status = 'running'", (time.time(),))
+            cursor = db.execute("UPDATE articles SET status = 'queued', owner = NULL,"
+                                " updated_at = ? WHERE status = 'running'", (time.time(),))
         for partial in self.audio_dir.glob("*.frames"):
             partial.unlink(missing_ok=True)
         return cursor.rowcount
 
-    def claim(self) -> Record | None:
-        """Take the oldest queued article for a worker (atomically), or None."""
-        with self._connect() as db:
-            row = db.execute(
-                "UPDATE articles SET status = 'running', done = 0, attempts = attempts + 1,"
-                " updated_at = ? WHERE id = (SELECT id FROM articles WHERE status = 'queued'"
-                " ORDER BY created_at LIMIT 1) AND status = 'queued' RETURNING *",
-                (time.time(),)).fetchone()
-        return _record(row) if row else None
+    def sweep_temporary(self) -> int:
+        """Remove the temporary files of writes a killed process left behind; returns how many.
+        Only for the lock holder, at start, when no write of its own is under way."""
+        removed = 0
+        for pattern in (".*.tmp", "audio/.*.tmp", "sentences/*/.*.tmp"):
+            for path in self.root.glob(pattern):
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                    removed += 1
+        return removed
 
-    def progress(self, article_id: str, done: int) -> None:
+    def requeue_damaged_files(self) -> int:
+        """Queue again every finished article whose MP3 is missing or not its recorded size
+        (removed by hand, a disk restored from an old backup); returns how many."""
         with self._connect() as db:
-            db.execute("UPDATE articles SET done = ?, updated_at = ? WHERE id = ?",
-                       (done, time.time(), article_id))
+            rows = db.execute(
+                "SELECT id, size_bytes FROM articles WHERE status = 'done'").fetchall()
+        damaged = 0
+        for article_id, size in rows:
+            if _file_size(self.audio_path(article_id)) != size:
+                damaged += self.requeue_damaged(article_id)
+        return damaged
 
-    def release(self, article_id: str) -> None:
-        """A running article goes back to the queue (the service is stopping)."""
-        with self._connect() as db:
-            db.execute("UPDATE articles SET status = 'queued', done = 0, updated_at = ?"
-                       " WHERE id = ? AND status = 'running'", (time.time(), article_id))
-        self.partial_path(article_id).unlink(missing_ok=True)
-
-    def finish(self, article_id: str, head: bytes, timings: Timings) -> None:
-        """Put the whole MP3 in place, `head` then the frames written to the partial file, and
-        mark the article done."""
-        with open(self.partial_path(article_id), "rb") as frames:
-            size = write_atomic_after(self.audio_path(article_id), head, frames)
-        now = time.time()
-        with self._connect() as db:
-            db.execute(
-                "UPDATE articles SET status = 'done', done = total, timings = ?, size_bytes = ?,"
-                " error = NULL, updated_at = ?, finished_at = ? WHERE id = ?",
-                (msgspec.json.encode(timings), size, now, now, article_id))
-        self.partial_path(article_id).unlink(missing_ok=True)
-
-    def fail(self, article_id: str, error: str) -> None:
-        with self._connect() as db:
-            db.execute("UPDATE articles SET status = 'failed', error = ?, updated_at = ?"
-                       " WHERE id = ?", (error, time.time(), article_id))
-        self.partial_path(article_id).unlink(missing_ok=True)
-
-    def retry(self, article_id: str) -> bool:
-        """Queue a failed article again; False when it had not failed."""
+    def requeue_damaged(self, article_id: str) -> bool:
+        """A finished article whose file is missing or damaged goes back to the queue."""
         with self._connect() as db:
             cursor = db.execute(
-                "UPDATE articles SET status = 'queued', error = NULL, done = 0, updated_at = ?"
-                " WHERE id = ? AND status = 'failed'", (time.time(), article_id))
+                "UPDATE articles SET status = 'queued', done = 0, attempts = 0, timings = NULL,"
+                " size_bytes = NULL, finished_at = NULL, owner = NULL, updated_at = ?"
+                " WHERE id = ? AND status = 'done'", (time.time(), article_id))
+        if cursor.rowcount:
+            logger.warning("article %s: its MP3 is missing or damaged on disk; queued again",
+                           article_id)
         return cursor.rowcount == 1
+
+    def claim(self, owner: str, max_attempts: int = 3) -> Record | None:
+        """Take the oldest queued article for the attempt `owner` (atomically), or None.
+
+        A job already started `max_attempts` times without finishing (each time the process
+        running it ended) is not started again: it ends failed, saying so.
+        """
+        now = time.time()
+        with self._connect() as db, _immediate(db):
+            while True:
+                row = db.execute("SELECT id, attempts, done, total FROM articles"
+                                 " WHERE status = 'queued' ORDER BY created_at LIMIT 1").fetchone()
+                if row is None:
+                    return None
+                if row["attempts"] < max_attempts:
+                    break
+                reason = (f"stopped {row['attempts']} times without finishing (the process"
+                          f" running it ended each time); the last attempt got to sentence"
+                          f" {row['done']} of {row['total']}")
+                db.execute("UPDATE articles SET status = 'failed', error = ?, owner = NULL,"
+                           " updated_at = ? WHERE id = ?", (reason, now, row["id"]))
+                logger.warning("article %s failed: %s", row["id"], reason)
+            claimed = db.execute(
+                "UPDATE articles SET status = 'running', done = 0, attempts = attempts + 1,"
+                " owner = ?, updated_at = ? WHERE id = ? RETURNING *",
+                (owner, now, row["id"])).fetchone()
+        return _record(claimed)
+
+    def progress(self, article_id: str, owner: str, done: int) -> bool:
+        with self._connect() as db:
+            cursor = db.execute(
+                "UPDATE articles SET done = ?, updated_at = ?"
+                " WHERE id = ? AND status = 'running' AND owner = ?",
+                (done, time.time(), article_id, owner))
+        return cursor.rowcount == 1
+
+    def release(self, article_id: str, owner: str) -> bool:
+        """A running article goes back to the queue (the service is stopping); the attempt
+        does not count against it."""
+        with self._connect() as db:
+            cursor = db.execute(
+                "UPDATE articles SET status = 'queued', done = 0, owner = NULL,"
+                " attempts = max(0, attempts - 1), updated_at = ?"
+                " WHERE id = ? AND status = 'running' AND owner = ?",
+                (time.time(), article_id, owner))
+        if cursor.rowcount:
+            self.partial_path(article_id).unlink(missing_ok=True)
+        return cursor.rowcount == 1
+
+    def finish(self, article_id: str, owner: str, head: bytes, frames: BinaryIO,
+               timings: Timings) -> bool:
+        """Put the whole MP3 in place, `head` then the rest of the attempt's own open `frames`
+        file, and mark the article done; False (nothing changed) when `owner` no longer runs
+        it. The frames are read from the attempt's file, never by name: a file of that name
+        may be another attempt's."""
+        if not self._owns(article_id, owner):
+            return False
+        size = write_atomic_after(self.audio_path(article_id), head, frames)
+        now = time.time()
+        with self._connect() as db:
+            cursor = db.execute(
+                "UPDATE articles SET status = 'done', done = total, timings = ?, size_bytes = ?,"
+                " error = NULL, owner = NULL, updated_at = ?, finished_at = ?"
+                " WHERE id = ? AND status = 'running' AND owner = ?",
+                (msgspec.json.encode(timings), size, now, now, article_id, owner))
+        if cursor.rowcount:
+            self.partial_path(article_id).unlink(missing_ok=True)
+        return cursor.rowcount == 1
+
+    def fail(self, article_id: str, owner: str, error: str) -> bool:
+        with self._connect() as db:
+            cursor = db.execute(
+                "UPDATE articles SET status = 'failed', error = ?, owner = NULL, updated_at = ?"
+                " WHERE id = ? AND status = 'running' AND owner = ?",
+                (error, time.time(), article_id, owner))
+        if cursor.rowcount:
+            self.partial_path(article_id).unlink(missing_ok=True)
+        return cursor.rowcount == 1
+
+    def retry(self, article_id: str, queue_limit: int | None = None) -> bool:
+        """Queue a failed article again, its attempts counted from zero; False when it had not
+        failed. With `queue_limit`, raises QueueFullError as `add` does."""
+        with self._connect() as db, _immediate(db):
+            if db.execute("SELECT 1 FROM articles WHERE id = ? AND status = 'failed'",
+                          (article_id,)).fetchone() is None:
+                return False
+            _check_room(db, queue_limit)
+            cursor = db.execute(
+                "UPDATE articles SET status = 'queued', error = NULL, done = 0, attempts = 0,"
+                " owner = NULL, updated_at = ? WHERE id = ? AND status = 'failed'",
+                (time.time(), article_id))
+            return cursor.rowcount == 1
+
+    # Finished audio ---------------------------------------------------------------------------
+
+    def evict(self, max_bytes: int, last_served: Mapping[str, float] | None = None,
+              keep: str | None = None) -> list[str]:
+        """Delete finished articles, least recently finished or served first (unbound ones
+        before bound ones), until their audio is under 90 % of `max_bytes`; returns their ids.
+
+        The row goes with its file: the id is derived from the script, so the same request
+        makes the same id again, and a lookup by URL finds nothing until then.
+        """
+        last_served = last_served or {}
+        with self._connect() as db:
+            total = db.execute("SELECT coalesce(sum(size_bytes), 0) FROM articles"
+                               " WHERE status = 'done'").fetchone()[0]
+            if total <= max_bytes:
+                return []
+            rows = db.execute("SELECT id, size_bytes, finished_at, bound FROM articles"
+                              " WHERE status = 'done'").fetchall()
+        order = sorted(rows, key=lambda row: (
+            row["bound"], max(row["finished_at"] or 0.0, last_served.get(row["id"], 0.0))))
+        evicted = []
+        for row in order:
+            if total <= max_bytes * 0.9:
+                break
+            if row["id"] == keep:
+                continue
+            with self._connect() as db:
+                cursor = db.execute("DELETE FROM articles WHERE id = ? AND status = 'done'",
+                                    (row["id"],))
+            if cursor.rowcount:
+                self.audio_path(row["id"]).unlink(missing_ok=True)
+                total -= row["size_bytes"] or 0
+                evicted.append(row["id"])
+        logger.info("finished audio: removed %d least recently used article(s)", len(evicted))
+        return evicted
 
     # Files ----------------------------------------------------------------------------------
 
@@ -249,6 +464,11 @@ class Store:
 
     def partial_path(self, article_id: str) -> Path:
         return self.audio_dir / f"{article_id}.frames"
+
+    def _owns(self, article_id: str, owner: str) -> bool:
+        with self._connect() as db:
+            return db.execute("SELECT 1 FROM articles WHERE id = ? AND status = 'running'"
+                              " AND owner = ?", (article_id, owner)).fetchone() is not None
 
 
 class SentenceFiles:
@@ -276,9 +496,14 @@ class SentenceFiles:
         return pcm
 
     def put(self, key: str, pcm: bytes) -> None:
+        """Keep a sentence's audio; on a full disk it is not kept (the job goes on without)."""
         path = self._path(key)
-        path.parent.mkdir(exist_ok=True)
-        write_atomic(path, pcm)
+        # parents: the whole cache directory may have been removed while the service runs.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            write_atomic(path, pcm)
+        except StorageFullError:
+            logger.warning("sentence cache: the disk is full; %s not kept", path.name)
 
     def prune(self) -> int:
         """Remove the least recently used files until the cache is under 90 % of its bound;
@@ -302,8 +527,44 @@ class SentenceFiles:
         return removed
 
 
+@contextlib.contextmanager
+def _immediate(db: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction, taken at its start (BEGIN IMMEDIATE): what it reads cannot change
+    before it writes."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def _waiting(db: sqlite3.Connection) -> int:
+    return int(db.execute(
+        "SELECT COUNT(*) FROM articles WHERE status IN ('queued', 'running')").fetchone()[0])
+
+
+def _check_room(db: sqlite3.Connection, queue_limit: int | None) -> None:
+    if queue_limit is not None and _waiting(db) >= queue_limit:
+        raise QueueFullError(f"{queue_limit} articles are waiting already; try again later")
+
+
+def _file_size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return None
+
+
+def _is_full(error: sqlite3.OperationalError) -> bool:
+    """SQLite's "database or disk is full"."""
+    return getattr(error, "sqlite_errorcode", None) == _SQLITE_FULL or "is full" in str(error)
+
+
 def _record(row: sqlite3.Row) -> Record:
     values: dict[str, Any] = dict(row)
     values["script"] = _script_decoder.decode(values["script"])
     values["timings"] = _timings_decoder.decode(values["timings"]) if values["timings"] else None
+    values["bound"] = bool(values.get("bound", 1))
     return Record(**values)
