@@ -78,7 +78,7 @@ ROUTE_STATUSES: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/healthz"): (200, 503),
     ("GET", "/metrics"): (200,),
     ("GET", "/feed.xml"): (200, 400),
-    ("POST", "/v1/audio/speech"): (200, 400, 401, 413, 503),
+    ("POST", "/v1/audio/speech"): (200, 400, 401, 413, 422, 503),
 }
 """Every status each route answers, keyed by (method, path as in the OpenAPI schema).
 
@@ -89,6 +89,8 @@ Read from the handlers and the errors they raise (app.STATUS_BY_ERROR), tried ag
 - 503: the queue (POST, retry, /v1/audio.mp3 when it has to create), concurrent speeches, a
   finished MP3 gone from disk while it is made again, /healthz when the data directory is not
   usable; always with Retry-After.
+- 422 from /v1/audio/speech: input with no word to say in it (only symbols or control
+  characters), as for an article with nothing to narrate.
 - 507: a full disk when the job is stored.
 Every route may also answer 405 (another method) and every path 404; those come from the router,
 not the route, and are not declared per route.
