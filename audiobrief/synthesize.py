@@ -28,11 +28,17 @@ MAX_PIECE_CHARS = 140
 memory grows with its length and ONNX Runtime's arena keeps it: on the example page, peak RSS was
 591 MB with whole sentences and 415 MB with pieces of at most 140 characters (180: 470 MB), at the
 same speed. A piece ending in a comma keeps the voice's continuing intonation."""
+MAX_CLAUSE_CHARS = 240
+"""A clause (no , ; : — inside) up to this long is spoken whole, for its intonation; a longer one
+is cut at spaces into pieces of MAX_PIECE_CHARS, as the voice's memory grows steeply with the
+length of what it is given at once (a 4,000-character clause took gigabytes)."""
 SPEAK_VERSION = "speak-2"
 """Part of every sentence's cache key: bump when the same spoken text would sound different."""
 
 # A space after clause punctuation, not inside a [[ phonemes ]] block.
 _CLAUSE_BREAK = re.compile(r"(?<=[,;:—–])\s+(?![^\[]*\]\])")
+# One `[[ phonemes ]]` unit: the block, and any characters glued to it on either side.
+_BLOCK = re.compile(r"(?P<before>[^\[]*)\[\[(?P<phonemes>.*)\]\](?P<after>.*)", re.DOTALL)
 
 Progress = Callable[[int, int], None]
 """Called with (sentences done, sentences in all) as synthesis advances."""
@@ -179,17 +185,82 @@ def _finish(parts: list[np.ndarray]) -> bytes:
     return _to_pcm16(_even_loudness(audio))
 
 
-def pieces(spoken: str, max_chars: int) -> list[str]:
-    """`spoken` cut at clause punctuation into pieces of at most `max_chars` where it can be."""
+def pieces(spoken: str, max_chars: int, clause_limit: int = MAX_CLAUSE_CHARS) -> list[str]:
+    """`spoken` cut at clause punctuation into pieces of at most `max_chars` where it can be.
+
+    A clause longer than `clause_limit` is cut at its spaces into pieces of at most `max_chars`
+    (a `[[ phonemes ]]` block at the spaces between its words, each part a block of its own),
+    and a word longer than that anywhere: no piece is ever longer than the larger of the two
+    bounds, and the pieces joined by spaces say every word of `spoken` in order.
+    """
     if len(spoken) <= max_chars:
         return [spoken]
     merged: list[str] = []
     for clause in _CLAUSE_BREAK.split(spoken):
-        if merged and len(merged[-1]) + 1 + len(clause) <= max_chars:
+        if len(clause) > clause_limit:
+            merged.extend(_cut_at_words(clause, max_chars))
+        elif merged and len(merged[-1]) + 1 + len(clause) <= max_chars:
             merged[-1] += " " + clause
         else:
             merged.append(clause)
     return merged
+
+
+def _cut_at_words(clause: str, max_chars: int) -> list[str]:
+    """A clause too long to be said at once as pieces of at most `max_chars`, cut between
+    words."""
+    cut: list[str] = []
+    current: list[str] = []
+    length = 0
+    for unit in _short_units(clause, max_chars):
+        if current and length + 1 + len(unit) > max_chars:
+            cut.append(" ".join(current))
+            current, length = [], 0
+        length += len(unit) + (1 if current else 0)
+        current.append(unit)
+    if current:
+        cut.append(" ".join(current))
+    return cut
+
+
+def _short_units(clause: str, max_chars: int) -> Iterator[str]:
+    """The words and `[[ phonemes ]]` blocks of `clause`, each at most `max_chars` long."""
+    for unit in _units(clause):
+        if len(unit) <= max_chars:
+            yield unit
+            continue
+        block = _BLOCK.fullmatch(unit)
+        if block is None:
+            yield from _slices(unit, max_chars)
+            continue
+        # A block too long (many names in a row, or one long word pronounced by rule) becomes
+        # several blocks; words outside the brackets go on as words.
+        yield from _slices(block["before"], max_chars)
+        room = max_chars - len("[[  ]]")
+        phonemes = [part for word in block["phonemes"].split() for part in _slices(word, room)]
+        yield from (f"[[ {words} ]]" for words in _cut_at_words(" ".join(phonemes), room))
+        yield from _slices(block["after"], max_chars)
+
+
+def _units(clause: str) -> Iterator[str]:
+    """The space-separated words of `clause`, a `[[ phonemes ]]` block and what touches it
+    counting as one."""
+    block: list[str] = []
+    for word in clause.split():
+        opened, closed = word.rfind("[["), word.rfind("]]")
+        if block or opened > closed:
+            block.append(word)
+            if closed > opened:
+                yield " ".join(block)
+                block = []
+        else:
+            yield word
+    if block:
+        yield " ".join(block)
+
+
+def _slices(text: str, length: int) -> list[str]:
+    return [text[i : i + length] for i in range(0, len(text), length)]
 
 
 def _even_loudness(audio: np.ndarray) -> np.ndarray:

@@ -5,11 +5,20 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 
 import pysbd
 
 # The voice slurs and drifts on very long inputs; run-on sentences are cut below this.
 MAX_SENTENCE_CHARS = 400
+
+# pysbd's time grows with the square of its input: a longer paragraph is given to it in chunks.
+_CHUNK_CHARS = 3000
+# Where a chunk may end: a sentence's last mark and its closing quotes, before a capital or digit.
+_LIKELY_END = re.compile(r"[.!?…][\"'”’»)\]]*\s+(?=[\"'“‘«(\[]*[A-Z0-9])")
+# The last word of a sentence is found in its last characters (abbreviations are short).
+_TAIL_CHARS = 100
+_BOUNDARIES = (re.compile(r"(?<=;)\s+"), re.compile(r"(?<=,)\s+"), re.compile(r"\s+"))
 
 # pysbd keeps "in the U.S. Then he left." whole; after these initialisms a capitalised word that
 # can only start a sentence means the dot ended one.
@@ -59,26 +68,43 @@ def _split_after_initialisms(sentence: str) -> list[str]:
 
 
 def _shorten(sentence: str) -> list[str]:
-    """`sentence` cut at semicolons, then commas, into pieces of at most MAX_SENTENCE_CHARS."""
+    """`sentence` cut at semicolons, then commas, then spaces, and as a last resort anywhere,
+    into pieces of at most MAX_SENTENCE_CHARS."""
     if len(sentence) <= MAX_SENTENCE_CHARS:
         return [sentence]
-    for boundary in (r"(?<=;)\s+", r"(?<=,)\s+"):
-        parts = re.split(boundary, sentence)
+    for boundary in _BOUNDARIES:
+        parts = boundary.split(sentence)
         if len(parts) > 1:
             break
     else:
-        return [sentence]
+        # One word longer than a sentence may be: cut it where it must be, losing nothing.
+        return [sentence[i : i + MAX_SENTENCE_CHARS]
+                for i in range(0, len(sentence), MAX_SENTENCE_CHARS)]
     pieces: list[str] = []
-    current = ""
+    current: list[str] = []
+    length = 0
     for part in parts:
-        if current and len(current) + 1 + len(part) > MAX_SENTENCE_CHARS:
-            pieces.append(current)
-            current = part
-        else:
-            current = f"{current} {part}" if current else part
-    pieces.append(current)
-    # A piece may still be too long after semicolons: cut that one at its commas.
-    return [short for piece in pieces for short in _shorten(piece)] if len(pieces) > 1 else pieces
+        if current and length + 1 + len(part) > MAX_SENTENCE_CHARS:
+            pieces.append(" ".join(current))
+            current, length = [], 0
+        length += len(part) + (1 if current else 0)
+        current.append(part)
+    pieces.append(" ".join(current))
+    # A piece may still be too long after semicolons: cut that one at its commas, and so on.
+    return [short for piece in pieces for short in _shorten(piece)]
+
+
+def _chunks(paragraph: str) -> Iterator[str]:
+    """`paragraph` in pieces of at most _CHUNK_CHARS, cut after what looks like a sentence's end
+    (else at a space, else anywhere): pysbd takes time quadratic in what it is given."""
+    start = 0
+    while len(paragraph) - start > _CHUNK_CHARS:
+        window = paragraph[start : start + _CHUNK_CHARS]
+        ends = [match.end() for match in _LIKELY_END.finditer(window)]
+        end = ends[-1] if ends else window.rfind(" ") + 1 or _CHUNK_CHARS
+        yield window[:end]
+        start += end
+    yield paragraph[start:]
 
 
 def split_sentences(paragraph: str) -> list[str]:
@@ -86,21 +112,33 @@ def split_sentences(paragraph: str) -> list[str]:
 
     Abbreviations, initials, decimals and ellipses do not end a sentence; closing quotes stay
     with the sentence they close. A sentence longer than MAX_SENTENCE_CHARS is cut at its
-    semicolons or commas.
+    semicolons or commas, else at spaces, else anywhere: no piece is longer, whatever the input.
+    Time and memory are linear in the paragraph's length.
     """
-    sentences: list[str] = []
-    for segment in _segmenter().segment(paragraph):
-        segment = segment.strip()
-        if not segment:
-            continue
-        if sentences and _CLOSING_ONLY.fullmatch(segment):
-            # pysbd leaves a closing quote that does not match its opening one on its own.
-            sentences[-1] += segment
-            continue
-        if sentences and _continues(sentences[-1], segment):
-            sentences[-1] += " " + segment
-            continue
-        sentences.extend(_split_after_initialisms(segment))
+    # Each sentence as its parts and the joints before them, joined once at the end: a run of
+    # abbreviations merged segment by segment would otherwise be copied again at each one.
+    sentences: list[list[str]] = []
+    tail = ""  # the end of the last sentence, where its last word is
+    for chunk in _chunks(paragraph):
+        for segment in _segmenter().segment(chunk):
+            segment = segment.strip()
+            if not segment:
+                continue
+            if sentences and _CLOSING_ONLY.fullmatch(segment):
+                # pysbd leaves a closing quote that does not match its opening one on its own.
+                sentences[-1].append(segment)
+                tail = (tail + segment)[-_TAIL_CHARS:]
+                continue
+            if sentences and _continues(tail, segment):
+                sentences[-1] += (" ", segment)
+                tail = (tail + " " + segment)[-_TAIL_CHARS:]
+                continue
+            for piece in _split_after_initialisms(segment):
+                sentences.append([piece])
+                tail = piece[-_TAIL_CHARS:]
     return [
-        piece.strip() for sentence in sentences for piece in _shorten(sentence) if piece.strip()
+        piece.strip()
+        for parts in sentences
+        for piece in _shorten("".join(parts))
+        if piece.strip()
     ]
