@@ -182,7 +182,7 @@ def _target(url: str, limits: Limits, deadline: float, given: str | None = None)
     host = parsed.raw_host.decode("ascii", "replace")
     if not host:
         raise RefusedAddressError(f"refused {shown}: the URL has no host")
-    port = parsed.port or (443 if scheme == "https" else 80)
+    port = parsed.port if parsed.port is not None else (443 if scheme == "https" else 80)
     if not 0 < port < 65536:
         raise RefusedAddressError(f"refused {shown}: port {port} is not between 1 and 65535")
     if not _valid_host(host):
