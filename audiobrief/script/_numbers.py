@@ -10,6 +10,11 @@ from num2words import num2words
 # in the voice's accent say "one hundred thirty".
 _BRITISH_AND = re.compile(r",? and\b|,")
 
+MAX_WHOLE_DIGITS = 15
+"""A longer whole number (a quadrillion or more) is no quantity a listener can take in: it is read
+digit by digit, which also keeps Python's limit on converting long digit strings out of reach."""
+DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
 
 def _american(words: str) -> str:
     return _BRITISH_AND.sub("", words)
@@ -17,7 +22,7 @@ def _american(words: str) -> str:
 
 def digits(text: str) -> str:
     """Each digit on its own: "05" → "zero five" (used after a decimal point)."""
-    return " ".join(_american(num2words(int(digit))) for digit in text)
+    return " ".join(DIGIT_WORDS[int(digit)] for digit in text)
 
 
 def cardinal(text: str) -> str:
@@ -27,7 +32,7 @@ def cardinal(text: str) -> str:
     if text[:1] in "-−":
         sign, text = "minus ", text[1:]
     whole, _, fraction = text.partition(".")
-    if len(whole) > 1 and whole.startswith("0"):
+    if (len(whole) > 1 and whole.startswith("0")) or len(whole) > MAX_WHOLE_DIGITS:
         # "007" is a code, not a quantity.
         spoken = digits(whole)
     else:

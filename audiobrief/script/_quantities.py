@@ -146,9 +146,9 @@ def _money(match: re.Match[str]) -> str:
         return f"{_numbers.cardinal(number)} {SCALES[scale]} {many}"
     whole, _, fraction = number.replace(",", "").partition(".")
     if len(fraction) == 2:
-        units = int(whole)
+        units = whole.lstrip("0")  # compared as digits: `int` refuses thousands of them
         cents = int(fraction)
-        parts = [f"{_numbers.cardinal(whole)} {one if units == 1 else many}"] if units else []
+        parts = [f"{_numbers.cardinal(whole)} {one if units == '1' else many}"] if units else []
         if cents:
             parts.append(
                 f"{_numbers.cardinal(str(cents))} {hundredth if cents == 1 else hundredths}"
@@ -173,6 +173,8 @@ def _decade(match: re.Match[str]) -> str:
 
 
 def _ordinal(match: re.Match[str]) -> str:
+    if len(match["number"]) > _numbers.MAX_WHOLE_DIGITS:
+        return _numbers.cardinal(match["number"])
     return _numbers.ordinal(int(match["number"]))
 
 
