@@ -106,3 +106,39 @@ def test_empty_text_is_no_article() -> None:
     page = from_content("# Only a title\n", "text", "stdin")
     with pytest.raises(NoArticleError, match="no article text found in stdin"):
         extract(page)
+
+
+ARTICLE_BODY = ("<p>The regional governor said on Friday that the missiles had struck a warehouse "
+                "on the edge of the city, and that nobody had been hurt in the attack.</p>" * 3)
+
+
+@pytest.mark.parametrize(
+    "canonical",
+    [
+        pytest.param("javascript:alert(document.domain)", id="javascript"),
+        pytest.param("JavaScript:alert(1)", id="javascript-mixed-case"),
+        pytest.param("data:text/html,<script>alert(1)</script>", id="data"),
+        pytest.param("vbscript:msgbox(1)", id="vbscript"),
+        pytest.param("https://site.example/a\"onmouseover=\"alert(1)", id="quote"),
+    ],
+)
+def test_an_article_url_is_only_ever_http_or_https(canonical: str) -> None:
+    html = (f'<html><head><title>Missiles hit Kharkiv</title>'
+            f'<link rel="canonical" href="{canonical.replace(chr(34), "&quot;")}">'
+            f'<meta property="og:url" content="{canonical.replace(chr(34), "&quot;")}">'
+            f"</head><body><article><h1>Missiles hit Kharkiv</h1>{ARTICLE_BODY}</article>"
+            "</body></html>")
+    fetched = "https://news.example/kharkiv-missiles"
+    assert extract(from_content(html, "html", "the page", fetched)).url == fetched
+    assert extract(from_content(html, "html", "the posted html")).url is None
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:,hello", "ftp://files.example/a",
+                                 "https://"])
+def test_a_posted_page_keeps_no_url_that_is_not_http(url: str) -> None:
+    text = from_content("Missiles hit Kharkiv\n\nThe governor said nobody was hurt.", "text",
+                        "the posted text", url)
+    assert extract(text).url is None
+    html = from_content(f"<html><body><article>{ARTICLE_BODY}</article></body></html>", "html",
+                        "the posted html", url)
+    assert extract(html).url is None
