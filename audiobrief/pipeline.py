@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import logging
+import re
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import Future
@@ -14,12 +16,12 @@ from typing import BinaryIO
 
 from audiobrief import encode as encoding
 from audiobrief import sidecars
-from audiobrief.errors import AudiobriefError, OutputError
+from audiobrief.errors import AudiobriefError, OutputError, TooLongError
 from audiobrief.extract import extract
 from audiobrief.files import write_atomic, write_atomic_after
 from audiobrief.load import Limits, load
 from audiobrief.model import Article, ChapterMode, Page, Rendition, Script, Span
-from audiobrief.script import ScriptOptions, make_script
+from audiobrief.script import CHARS_PER_SECOND, PAUSE_MS, ScriptOptions, make_script
 from audiobrief.script.pronounce import Pronouncer
 from audiobrief.settings import Settings
 from audiobrief.synthesize import (
@@ -32,6 +34,12 @@ from audiobrief.synthesize import (
 from audiobrief.voices import Voice, VoiceSpec, find_voice, start_loading
 
 logger = logging.getLogger(__name__)
+
+LENGTH_MARGIN = 1.25
+"""Input is refused as too long only when its estimated audio exceeds the limit by this factor:
+the estimate from characters is rough, and an article under the limit must not be refused."""
+# A mark that ends a sentence, counted for the pauses an estimate adds.
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s|$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +90,7 @@ def read(source: str | Path | Page, settings: Settings, title: str | None = None
     """Load and extract: the article a source holds."""
     page = source if isinstance(source, Page) else load(
         source, limits(settings, refuse_private=refuse_private))
-    return extract(page, title=title)
+    return _bounded(extract(page, title=title), settings)
 
 
 def voice_spec(settings: Settings, options: Options) -> VoiceSpec:
@@ -91,26 +99,93 @@ def voice_spec(settings: Settings, options: Options) -> VoiceSpec:
 
 def pronouncer(spec: VoiceSpec, lexicons: tuple[Path, ...] = (),
                entries: str = "") -> Pronouncer:
-    """The pronouncer of a voice with the given user lexicons (built once per combination)."""
-    return _pronouncer(spec.name, spec.phonemes, spec.espeak_voice, lexicons, entries)
+    """The pronouncer of a voice with the given user lexicons (built once per combination of
+    voice and files; entries given with a request are parsed for that request only, so a
+    stranger's large lexicon is not kept in memory after it)."""
+    if entries.strip():
+        return Pronouncer(spec.phonemes, espeak_voice=spec.espeak_voice, user_lexicons=lexicons,
+                          voice_name=spec.name, user_entries=entries)
+    return _pronouncer(spec.name, spec.phonemes, spec.espeak_voice, lexicons)
 
 
 @functools.lru_cache(maxsize=16)
 def _pronouncer(name: str, phonemes: frozenset[str], espeak_voice: str,
-                lexicons: tuple[Path, ...], entries: str) -> Pronouncer:
+                lexicons: tuple[Path, ...]) -> Pronouncer:
     return Pronouncer(phonemes, espeak_voice=espeak_voice, user_lexicons=lexicons,
-                      voice_name=name, user_entries=entries)
+                      voice_name=name)
 
 
 def prepare(source: str | Path | Page | Article, settings: Settings, options: Options, *,
             refuse_private: bool = False) -> Script:
-    """Everything up to the spoken script (no voice model is loaded)."""
-    article = source if isinstance(source, Article) else read(
+    """Everything up to the spoken script (no voice model is loaded).
+
+    Raises TooLongError when the audio would be longer than `settings.max_audio_minutes`:
+    estimated from the article's length before any scripting (so a huge text costs no work),
+    and checked again on the finished script, whose numbers and symbols may say more.
+    """
+    article = _bounded(source, settings) if isinstance(source, Article) else read(
         source, settings, options.title, refuse_private=refuse_private)
+    _check_length(_estimate_s(article, options), settings)
     spec = voice_spec(settings, options)
-    return make_script(article, pronouncer(spec, options.lexicons, options.lexicon_entries),
-                       ScriptOptions(chapters=options.chapters, normalize=options.normalize,
-                                     headline=options.headline))
+    script = make_script(article, pronouncer(spec, options.lexicons, options.lexicon_entries),
+                         ScriptOptions(chapters=options.chapters, normalize=options.normalize,
+                                       headline=options.headline))
+    _check_length(_script_s(script, options), settings)
+    return script
+
+
+def _bounded(article: Article, settings: Settings) -> Article:
+    """`article` with its title and headings cut to `settings.max_title_chars`: a page may hold a
+    title of any length, and each is spoken and kept in tags and feeds."""
+    limit = settings.max_title_chars
+    if len(article.title) <= limit and all(
+            len(section.heading or "") <= limit for section in article.sections):
+        return article
+    sections = tuple(
+        dataclasses.replace(section, heading=_cut(section.heading, limit))
+        if section.heading and len(section.heading) > limit else section
+        for section in article.sections)
+    return dataclasses.replace(article, title=_cut(article.title, limit), sections=sections)
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, cut at a space where there is one, marked with an
+    ellipsis."""
+    if len(text) <= limit:
+        return text
+    head = text[: max(limit - 1, 0)]
+    if not text[len(head)].isspace() and " " in head.strip():
+        head = head.rstrip().rsplit(maxsplit=1)[0]
+    return head.rstrip(" ,;:") + "…"
+
+
+def _estimate_s(article: Article, options: Options) -> float:
+    """Seconds of audio `article` would make, from its characters and sentence ends (linear
+    time; the script is not made)."""
+    texts = [article.title, article.byline or ""] + [
+        text for section in article.sections
+        for text in (section.heading or "", *section.paragraphs)]
+    characters = sum(len(text) for text in texts)
+    ends = sum(1 for text in texts for _ in _SENTENCE_END.finditer(text))
+    paragraphs = sum(len(section.paragraphs) for section in article.sections)
+    pauses_ms = ends * PAUSE_MS["sentence"] + paragraphs * PAUSE_MS["paragraph"]
+    return characters / (CHARS_PER_SECOND * options.speed) + pauses_ms / 1000
+
+
+def _script_s(script: Script, options: Options) -> float:
+    """Seconds of audio `script` would make, from what is spoken and the pauses."""
+    sentences = list(script.sentences)
+    characters = sum(len(sentence.spoken) for sentence in sentences)
+    pauses_ms = sum(sentence.pause_after_ms for sentence in sentences)
+    return characters / (CHARS_PER_SECOND * options.speed) + pauses_ms / 1000
+
+
+def _check_length(estimate_s: float, settings: Settings) -> None:
+    limit_s = settings.max_audio_minutes * 60
+    if estimate_s > limit_s * LENGTH_MARGIN:
+        raise TooLongError(
+            f"this text would be about {estimate_s / 60:,.0f} minutes of audio; the limit is "
+            f"{settings.max_audio_minutes} minutes")
 
 
 def narrate(script: Script, voice: Voice, settings: Settings, options: Options,

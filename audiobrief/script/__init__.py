@@ -19,6 +19,8 @@ PAUSE_MS = {"sentence": 350, "paragraph": 750, "chapter": 1300, "end": 600}
 # Chapters made from headless text aim at this length, estimated from characters.
 CHARS_PER_SECOND = 15.0
 CHAPTER_MIN_S, CHAPTER_MAX_S = 30.0, 90.0
+# A chapter titled by its opening words: at most this many characters of them.
+OPENING_MAX_CHARS = 120
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +133,9 @@ def _by_length(paragraphs: list[str]) -> list[tuple[str, list[list[str]]]]:
 
 
 def _opening(text: str, words: int = 6) -> str:
-    parts = text.split()
+    parts = text.split(maxsplit=words)
     opening = " ".join(parts[:words]).rstrip(",;:")
+    if len(opening) > OPENING_MAX_CHARS:
+        # Six words of any length would make a chapter title of any length.
+        return opening[: OPENING_MAX_CHARS - 1] + "…"
     return opening + ("…" if len(parts) > words else "")
