@@ -69,7 +69,7 @@ class Limits:
     timeout_s: float = 20.0
     max_redirects: int = 5
     refuse_private: bool = False
-    """Refuse hosts that resolve to loopback, private, link-local, multicast or unspecified."""
+    """Refuse hosts on any address that is not public unicast, and any source but a URL."""
     allow_hosts: tuple[str, ...] = ()
     """Hosts reachable even when `refuse_private` would refuse them."""
 
@@ -80,6 +80,10 @@ def load(source: str | Path, limits: Limits | None = None) -> Page:
     text = str(source)
     if isinstance(source, str) and re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", text):
         return fetch(text, limits)
+    if limits.refuse_private:
+        # A service reads only the web: a "url" of /etc/passwd or - is the host's own file.
+        raise RefusedAddressError(
+            f"refused {_shown(text)}: only http and https URLs can be fetched")
     if text == "-":
         return _page_from_bytes(_read_limited(sys.stdin.buffer, "stdin", limits), "stdin", None)
     path = Path(source)
