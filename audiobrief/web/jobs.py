@@ -79,7 +79,8 @@ class _BoundedFrames:
         self.written += len(chunk)
         if self.written > self.max_bytes:
             raise TooLongError(
-                f"the audio passed {self.minutes} minutes, the limit per article"
+                f"the audio passed {self.minutes} minute{'s' if self.minutes != 1 else ''},"
+                " the limit per article"
                 " (AUDIOBRIEF_MAX_AUDIO_MINUTES); split the article or raise the limit")
         return self.file.write(chunk)
 
