@@ -9,8 +9,13 @@ from pathlib import Path
 import pytest
 from werkzeug import Request, Response
 
-from audiobrief.errors import RefusedAddressError, SourceError, SourceTooLargeError
-from audiobrief.load import Limits, load
+from audiobrief.errors import (
+    RefusedAddressError,
+    RequestError,
+    SourceError,
+    SourceTooLargeError,
+)
+from audiobrief.load import Limits, from_content, load
 
 PAGE = "<html><head><title>T</title></head><body><p>Hello from Kharkiv.</p></body></html>"
 
@@ -153,3 +158,36 @@ def test_redirect_to_private_host_is_checked_again(httpserver) -> None:
     httpserver.expect_request("/inner").respond_with_data(PAGE, content_type="text/html")
     with pytest.raises(RefusedAddressError, match=r"refused http://127\.0\.0\.1"):
         load(httpserver.url_for("/a"), Limits(refuse_private=True, allow_hosts=("localhost",)))
+
+
+@pytest.mark.parametrize("kind", ["text", "html"])
+def test_posted_content_with_nul_is_refused(kind) -> None:
+    with pytest.raises(RequestError, match="the posted body contains NUL characters"):
+        from_content("Minister resigns.\x00 More text.", kind, "the posted body")
+
+
+def test_a_service_reads_urls_only(tmp_path: Path) -> None:
+    # The CLI reads files and stdin; the service (refuse_private) must never read its own disk.
+    path = tmp_path / "secret.txt"
+    path.write_text("The server's own file.", encoding="utf-8")
+    assert "own file" in load(str(path)).content
+    for source in (str(path), "-", "javascript:alert(1)"):
+        with pytest.raises(RefusedAddressError, match="only http and https"):
+            load(source, Limits(refuse_private=True))
+
+
+def test_the_deadline_covers_the_whole_fetch_not_each_read(httpserver) -> None:
+    def dribble(_: Request) -> Response:
+        def body():
+            yield b"<p>"
+            for _ in range(8):
+                time.sleep(0.4)
+                yield b"Hello from Kharkiv. "
+            yield b"</p>"
+        return Response(body(), content_type="text/html")
+
+    httpserver.expect_request("/dribble").respond_with_handler(dribble)
+    started = time.monotonic()
+    with pytest.raises(SourceError, match=r"timed out after 1 s"):
+        load(httpserver.url_for("/dribble"), Limits(timeout_s=1))
+    assert time.monotonic() - started < 2
