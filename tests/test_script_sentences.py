@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from audiobrief.script.sentences import MAX_SENTENCE_CHARS, split_sentences
@@ -170,3 +172,45 @@ def test_sentences_are_never_empty_or_padded() -> None:
     for piece in split_sentences(" A.  \n\n B?  “C!”   \t"):
         assert piece
         assert piece == piece.strip()
+
+
+HOSTILE_PARAGRAPHS = [
+    pytest.param("Long sentence test. " + "word " * 800 + ".", id="4000-chars-no-commas"),
+    pytest.param("x" * 100_000, id="one-100k-word"),
+    pytest.param("Dr. " * 20_000 + "Smith left.", id="abbreviations-without-end"),
+    pytest.param("1." * 20_000, id="dots-and-digits"),
+    pytest.param("The army moved. " * 5_000, id="5000-short-sentences"),
+    pytest.param("a,b;" * 10_000, id="punctuation-without-spaces"),
+]
+
+
+@pytest.mark.parametrize("paragraph", HOSTILE_PARAGRAPHS)
+def test_no_sentence_is_longer_than_the_bound_and_nothing_is_lost(paragraph: str) -> None:
+    sentences = split_sentences(paragraph)
+    assert max(len(sentence) for sentence in sentences) <= MAX_SENTENCE_CHARS
+    assert "".join(sentences).replace(" ", "") == paragraph.replace(" ", "")
+
+
+def _seconds_to_split(paragraph: str) -> float:
+    start = time.perf_counter()
+    split_sentences(paragraph)
+    return time.perf_counter() - start
+
+
+def test_splitting_a_long_paragraph_takes_time_linear_in_its_length() -> None:
+    """pysbd alone is quadratic: one paragraph of 50k / 200k / 400k characters took 1 / 10 /
+    39 s, and a 5 MB page would have taken hours."""
+    sentence = "The army said on Tuesday that it had moved, and nobody knew where. "
+    short, long = sentence * 800, sentence * 3200  # about 53k and 213k characters
+    _seconds_to_split(sentence * 10)  # pysbd's first call loads its rules
+    short_s, long_s = _seconds_to_split(short), _seconds_to_split(long)
+    assert long_s < 8 * short_s + 0.2, (short_s, long_s)
+    assert long_s < 10, long_s  # a generous budget: about 1 s per 20k characters
+
+
+def test_a_long_paragraph_splits_as_its_sentences_would_alone() -> None:
+    """Cutting a long paragraph into chunks for pysbd does not change its sentences."""
+    sentences = [f"Sen. Graham met Dr. Lee on Jan. {n % 28 + 1} in the U.S. Then he left."
+                 for n in range(200)]
+    expected = [piece for sentence in sentences for piece in split_sentences(sentence)]
+    assert split_sentences(" ".join(sentences)) == expected

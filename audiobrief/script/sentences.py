@@ -129,11 +129,12 @@ def split_sentences(paragraph: str) -> list[str]:
                 sentences[-1].append(segment)
                 tail = (tail + segment)[-_TAIL_CHARS:]
                 continue
+            pieces = _split_after_initialisms(segment)
             if sentences and _continues(tail, segment):
-                sentences[-1] += (" ", segment)
-                tail = (tail + " " + segment)[-_TAIL_CHARS:]
-                continue
-            for piece in _split_after_initialisms(segment):
+                first = pieces.pop(0)
+                sentences[-1] += (" ", first)
+                tail = (tail + " " + first)[-_TAIL_CHARS:]
+            for piece in pieces:
                 sentences.append([piece])
                 tail = piece[-_TAIL_CHARS:]
     return [
