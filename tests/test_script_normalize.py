@@ -242,3 +242,26 @@ def test_espeak_reads_no_sentence_end_inside_dotted_initialism() -> None:
 
     # "U.S." before a capitalised word would be a full stop (a pause and falling pitch).
     assert "." not in espeak_phonemes("en-us", normalize("U.S. Congress approved U.K. aid"))
+
+
+# Numbers too long to say as one: read digit by digit, never Python's int limit (4,300 digits).
+LONG_NUMBERS: list[tuple[str, str, str]] = [
+    ("fifteen-digits", "999999999999999 stars",
+     "nine hundred ninety-nine trillion nine hundred ninety-nine billion nine hundred "
+     "ninety-nine million nine hundred ninety-nine thousand nine hundred ninety-nine stars"),
+    ("sixteen-digits", "1234567890123456 stars",
+     "one two three four five six seven eight nine zero one two three four five six stars"),
+    ("4301-digits", "1" * 4301, " ".join(["one"] * 4301)),
+    ("4301-digits-money", "$" + "2" * 4301 + ".50",
+     " ".join(["two"] * 4301) + " dollars fifty cents"),
+    ("4301-digits-ordinal", "the " + "3" * 4301 + "th", "the " + " ".join(["three"] * 4301)),
+    ("4301-digits-decimal", "7" * 4301 + "." + "8" * 4301,
+     " ".join(["seven"] * 4301) + " point " + " ".join(["eight"] * 4301)),
+    ("4301-digits-unit", "5" * 4301 + " km", " ".join(["five"] * 4301) + " kilometers"),
+]
+
+
+@pytest.mark.parametrize(("written", "spoken"), [case[1:] for case in LONG_NUMBERS],
+                         ids=[case[0] for case in LONG_NUMBERS])
+def test_long_numbers_are_read_digit_by_digit(written: str, spoken: str) -> None:
+    assert normalize(written) == spoken
