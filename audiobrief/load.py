@@ -106,7 +106,11 @@ def from_content(content: str, kind: PageKind, origin: str, url: str | None = No
                  limits: Limits | None = None) -> Page:
     """A Page from text already in hand (an HTTP request body), checked like any other source."""
     limits = limits or Limits()
-    size = len(content.encode("utf-8"))
+    try:
+        size = len(content.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise RequestError(f"{origin} is not valid Unicode text (it holds a lone surrogate)"
+                           ) from None
     if size > limits.max_bytes:
         raise SourceTooLargeError(_too_large(origin, size, limits))
     if "\x00" in content:
@@ -132,6 +136,7 @@ def fetch(url: str, limits: Limits) -> Page:
                                  network_backend=cast("httpcore.NetworkBackend", backend)) as pool:
         for _ in range(limits.max_redirects + 1):
             backend.pins[(target.host, target.port)] = target.addresses
+            logger.debug("fetching %s from %s", _shown(target.url), ", ".join(target.addresses))
             try:
                 location = _get(pool, target, limits, deadline, shown)
             except (httpcore.TimeoutException, _DeadlineError):
@@ -460,11 +465,17 @@ class _Body:
         self._max_bytes = max_bytes
         self._shown = shown
         self._raw = bytearray()
+        self._received = 0
 
     def feed(self, chunk: bytes) -> None:
         if self._decoder is None:
             self._append(chunk)
             return
+        # The compressed bytes count too: empty deflate blocks decode to nothing, forever.
+        self._received += len(chunk)
+        if self._received > self._max_bytes:
+            raise SourceTooLargeError(
+                f"{self._shown} is over the limit of {_mb(self._max_bytes)} compressed")
         pending = chunk
         try:
             while pending:

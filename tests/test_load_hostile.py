@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from werkzeug import Request, Response
 
-from audiobrief.errors import RefusedAddressError, SourceError
+from audiobrief.errors import RefusedAddressError, SourceError, SourceTooLargeError
 from audiobrief.load import Limits, check_url, load
 
 PAGE = ("<html><head><meta charset='utf-8'><title>T</title></head>"
@@ -183,6 +183,15 @@ def test_corrupt_gzip_is_a_source_error(httpserver) -> None:
         headers={"Content-Encoding": "gzip"})
     with pytest.raises(SourceError, match="corrupt"):
         load(httpserver.url_for("/page"))
+
+
+def test_compressed_bytes_count_toward_the_limit(httpserver) -> None:
+    # A gzip header, then empty stored blocks: megabytes that decode to nothing at all.
+    endless = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff" + b"\x00\x00\x00\xff\xff" * 400_000
+    httpserver.expect_request("/page").respond_with_data(
+        endless, content_type="text/html", headers={"Content-Encoding": "gzip"})
+    with pytest.raises(SourceTooLargeError, match="over the limit of 1 MB compressed"):
+        load(httpserver.url_for("/page"), Limits(max_bytes=1_000_000))
 
 
 BOMB_DECODED_MB = 200
