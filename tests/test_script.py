@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from audiobrief.model import Article, Section
-from audiobrief.script import CHAPTER_MAX_S, CHARS_PER_SECOND, PAUSE_MS, ScriptOptions, make_script
+from audiobrief.script import (
+    CHAPTER_MAX_S,
+    CHARS_PER_SECOND,
+    OPENING_MAX_CHARS,
+    PAUSE_MS,
+    ScriptOptions,
+    make_script,
+)
 from audiobrief.script.pronounce import Pronouncer
+from audiobrief.script.sentences import MAX_SENTENCE_CHARS
 from audiobrief.voices import find_voice
 
 
@@ -89,3 +99,39 @@ def test_no_normalize_keeps_text_as_written(pronouncer: Pronouncer) -> None:
     article = _article(Section(None, ("It cost $1.5 billion on Jan. 5, 2024.",)))
     raw = make_script(article, pronouncer, ScriptOptions(normalize=False))
     assert list(raw.sentences)[-1].spoken == "It cost $1.5 billion on Jan. 5, 2024."
+
+
+def _hostile_article(size: int) -> Article:
+    """Paragraphs that made scripting super-linear: long runs of spaces, of digits and dots,
+    of hyphenated words, of words without a comma, of ones."""
+    runs = ("a   ", "1.", "a-b ", "word ", "1")
+    return _article(Section(None, tuple((run * size)[:size] for run in runs)))
+
+
+def _seconds_to_script(article: Article, pronouncer: Pronouncer) -> float:
+    start = time.perf_counter()
+    make_script(article, pronouncer)
+    return time.perf_counter() - start
+
+
+def test_scripting_takes_time_linear_in_the_input(pronouncer: Pronouncer) -> None:
+    """Runs of spaces, dots and digits made normalising one long sentence quadratic: 20k
+    characters of "1." took 8 s; 4,301 digits raised ValueError."""
+    _seconds_to_script(_hostile_article(100), pronouncer)  # first calls load rules and espeak
+    short_s = _seconds_to_script(_hostile_article(10_000), pronouncer)
+    long_s = _seconds_to_script(_hostile_article(40_000), pronouncer)
+    assert long_s < 8 * short_s + 0.5, (short_s, long_s)
+    assert long_s < 20, long_s  # 200k characters: a generous budget
+
+
+def test_every_sentence_of_a_hostile_article_is_bounded(pronouncer: Pronouncer) -> None:
+    script = make_script(_hostile_article(20_000), pronouncer)
+    assert max(len(sentence.text) for sentence in script.sentences) <= MAX_SENTENCE_CHARS
+
+
+def test_a_chapter_titled_by_its_opening_words_has_a_bounded_title(
+        pronouncer: Pronouncer) -> None:
+    article = _article(Section(None, ("x" * 100_000 + " and more words.", "Second one.")))
+    script = make_script(article, pronouncer, ScriptOptions(chapters="paragraphs"))
+    assert len(script.chapters[1].title) <= OPENING_MAX_CHARS
+    assert script.chapters[1].title.startswith("xxx")
