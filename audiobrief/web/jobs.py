@@ -353,10 +353,16 @@ class Service:
         with open(partial, "w+b") as frames:
             bounded = _BoundedFrames(frames, minutes * 60 * self.settings.bitrate_kbps * 125,
                                      minutes)
-            narration = pipeline.narrate(record.script, voice, self.settings, options,
-                                         bounded,  # type: ignore[arg-type]
-                                         progress=progress, cache=self.sentences,
-                                         workers=voice.concurrency)
+            try:
+                narration = pipeline.narrate(record.script, voice, self.settings, options,
+                                             bounded,  # type: ignore[arg-type]
+                                             progress=progress, cache=self.sentences,
+                                             workers=voice.concurrency)
+            except BaseException:
+                # Give the space back now (through our own descriptor: the name may be another
+                # attempt's by now), so a full disk still has room to record the failure.
+                frames.truncate(0)
+                raise
             rendition = narration.rendition
             timings = Timings(rendition.sample_rate_hz, rendition.sentence_samples,
                               rendition.total_samples)

@@ -18,6 +18,7 @@ import contextlib
 import fcntl
 import logging
 import os
+import shutil
 import sqlite3
 import time
 from collections.abc import Iterator, Mapping
@@ -66,6 +67,7 @@ _ADDED_COLUMNS = {
 """Columns added since the first schema, added to an existing table when missing."""
 
 _SQLITE_FULL = getattr(sqlite3, "SQLITE_FULL", 13)
+_NEARLY_FULL_BYTES = 1_000_000
 
 
 class Timings(msgspec.Struct, frozen=True):
@@ -200,7 +202,7 @@ class Store:
             db.execute("PRAGMA busy_timeout=30000")
             yield db
         except sqlite3.OperationalError as error:
-            if _is_full(error):
+            if _is_full(error, self.root):
                 raise StorageFullError(
                     f"the disk holding {self.root} is full; free some space (or lower"
                     " AUDIOBRIEF_AUDIO_CACHE_MB) and try again") from error
@@ -557,9 +559,17 @@ def _file_size(path: Path) -> int | None:
         return None
 
 
-def _is_full(error: sqlite3.OperationalError) -> bool:
-    """SQLite's "database or disk is full"."""
-    return getattr(error, "sqlite_errorcode", None) == _SQLITE_FULL or "is full" in str(error)
+def _is_full(error: sqlite3.OperationalError, root: Path) -> bool:
+    """SQLite's "database or disk is full", or its "disk I/O error" on a disk with no room
+    left (what a failed write of the WAL index reports)."""
+    if getattr(error, "sqlite_errorcode", None) == _SQLITE_FULL or "is full" in str(error):
+        return True
+    if "disk I/O error" not in str(error):
+        return False
+    try:
+        return shutil.disk_usage(root).free < _NEARLY_FULL_BYTES
+    except OSError:
+        return False
 
 
 def _record(row: sqlite3.Row) -> Record:
