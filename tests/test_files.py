@@ -78,3 +78,24 @@ def test_head_then_the_rest_of_an_open_file(tmp_path: Path) -> None:
     assert out.read_bytes() == b"ID3 tag + Info" + frames.read_bytes()[4:]
     assert size == out.stat().st_size
     assert sorted(p.name for p in tmp_path.iterdir()) == ["frames", "out.mp3"]
+
+
+def test_a_full_disk_is_storage_full_and_leaves_nothing(tmp_path: Path) -> None:
+    import subprocess
+
+    from audiobrief.errors import StorageFullError
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)],
+                      capture_output=True, timeout=30, check=False).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        path = disk / "article.mp3"
+        path.write_bytes(b"the previous narration")
+        with pytest.raises(StorageFullError, match="no room on disk"):
+            write_atomic(path, [bytes(256 * 1024)] * 8)
+        assert path.read_bytes() == b"the previous narration"
+        assert os.listdir(disk) == ["article.mp3"]
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], timeout=30, check=False)

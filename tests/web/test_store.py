@@ -27,3 +27,49 @@ def test_cache_drops_least_recently_used_past_its_bound(tmp_path: Path) -> None:
     assert cache.get(keys[0]) is not None
     assert [cache.get(key) is None for key in keys[1:]] == [True, True, False, False, False]
     assert cache.prune() == 0
+
+
+def test_a_data_directory_of_an_older_version_keeps_working(tmp_path: Path) -> None:
+    """Columns added since (the running attempt, whether the URL is vouched for) are added to
+    an existing table; its articles still answer for their URLs."""
+    import sqlite3
+
+    import msgspec
+
+    from audiobrief.model import Script
+    from audiobrief.web.store import Store
+
+    old = tmp_path / "data"
+    old.mkdir()
+    script = Script(title="Old", byline=None, date=None, site=None,
+                    url="https://news.example/old/", language="en", chapters=())
+    with sqlite3.connect(old / "audiobrief.sqlite3") as db:
+        db.execute("CREATE TABLE articles (id TEXT PRIMARY KEY, status TEXT NOT NULL,"
+                   " source_url TEXT, script BLOB NOT NULL, voice TEXT NOT NULL, speed REAL"
+                   " NOT NULL, done INTEGER NOT NULL DEFAULT 0, total INTEGER NOT NULL, error"
+                   " TEXT, attempts INTEGER NOT NULL DEFAULT 0, timings BLOB, size_bytes INTEGER,"
+                   " created_at REAL NOT NULL, updated_at REAL NOT NULL, finished_at REAL)")
+        db.execute("INSERT INTO articles (id, status, source_url, script, voice, speed, total,"
+                   " created_at, updated_at) VALUES ('a', 'queued', ?, ?, 'v', 1.0, 0, 1, 1)",
+                   ("https://news.example/old/", msgspec.json.encode(script)))
+    store = Store(old)
+    Store(old)  # opening it again changes nothing
+    record = store.latest_for_url("https://news.example/old/")
+    assert record is not None and record.bound and record.owner is None
+
+
+def test_one_holder_of_the_data_lock_at_a_time(tmp_path: Path) -> None:
+    import pytest
+
+    from audiobrief.errors import DataLockedError
+    from audiobrief.web.store import DataLock
+
+    first = DataLock(tmp_path)
+    first.acquire()
+    with pytest.raises(DataLockedError, match=rf"pid {os.getpid()}"):
+        DataLock(tmp_path).acquire()
+    first.release()
+    second = DataLock(tmp_path)
+    second.acquire()
+    assert second.held
+    second.release()
