@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import threading
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -48,6 +50,10 @@ STATUS_BY_ERROR: dict[type[errors.AudiobriefError], int] = {
 TITLE_BY_STATUS = {400: "Bad request", 413: "Too large", 422: "Cannot narrate this",
                    503: "Busy", 507: "Out of storage"}
 RETRY_AFTER_BUSY_S = 30
+READ_METHODS = frozenset({"GET", "HEAD"})
+CORS_HEADERS = "Content-Type, Authorization, X-API-Key, Range, If-None-Match, If-Range"
+CORS_MAX_AGE_S = 3600
+_AUDIO_PATH = re.compile(r"^/v1/articles/[^/]+/audio\.mp3$")
 
 
 def _problem(status: int) -> Callable[[errors.AudiobriefError], ProblemDetailsException]:
@@ -80,10 +86,67 @@ class AudiobriefApp(Litestar):
 
     async def __call__(self, scope: Scope | LifeSpanScope, receive: Receive | LifeSpanReceive,
                        send: Send | LifeSpanSend) -> None:
-        if scope["type"] == "http" and await audio.answer_cached(
-                self.state.service, scope, send):
-            return
+        if scope["type"] == "http":
+            http: Any = scope
+            if await audio.answer_cached(self.state.service, http, send):  # type: ignore[arg-type]
+                return
+            if http["method"] == "OPTIONS" and _header(http, b"access-control-request-method"):
+                await _preflight(self.state.service.settings, http, send)
+                return
+            if http["method"] == "HEAD" and _AUDIO_PATH.match(http["path"]):
+                # Routed as GET (a handler cannot declare both), answered without the body.
+                await super().__call__({**http, "method": "GET"},  # type: ignore[arg-type]
+                                       receive, _headers_only(send))
+                return
         await super().__call__(scope, receive, send)
+
+
+def _header(scope: Any, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key.lower() == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+async def _preflight(settings: Settings, scope: Any, send: Any) -> None:
+    """CORS preflights: reading from any origin, writing only from AUDIOBRIEF_CORS_WRITE_ORIGINS,
+    so another site's page cannot have its readers' browsers create work."""
+    origin = _header(scope, b"origin") or ""
+    method = (_header(scope, b"access-control-request-method") or "").upper()
+    headers: list[tuple[bytes, bytes]] = [(b"vary", b"Origin")]
+    if method in READ_METHODS or (origin and routes.writes_allowed_from(origin, settings)):
+        allowed = "GET, HEAD, OPTIONS" if method in READ_METHODS else "GET, HEAD, POST, OPTIONS"
+        headers += [(b"access-control-allow-origin", (origin or "*").encode("latin-1")),
+                    (b"access-control-allow-methods", allowed.encode()),
+                    (b"access-control-allow-headers", CORS_HEADERS.encode()),
+                    (b"access-control-max-age", str(CORS_MAX_AGE_S).encode())]
+        await send({"type": "http.response.start", "status": 204, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    body = json.dumps({
+        "status": 403, "title": "Forbidden",
+        "detail": f"{method or 'this method'} from {origin or 'this origin'} is not allowed:"
+                  " other sites may read; writing is allowed only from"
+                  " AUDIOBRIEF_CORS_WRITE_ORIGINS"}).encode()
+    headers += [(b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 403, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _headers_only(send: Any) -> Any:
+    """A `send` that passes the response's start and ends its body at once (a HEAD answer)."""
+    ended = False
+
+    async def head_send(message: Any) -> None:
+        nonlocal ended
+        if message["type"] != "http.response.body":
+            await send(message)
+        elif not ended:
+            ended = True
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    return head_send
 
 
 def create_app(settings: Settings | None = None,
@@ -124,6 +187,9 @@ def create_app(settings: Settings | None = None,
         debug=False,
     )
     app.state.service = service
+    app.state.fetches = routes.Fetches(settings)
+    app.state.statuses = routes.StatusCache()
+    app.state.speeches = speech.Streams(settings.speech_streams)
     return app
 
 

@@ -21,7 +21,7 @@ from litestar.params import Parameter
 from audiobrief.settings import Settings
 from audiobrief.web.audio import MP3
 from audiobrief.web.jobs import Service
-from audiobrief.web.routes import public_base
+from audiobrief.web.routes import public_base, public_cache
 from audiobrief.web.schemas import Links
 from audiobrief.web.store import Record
 
@@ -31,8 +31,11 @@ PER_PAGE = 50
 """Items a page unless the request asks for another number."""
 MAX_PER_PAGE = 100
 """A larger `per_page` is cut to this."""
+MAX_PAGE = 1_000_000
+"""Pages past this are refused (400): no feed is that long, and the offset must stay a small
+number for SQLite."""
 MEDIA_TYPE = "application/rss+xml; charset=utf-8"
-CACHE_CONTROL = "public, max-age=60"
+CACHE_MAX_AGE_S = 60
 """Short: a new article should reach subscribers within a minute."""
 DESCRIPTION = "News articles, narrated."
 
@@ -209,8 +212,10 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None,
 @get("/feed.xml", sync_to_thread=True)
 def feed_xml(
     request: Request[Any, Any, Any],
-    page: Annotated[int, Parameter(ge=1, description="1 for the newest articles")] = 1,
-    per_page: Annotated[int, Parameter(ge=1, description=f"at most {MAX_PER_PAGE}")] = PER_PAGE,
+    page: Annotated[int, Parameter(ge=1, le=MAX_PAGE, description="1 for the newest articles")
+                    ] = 1,
+    per_page: Annotated[int, Parameter(
+        ge=1, le=1_000_000, description=f"a larger number is cut to {MAX_PER_PAGE}")] = PER_PAGE,
 ) -> Response[bytes]:
     """The podcast feed of finished articles, newest first."""
     service: Service = request.app.state.service
@@ -220,7 +225,7 @@ def feed_xml(
     newest = records[:1] if paging.page == 1 else service.store.finished(1)
     built_at = (newest[0].finished_at if newest else None) or time.time()
     body = render(records, settings, public_base(request), paging, built_at)
-    return Response(body, media_type=MEDIA_TYPE, headers={"Cache-Control": CACHE_CONTROL})
+    return Response(body, media_type=MEDIA_TYPE, headers=public_cache(request, CACHE_MAX_AGE_S))
 
 
 ROUTES = [feed_xml]

@@ -3,11 +3,17 @@ service, and present; errors are raised, and app.py maps them to problem+json on
 
 from __future__ import annotations
 
+import hmac
 import logging
+import re
+import time
+from collections import OrderedDict
 from collections.abc import Callable
-from typing import Annotated, Any
+from dataclasses import dataclass, field
+from typing import Annotated, Any, TypeVar, cast
 
 import anyio
+import msgspec
 from litestar import Request, Response, get, post
 from litestar.connection import ASGIConnection
 from litestar.exceptions import (
@@ -16,36 +22,80 @@ from litestar.exceptions import (
     NotFoundException,
 )
 from litestar.handlers.base import BaseRouteHandler
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
+from litestar.params import FromPath, HeaderParameter, JSONBody, Parameter
 from litestar.response import Redirect, Stream
 
 from audiobrief import pipeline, sidecars
+from audiobrief.errors import AudiobriefError, QueueFullError, RequestError
 from audiobrief.load import from_content
 from audiobrief.model import Page, Rendition, Script
+from audiobrief.settings import Settings
 from audiobrief.web import audio, player
 from audiobrief.web.jobs import Service
-from audiobrief.web.schemas import Accepted, ArticleRequest, ArticleStatus, accepted, article_status
+from audiobrief.web.schemas import (
+    MAX_URL_CHARS,
+    Accepted,
+    ArticleRequest,
+    ArticleStatus,
+    accepted,
+    article_status,
+)
 from audiobrief.web.store import Record
 
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_S = 2
+NOT_FETCHED_AGAIN_S = 60
+"""A URL whose fetch failed is answered with that failure for this long, not fetched again on
+every page view."""
+MAX_REMEMBERED_FAILURES = 1024
+STATUS_CACHE_BYTES = 64_000_000
+"""The encoded status JSON of finished articles kept in memory (they never change)."""
+AUTHENTICATE = {"WWW-Authenticate": 'Bearer realm="audiobrief"'}
+_HOST = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                   r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])"
+                   r"(?::(?P<port>[0-9]{1,5}))?$")
+T = TypeVar("T")
 
 
 class ConflictError(ClientException):
     status_code = 409
 
 
-def require_key(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """With AUDIOBRIEF_API_KEYS set, writing needs a key (Bearer or X-API-Key)."""
+def holds_key(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    """Whether the caller gave one of AUDIOBRIEF_API_KEYS (Bearer or X-API-Key), compared in
+    constant time against every key so the answer's timing tells nothing about them."""
     keys = _service(connection).settings.api_keys
-    if not keys:
-        return
     bearer = connection.headers.get("authorization", "")
     given = bearer.removeprefix("Bearer ").strip() if bearer.startswith("Bearer ") else None
     given = given or connection.headers.get("x-api-key")
-    if given not in keys:
-        raise NotAuthorizedException("an API key is needed: Authorization: Bearer KEY")
+    if not keys or not given:
+        return False
+    matched = False
+    for key in keys:
+        matched |= hmac.compare_digest(given.encode(), key.encode())
+    return matched
+
+
+def require_key(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """With AUDIOBRIEF_API_KEYS set, writing needs a key (Bearer or X-API-Key)."""
+    if _service(connection).settings.api_keys and not holds_key(connection):
+        raise NotAuthorizedException("an API key is needed: Authorization: Bearer KEY",
+                                     headers=AUTHENTICATE)
+
+
+def writes_allowed_from(origin: str | None, settings: Settings) -> bool:
+    """Whether a browser page on `origin` may write (CORS): AUDIOBRIEF_CORS_WRITE_ORIGINS, or
+    "*" there for any; a request without an Origin is not a cross-site page's."""
+    return origin is None or bool({origin, "*"} & set(settings.cors_write_origins))
+
+
+def may_create(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    """Whether this caller may have an article made: no keys set or it holds one, and a page's
+    browser only from an origin allowed to write."""
+    settings = _service(connection).settings
+    return ((not settings.api_keys or holds_key(connection))
+            and writes_allowed_from(connection.headers.get("origin"), settings))
 
 
 def _service(connection: ASGIConnection[Any, Any, Any, Any]) -> Service:
@@ -54,8 +104,24 @@ def _service(connection: ASGIConnection[Any, Any, Any, Any]) -> Service:
 
 def public_base(request: Request[Any, Any, Any]) -> str:
     """The service's root as clients reach it, no trailing slash: AUDIOBRIEF_PUBLIC_URL (behind a
-    proxy), else the request's own."""
-    return (_service(request).settings.public_url or str(request.base_url)).rstrip("/")
+    proxy), else the request's own, once its Host header is a valid host[:port]."""
+    public_url = _service(request).settings.public_url
+    if public_url:
+        return public_url.rstrip("/")
+    host = request.headers.get("host", "")
+    match = _HOST.match(host)
+    if not match or (match["port"] and not 0 < int(match["port"]) < 65536):
+        raise RequestError(f"the Host header {host[:100]!r} is not a host name[:port]; set"
+                           " AUDIOBRIEF_PUBLIC_URL to the address clients use")
+    return f"{request.url.scheme}://{host}{request.scope.get('root_path', '')}".rstrip("/")
+
+
+def public_cache(request: Request[Any, Any, Any], max_age_s: int) -> dict[str, str]:
+    """Cache headers for an answer that names the service's root: shared caches may keep it only
+    when the root is AUDIOBRIEF_PUBLIC_URL, not one taken from the request's Host."""
+    if _service(request).settings.public_url:
+        return {"Cache-Control": f"public, max-age={max_age_s}"}
+    return {"Cache-Control": f"private, max-age={max_age_s}", "Vary": "Host"}
 
 
 def _record(service: Service, article_id: str) -> Record:
@@ -65,12 +131,13 @@ def _record(service: Service, article_id: str) -> Record:
     return record
 
 
-def _submit(service: Service, request: ArticleRequest) -> tuple[Record, bool]:
+def _submit(service: Service, request: ArticleRequest, keyed: bool) -> tuple[Record, bool]:
     """Read the source (fetching a URL with private addresses refused), script it, queue it."""
     sources = [name for name in ("html", "text") if getattr(request, name) is not None]
     if len(sources) > 1 or not (sources or request.url):
         raise ClientException("give exactly one of url, html or text")
     settings = service.settings
+    request.check(settings)
     limits = pipeline.limits(settings, refuse_private=True)
     source: str | Page
     if request.html is not None:
@@ -83,33 +150,181 @@ def _submit(service: Service, request: ArticleRequest) -> tuple[Record, bool]:
     options = request.options()
     article = pipeline.read(source, settings, options.title, refuse_private=True)
     script = pipeline.prepare(article, settings, options)
-    # Recorded so the URL finds its audio (embed.js, /v1/audio.mp3?url=): as asked, else canonical.
-    return service.submit(script, options, request.url or script.url)
+    # The URL finds this audio (embed.js, /v1/audio.mp3?url=, the feed) only when audiobrief
+    # fetched it or a key holder vouches for it: anyone could post a fake text for a real URL.
+    bound = keyed or isinstance(source, str)
+    return service.submit(script, options, request.url or script.url, url_bound=bound)
+
+
+@dataclass
+class _Flight:
+    """One fetch-and-script under way, awaited by every request that asked for the same."""
+
+    done: anyio.Event = field(default_factory=anyio.Event)
+    result: tuple[Record, bool] | None = None
+    error: BaseException | None = None
+
+
+class Fetches:
+    """Fetching and scripting for requests, on threads of their own: at most
+    `settings.fetch_limit` at once, so slow sources cannot hold the threads every other request
+    needs; past it, QueueFullError at once. The same request while one is under way waits for
+    it; a URL that failed answers with that failure for a while. Used from the event loop only.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.limit = settings.fetch_limit
+        self.running = 0
+        self._threads: anyio.CapacityLimiter | None = None
+        self._flights: dict[bytes, _Flight] = {}
+        self._failed: OrderedDict[str, tuple[float, AudiobriefError]] = OrderedDict()
+
+    async def run(self, work: Callable[[], T]) -> T:
+        """`work()` on one of the pool's threads, or QueueFullError when all are busy."""
+        if self.running >= self.limit:
+            raise QueueFullError(f"{self.limit} articles are being fetched already; try again"
+                                 " in a moment")
+        if self._threads is None:  # made on the loop that uses it
+            self._threads = anyio.CapacityLimiter(self.limit)
+        self.running += 1
+        try:
+            return await anyio.to_thread.run_sync(work, limiter=self._threads)
+        finally:
+            self.running -= 1
+
+    async def submit(self, service: Service, request: ArticleRequest,
+                     keyed: bool) -> tuple[Record, bool]:
+        """`_submit` once for any number of identical requests at once."""
+        key = msgspec.json.encode([request, keyed])
+        if (flight := self._flights.get(key)) is not None:
+            await flight.done.wait()
+            if flight.error is not None:
+                raise flight.error
+            assert flight.result is not None
+            return flight.result[0], False
+        fetches_url = request.url is not None and request.html is None and request.text is None
+        if fetches_url and (failure := self._recent_failure(cast(str, request.url))):
+            raise failure
+        flight = self._flights[key] = _Flight()
+        try:
+            flight.result = await self.run(lambda: _submit(service, request, keyed))
+            return flight.result
+        except AudiobriefError as error:
+            flight.error = error
+            if fetches_url and not isinstance(error, QueueFullError):
+                self._remember_failure(cast(str, request.url), error)
+            raise
+        except BaseException as error:
+            flight.error = error
+            raise
+        finally:
+            del self._flights[key]
+            flight.done.set()
+
+    def _recent_failure(self, url: str) -> AudiobriefError | None:
+        if (entry := self._failed.get(url)) is None:
+            return None
+        failed_at, error = entry
+        if time.monotonic() - failed_at > NOT_FETCHED_AGAIN_S:
+            del self._failed[url]
+            return None
+        return error
+
+    def _remember_failure(self, url: str, error: AudiobriefError) -> None:
+        self._failed[url] = (time.monotonic(), error)
+        self._failed.move_to_end(url)
+        while len(self._failed) > MAX_REMEMBERED_FAILURES:
+            self._failed.popitem(last=False)
+
+
+class StatusCache:
+    """The encoded status JSON of finished articles, newest use last, within a byte budget."""
+
+    def __init__(self, max_bytes: int = STATUS_CACHE_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._bodies: OrderedDict[str, bytes] = OrderedDict()
+
+    def get(self, article_id: str) -> bytes | None:
+        body = self._bodies.get(article_id)
+        if body is not None:
+            self._bodies.move_to_end(article_id)
+        return body
+
+    def put(self, article_id: str, body: bytes) -> None:
+        if len(body) > self.max_bytes or article_id in self._bodies:
+            return
+        self._bodies[article_id] = body
+        self.bytes += len(body)
+        while self.bytes > self.max_bytes:
+            _, dropped = self._bodies.popitem(last=False)
+            self.bytes -= len(dropped)
+
+
+def _fetches(connection: ASGIConnection[Any, Any, Any, Any]) -> Fetches:
+    return connection.app.state.fetches  # type: ignore[no-any-return]
+
+
+def _fresh_for_url(service: Service, url: str) -> Record | None:
+    """The article bound to `url`, unless it is finished and older than url_ttl_s."""
+    record = service.store.latest_for_url(url)
+    if record is None or (record.status == "done"
+                          and record.age_s >= service.settings.url_ttl_s):
+        return None
+    return record
+
+
+def _only_url(request: ArticleRequest) -> bool:
+    return request == ArticleRequest(url=request.url)
 
 
 @post("/v1/articles", guards=[require_key], status_code=202)
 async def create_article(request: Request[Any, Any, Any],
                          data: JSONBody[ArticleRequest]) -> Response[Accepted]:
     """Narrate an article: 202 with its id and links, or 200 when it exists already."""
-    # Fetching and scripting block: off the event loop.
-    record, new = await anyio.to_thread.run_sync(_submit, _service(request), data)
+    service = _service(request)
+    existing = _fresh_for_url(service, data.url) if data.url and _only_url(data) else None
+    if existing is not None:  # made or being made from this URL: no fetch per page view
+        record, new = existing, False
+    else:
+        record, new = await _fetches(request).submit(service, data, holds_key(request))
     return Response(accepted(record), status_code=202 if new else 200,
                     headers={"Location": f"/v1/articles/{record.id}"})
 
 
 @get("/v1/articles", sync_to_thread=False)
-def find_article(request: Request[Any, Any, Any], url: FromQuery[str]) -> Accepted:
-    """The newest article made from this URL (not failed): a lookup that needs no API key."""
+def find_article(request: Request[Any, Any, Any],
+                 url: Annotated[str, Parameter(max_length=MAX_URL_CHARS)]) -> Accepted:
+    """The newest article made from this URL (not failed): a lookup that needs no API key.
+
+    Its 404 says in `create` whether this caller may have it made (POST /v1/articles).
+    """
     record = _service(request).store.latest_for_url(url)
     if record is None:
-        raise NotFoundException(f"no audio for {url} yet")
+        raise NotFoundException(f"no audio for {url} yet", extra={"create": may_create(request)})
     return accepted(record)
 
 
-@get("/v1/articles/{article_id:str}", sync_to_thread=False)
-def article(request: Request[Any, Any, Any], article_id: FromPath[str]) -> ArticleStatus:
+def _status_json(service: Service, article_id: str) -> tuple[bytes, bool]:
+    record = _record(service, article_id)
+    return msgspec.json.encode(article_status(record)), record.status == "done"
+
+
+@get("/v1/articles/{article_id:str}")
+async def article(request: Request[Any, Any, Any],
+                  article_id: FromPath[str]) -> Response[ArticleStatus]:
     """Status, progress, metadata and (once done) chapter and sentence times in seconds."""
-    return article_status(_record(_service(request), article_id))
+    cache: StatusCache = request.app.state.statuses
+    cached = cache.get(article_id)
+    if cached is not None:
+        body = cached
+    else:
+        # A long article's JSON is a megabyte or more: built off the loop, kept once finished.
+        body, finished = await anyio.to_thread.run_sync(_status_json, _service(request),
+                                                        article_id)
+        if finished:
+            cache.put(article_id, body)
+    return cast(Response[ArticleStatus], Response(body, media_type="application/json"))
 
 
 @post("/v1/articles/{article_id:str}/retry", guards=[require_key], sync_to_thread=False,
@@ -118,7 +333,7 @@ def retry(request: Request[Any, Any, Any], article_id: FromPath[str]) -> Accepte
     """Queue a failed article again."""
     service = _service(request)
     record = _record(service, article_id)
-    if record.status != "failed" or not service.store.retry(article_id):
+    if record.status != "failed" or not service.retry(article_id):
         raise ConflictError(f"article {article_id} has not failed (it is {record.status})")
     return accepted(_record(service, article_id))
 
@@ -167,18 +382,20 @@ def sidecar(request: Request[Any, Any, Any], article_id: FromPath[str],
                     headers={"Cache-Control": audio.CACHE_FOREVER})
 
 
-@get("/v1/audio.mp3", sync_to_thread=True)
-def audio_by_url(request: Request[Any, Any, Any], url: FromQuery[str]) -> Response[Any]:
+@get("/v1/audio.mp3")
+async def audio_by_url(request: Request[Any, Any, Any],
+                       url: Annotated[str, Parameter(max_length=MAX_URL_CHARS)]) -> Response[Any]:
     """For simple integrations: a redirect to the article's audio once it exists; until then
     the job is started (or found) and the answer is 202 with Retry-After."""
     service = _service(request)
-    record = service.store.latest_for_url(url)
-    fresh = record is not None and (record.status != "done" or record.age_s
-                                    < service.settings.url_ttl_s)
-    if not fresh:
+    record = _fresh_for_url(service, url)
+    if record is None:
         require_key(request, None)  # type: ignore[arg-type]
-        record, _ = _submit(service, ArticleRequest(url=url))
-    assert record is not None
+        try:
+            wanted = msgspec.convert({"url": url}, ArticleRequest)
+        except msgspec.ValidationError as error:
+            raise RequestError(f"url: {error}") from None
+        record, _ = await _fetches(request).submit(service, wanted, holds_key(request))
     if record.status == "done":
         return Redirect(f"/v1/articles/{record.id}/audio.mp3", status_code=302)
     return Response(accepted(record), status_code=202,
@@ -202,15 +419,20 @@ def embed_js(request: Request[Any, Any, Any]) -> Response[str]:
     """`<script src=".../embed.js" data-url="ARTICLE_URL">`: puts the article's player in place."""
     return Response(player.embed_script(public_base(request)),
                     media_type="text/javascript; charset=utf-8",
-                    headers={"Cache-Control": "public, max-age=3600"})
+                    headers=public_cache(request, 3600))
 
 
 @get("/healthz", sync_to_thread=False)
-def healthz(request: Request[Any, Any, Any]) -> dict[str, Any]:
+def healthz(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+    """ok, or 503 with what stops the service from working (data directory, disk, workers)."""
     service = _service(request)
     counts = service.counts()
-    return {"status": "ok", "workers": service.workers, "queued": counts["queued"],
+    problems = service.health()
+    body = {"status": "failing" if problems else "ok", "problems": problems,
+            "workers": service.workers, "queued": counts["queued"],
             "running": counts["running"]}
+    return Response(body, status_code=503 if problems else 200,
+                    headers={"Retry-After": str(RETRY_AFTER_S)} if problems else None)
 
 
 @get("/metrics", sync_to_thread=False, media_type="text/plain; version=0.0.4")

@@ -8,30 +8,62 @@ import msgspec
 
 from audiobrief import pipeline
 from audiobrief.encode import chapter_spans
+from audiobrief.errors import LexiconError, RequestError, SourceTooLargeError
+from audiobrief.settings import Settings
 from audiobrief.web.store import Record, Status
 
 Speed = Annotated[float, msgspec.Meta(ge=0.25, le=4.0)]
 Word = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^[^\t\n\r]+$")]
 Phonemes = Annotated[str, msgspec.Meta(min_length=1, max_length=400, pattern=r"^[^\t\n\r]+$")]
 
+MAX_URL_CHARS = 2048
+"""Longer addresses are refused; browsers and proxies commonly stop near here too."""
+MAX_SOURCE_CHARS = 20_000_000
+"""A static ceiling for posted html/text; AUDIOBRIEF_MAX_SOURCE_BYTES and the request body limit
+are the real bounds."""
+MAX_TITLE_CHARS = 10_000
+"""A static ceiling for `title`; AUDIOBRIEF_MAX_TITLE_CHARS is the real bound."""
+MAX_LEXICON_ENTRIES = 10_000
+"""A static ceiling for `lexicon`; AUDIOBRIEF_MAX_LEXICON_ENTRIES is the real bound."""
+
+WebUrl = Annotated[str, msgspec.Meta(
+    max_length=MAX_URL_CHARS, pattern=r"(?i)^https?://[^\s/?#]+[^\s]*$",
+    description="An http(s) address.")]
+
 
 class ArticleRequest(msgspec.Struct, forbid_unknown_fields=True):
     """Narrate an article: give exactly one of `url`, `html` or `text`."""
 
-    url: str | None = None
-    """The article's address; with `html`, only recorded as its source."""
-    html: str | None = None
+    url: WebUrl | None = None
+    """The article's address (http or https). With `html` or `text` it is recorded as the
+    source, and finds this audio by URL only when the caller holds an API key."""
+    html: Annotated[str, msgspec.Meta(max_length=MAX_SOURCE_CHARS)] | None = None
     """The article page's HTML, when the caller has it already."""
-    text: str | None = None
+    text: Annotated[str, msgspec.Meta(max_length=MAX_SOURCE_CHARS)] | None = None
     """Plain text or Markdown; the first line is the title unless `title` is given."""
-    title: str | None = None
-    """A title to use instead of the one found."""
-    voice: str | None = None
+    title: Annotated[str, msgspec.Meta(max_length=MAX_TITLE_CHARS)] | None = None
+    """A title to use instead of the one found (at most AUDIOBRIEF_MAX_TITLE_CHARS)."""
+    voice: Annotated[str, msgspec.Meta(max_length=200)] | None = None
     speed: Speed = 1.0
     chapters: Literal["auto", "sections", "paragraphs", "none"] = "auto"
-    lexicon: dict[Word, Phonemes] | None = None
+    lexicon: Annotated[dict[Word, Phonemes], msgspec.Meta(
+        max_length=MAX_LEXICON_ENTRIES)] | None = None
     """Pronunciations for this request (word → the voice's espeak phonemes); they beat the
-    built-in lexicon."""
+    built-in lexicon. At most AUDIOBRIEF_MAX_LEXICON_ENTRIES entries."""
+
+    def check(self, settings: Settings) -> None:
+        """Refuse what the settings do not allow, before any work is done."""
+        if self.title is not None and len(self.title) > settings.max_title_chars:
+            raise RequestError(f"title is {len(self.title):,} characters; the limit is"
+                               f" {settings.max_title_chars}")
+        if self.lexicon and len(self.lexicon) > settings.max_lexicon_entries:
+            raise LexiconError(f"lexicon has {len(self.lexicon):,} entries; a request may give"
+                               f" at most {settings.max_lexicon_entries}")
+        for name in ("html", "text"):
+            content = getattr(self, name)
+            if content is not None and len(content) > settings.max_source_bytes:
+                raise SourceTooLargeError(f"{name} is {len(content):,} characters; the limit"
+                                          f" is {settings.max_source_bytes:,}")
 
     def options(self) -> pipeline.Options:
         entries = "".join(f"{word}\t{phonemes}\trequest\n"

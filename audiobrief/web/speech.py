@@ -24,14 +24,14 @@ import anyio.from_thread
 import anyio.lowlevel
 import msgspec
 import numpy as np
-from anyio.streams.memory import MemoryObjectSendStream
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from litestar import Request, post
 from litestar.exceptions import ClientException
 from litestar.params import JSONBody
 from litestar.response import Stream
 
 from audiobrief import encode, pipeline
-from audiobrief.errors import VoiceNotFoundError
+from audiobrief.errors import QueueFullError, VoiceNotFoundError
 from audiobrief.load import from_content
 from audiobrief.model import Article, Page, Script, Section
 from audiobrief.settings import Settings
@@ -53,6 +53,9 @@ PCM_RATE_HZ = 24_000
 """OpenAI's `pcm` is 24 kHz; clients play it at that rate without asking."""
 _BUFFERED_CHUNKS = 4
 """Sentences encoded ahead of a slow client; past this, synthesis waits (memory stays flat)."""
+READER_STALL_S = 15.0
+"""A client that takes no audio for this long has stopped reading: its synthesis ends, so
+clients that never read cannot hold threads or speech slots."""
 
 VOICE_RULE = (
     "`voice`: an installed audiobrief voice name is used as is; OpenAI's voice names (alloy, ash,"
@@ -254,13 +257,45 @@ def _prepare(service: Service, request: SpeechRequest) -> tuple[Script, Voice]:
     return script, service.voice(name)
 
 
+class Streams:
+    """The speeches being made, at most `limit` at once (each holds a thread and the voice's
+    cores); a slot is held from the request until its synthesis ends."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._slots = threading.BoundedSemaphore(limit)
+
+    def take(self) -> None:
+        if not self._slots.acquire(blocking=False):
+            raise QueueFullError(f"{self.limit} speeches are being made already; try again in a"
+                                 " moment")
+
+    def give_back(self) -> None:
+        self._slots.release()
+
+
+async def _send_within(send: MemoryObjectSendStream[bytes | Exception], chunk: bytes) -> None:
+    with anyio.fail_after(READER_STALL_S):
+        await send.send(chunk)
+
+
 def _synthesize(script: Script, voice: Voice, speed: float, encoder: _Encoder,
                 send: MemoryObjectSendStream[bytes | Exception], stop: threading.Event,
-                token: anyio.lowlevel.EventLoopToken) -> None:
+                token: anyio.lowlevel.EventLoopToken, streams: Streams) -> None:
     """On a thread of its own: speak each sentence, encode it, hand the bytes to the loop.
 
-    Stops between sentences once `stop` is set, or at the next hand-over once the reader is gone.
+    Stops between sentences once `stop` is set, at the next hand-over once the reader is gone,
+    or when the reader has taken nothing for READER_STALL_S.
     """
+    try:
+        _speak(script, voice, speed, encoder, send, stop, token)
+    finally:
+        streams.give_back()
+
+
+def _speak(script: Script, voice: Voice, speed: float, encoder: _Encoder,
+           send: MemoryObjectSendStream[bytes | Exception], stop: threading.Event,
+           token: anyio.lowlevel.EventLoopToken) -> None:
     started = time.perf_counter()
     timeline = Timeline(voice.spec.sample_rate_hz, keep_pcm=False)
     try:
@@ -270,14 +305,16 @@ def _synthesize(script: Script, voice: Voice, speed: float, encoder: _Encoder,
                             audio.index, script.sentence_count)
                 return
             if chunk := encoder.feed(timeline.add(audio)):
-                anyio.from_thread.run(send.send, chunk, token=token)
+                anyio.from_thread.run(_send_within, send, chunk, token=token)
         if tail := encoder.finish():
-            anyio.from_thread.run(send.send, tail, token=token)
+            anyio.from_thread.run(_send_within, send, tail, token=token)
         rendition = timeline.rendition()
         logger.info("spoke %d sentences, %.1f s of audio in %.1f s", script.sentence_count,
                     rendition.duration_ms / 1000, time.perf_counter() - started)
     except (anyio.BrokenResourceError, anyio.ClosedResourceError):
         logger.info("speech stopped: the client left")
+    except TimeoutError:
+        logger.info("speech stopped: the client took no audio for %.0f s", READER_STALL_S)
     except Exception as error:  # a bug: the reader re-raises it so the response is cut short
         logger.exception("speech synthesis failed")
         with contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError,
@@ -288,15 +325,23 @@ def _synthesize(script: Script, voice: Voice, speed: float, encoder: _Encoder,
             anyio.from_thread.run_sync(send.close, token=token)
 
 
-async def _audio(script: Script, voice: Voice, speed: float,
-                 encoder: _Encoder) -> AsyncIterator[bytes]:
-    """The response body: bytes as each sentence is encoded. Leaving early stops the thread."""
+def _start(script: Script, voice: Voice, speed: float, encoder: _Encoder,
+           streams: Streams) -> AsyncIterator[bytes]:
+    """Start the synthesis thread (it gives the speech slot back when it ends, even if the body
+    is never read) and return the response body."""
     send, receive = anyio.create_memory_object_stream[bytes | Exception](_BUFFERED_CHUNKS)
     stop = threading.Event()
     thread = threading.Thread(
         target=_synthesize, name="audiobrief-speech", daemon=True,
-        args=(script, voice, speed, encoder, send, stop, anyio.lowlevel.current_token()))
+        args=(script, voice, speed, encoder, send, stop, anyio.lowlevel.current_token(),
+              streams))
     thread.start()
+    return _audio(encoder, receive, stop)
+
+
+async def _audio(encoder: _Encoder, receive: MemoryObjectReceiveStream[bytes | Exception],
+                 stop: threading.Event) -> AsyncIterator[bytes]:
+    """The response body: bytes as each sentence is encoded. Leaving early stops the thread."""
     try:
         if header := encoder.header():
             yield header
@@ -324,13 +369,19 @@ async def create_speech(request: Request[Any, Any, Any],
         raise SpeechRequestError("stream_format 'sse' is not supported; use 'audio'",
                                  "stream_format")
     service: Service = request.app.state.service
-    # Normalising, phonemizing names and perhaps loading the voice: off the event loop.
-    script, voice = await anyio.to_thread.run_sync(_prepare, service, data)
-    encoder = _encoder(data.response_format, voice.spec.sample_rate_hz, service.settings)
-    logger.info("speech: %d sentences, voice %s, %s", script.sentence_count, voice.spec.name,
-                data.response_format)
-    return Stream(_audio(script, voice, data.speed, encoder),
-                  media_type=MEDIA_TYPES[data.response_format])
+    streams: Streams = request.app.state.speeches
+    streams.take()
+    try:
+        # Normalising, phonemizing names and perhaps loading the voice: off the event loop.
+        script, voice = await anyio.to_thread.run_sync(_prepare, service, data)
+        encoder = _encoder(data.response_format, voice.spec.sample_rate_hz, service.settings)
+        logger.info("speech: %d sentences, voice %s, %s", script.sentence_count,
+                    voice.spec.name, data.response_format)
+        body = _start(script, voice, data.speed, encoder, streams)
+    except BaseException:
+        streams.give_back()
+        raise
+    return Stream(body, media_type=MEDIA_TYPES[data.response_format])
 
 
 ROUTES = [create_speech]

@@ -13,11 +13,15 @@ import feedparser
 import pytest
 from mutagen.mp3 import MP3
 
-from tests.web.conftest import wait_done
+from tests.conftest import EXAMPLE_HTML
+from tests.web.conftest import EXAMPLE_URL, wait_done
 
 PODCAST = "{https://podcastindex.org/namespace/1.0}"
 ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
 DISCLOSURE = "This audio is created with AI assistance"
+KEY = "newsroom-cms"
+"""The feed holds only what audiobrief fetched itself or a key holder posted."""
+AUTH = {"Authorization": f"Bearer {KEY}"}
 
 SHORT_ARTICLES = [
     {"title": "Council meets", "text": "The council met on Tuesday. It approved the budget."},
@@ -48,13 +52,31 @@ def enclosure(entry: Any) -> dict[str, str]:
     return found
 
 
+def vouched_client(make_client: Any, data: Any, **settings: Any) -> Any:
+    """A client over `data` where the CMS (a key holder) posted the example article: it is in
+    the feed, as an anonymous post of it is not."""
+    client = make_client(data=data, api_keys=(KEY,), **settings)
+    response = client.post("/v1/articles", headers=AUTH, json={
+        "html": EXAMPLE_HTML.read_text(encoding="utf-8"), "url": EXAMPLE_URL})
+    assert response.status_code == 200, response.text
+    return client
+
+
+@pytest.fixture
+def finished_client(finished_data, make_client, tmp_path) -> Any:
+    data = tmp_path / "finished-copy"
+    shutil.copytree(finished_data[0], data)
+    return vouched_client(make_client, data)
+
+
 @pytest.fixture
 def posted_articles(make_client) -> tuple[Any, list[str]]:
-    """An app where SHORT_ARTICLES were posted and narrated, in that order; (client, ids)."""
-    client = make_client()
+    """An app where SHORT_ARTICLES were posted by the CMS and narrated, in that order;
+    (client, ids)."""
+    client = make_client(api_keys=(KEY,))
     ids = []
     for article in SHORT_ARTICLES:
-        response = client.post("/v1/articles", json=article)
+        response = client.post("/v1/articles", json=article, headers=AUTH)
         assert response.status_code == 202, response.text
         ids.append(response.json()["id"])
         assert wait_done(client, ids[-1])["status"] == "done"
@@ -169,9 +191,9 @@ def test_posted_text_without_source_or_date(posted_articles) -> None:
 def test_public_url_makes_every_link(finished_data, make_client, tmp_path) -> None:
     data = tmp_path / "data"
     shutil.copytree(finished_data[0], data)
-    client = make_client(data=data, public_url="https://audio.example.org/news/",
-                         feed_image="https://example.org/cover.jpg",
-                         disclosure_url="https://example.org/ai-policy")
+    client = vouched_client(make_client, data, public_url="https://audio.example.org/news/",
+                            feed_image="https://example.org/cover.jpg",
+                            disclosure_url="https://example.org/ai-policy")
     body = ET.fromstring(client.get("/feed.xml").content)
     feed = read_feed(client)
 

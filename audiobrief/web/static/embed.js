@@ -16,16 +16,20 @@
   }
 
   async function embed() {
-    let response = await fetch(base + "/v1/articles", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify({ url: articleUrl }),
-    });
-    if (response.status === 401) {
-      // The service makes audio only for its site's own CMS (API keys): find what it made.
-      response = await fetch(base + "/v1/articles?url=" + encodeURIComponent(articleUrl));
+    // Look up first: a page view costs the service a lookup, and only the first reader of a new
+    // article asks for it to be made, when the service says this caller may (no keys set).
+    let response = await fetch(base + "/v1/articles?url=" + encodeURIComponent(articleUrl));
+    let body = await response.json().catch(() => ({}));
+    if (response.status === 404 && body.create === true) {
+      response = await fetch(base + "/v1/articles", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify({ url: articleUrl }),
+      });
+      body = await response.json().catch(() => ({}));
+    } else if (response.status === 404) {
+      return; // made only by the site's own CMS (API keys): not narrated yet
     }
-    const body = await response.json().catch(() => ({}));
     if (!response.ok) throw new Error(body.detail || "HTTP " + response.status);
     if (!body.links || !body.links.embed) throw new Error("no embed link in the answer");
 
