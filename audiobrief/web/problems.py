@@ -47,6 +47,9 @@ class Problem(msgspec.Struct, omit_defaults=True):
     """The fields that failed validation, when the framework's validation refused them."""
     error: OpenAIError | None = None
     """/v1/audio/speech only."""
+    create: bool | None = None
+    """The 404 of GET /v1/articles?url=: whether this caller may have the article made (POST
+    /v1/articles), so embed.js knows whether to ask."""
 
 
 DESCRIPTIONS: dict[int, str] = {
@@ -92,9 +95,18 @@ Read from the handlers and the errors they raise (app.STATUS_BY_ERROR), tried ag
 - 422 from /v1/audio/speech: input with no word to say in it (only symbols or control
   characters), as for an article with nothing to narrate.
 - 507: a full disk when the job is stored.
-Every route may also answer 405 (another method) and every path 404; those come from the router,
-not the route, and are not declared per route.
+- /healthz's 503 is its own JSON (status "failing" and the problems), for monitors; it is not a
+  problem body and `route_responses` leaves it out (NOT_PROBLEMS).
+Every route may also answer 405 (another method) and every path 404, and a CORS preflight from
+an origin not allowed to write 403; those come from the router or the app, not the route, and are
+not declared per route.
 """
+
+
+NOT_PROBLEMS: dict[tuple[str, str], frozenset[int]] = {
+    ("GET", "/healthz"): frozenset({503}),
+}
+"""Error statuses whose body is not a problem: the route declares them itself."""
 
 
 def responses(*statuses: int) -> dict[int, ResponseSpec]:
@@ -111,5 +123,6 @@ def responses(*statuses: int) -> dict[int, ResponseSpec]:
 
 def route_responses(method: str, path: str) -> dict[int, ResponseSpec]:
     """`responses(...)` for the error statuses ROUTE_STATUSES lists for this route."""
-    return responses(*(status for status in ROUTE_STATUSES[(method.upper(), path)]
-                       if status >= 400))
+    key = (method.upper(), path)
+    return responses(*(status for status in ROUTE_STATUSES[key]
+                       if status >= 400 and status not in NOT_PROBLEMS.get(key, frozenset())))
