@@ -114,6 +114,9 @@ class Service:
         self.last_served: dict[str, float] = {}
         """When each finished MP3 was last answered from memory, so the audio kept on disk is
         the most recently used (`Store.evict`)."""
+        self.on_forget: list[Callable[[str], None]] = []
+        """Called with an article id when a finished article is no longer finished (its audio
+        evicted, or found damaged and queued again): caches of its answers drop it."""
         self._health: list[str] = []
         self._checked_at = -1e9
         self._voices: dict[str, Voice] = dict(voices or {})
@@ -240,8 +243,7 @@ class Service:
     def audio_damaged(self, article_id: str) -> None:
         """A finished MP3 is missing or not its recorded size on disk: forget it and make it
         again (the article goes back to the queue; a listener gets the growing stream)."""
-        self._finished.pop(article_id, None)
-        self.audio_cache.drop(self.store.audio_path(article_id))
+        self._forget(article_id)
         if self.store.requeue_damaged(article_id):
             with self._wake:
                 self._wake.notify()
@@ -375,9 +377,7 @@ class Service:
         if self.settings.audio_cache_mb:
             for evicted in self.store.evict(self.settings.audio_cache_mb * 1_000_000,
                                             self.last_served, keep=record.id):
-                self._finished.pop(evicted, None)
-                self.audio_cache.drop(self.store.audio_path(evicted))
-                self.last_served.pop(evicted, None)
+                self._forget(evicted)
         elapsed = time.perf_counter() - started
         with self.metrics.lock:
             self.metrics.synthesis_seconds += elapsed
@@ -385,3 +385,10 @@ class Service:
             self.metrics.jobs_finished += 1
         logger.info("article %s done: %.1f s of audio in %.1f s", record.id,
                     rendition.duration_ms / 1000, elapsed)
+
+    def _forget(self, article_id: str) -> None:
+        self._finished.pop(article_id, None)
+        self.audio_cache.drop(self.store.audio_path(article_id))
+        self.last_served.pop(article_id, None)
+        for listener in self.on_forget:
+            listener(article_id)
