@@ -26,7 +26,14 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, Parameter
 from litestar.response import Redirect, Stream
 
 from audiobrief import pipeline, sidecars
-from audiobrief.errors import AudiobriefError, QueueFullError, RequestError
+from audiobrief.errors import (
+    AudiobriefError,
+    NoArticleError,
+    QueueFullError,
+    RequestError,
+    SourceError,
+    TooLongError,
+)
 from audiobrief.load import from_content
 from audiobrief.model import Page, Rendition, Script
 from audiobrief.settings import Settings
@@ -211,7 +218,8 @@ class Fetches:
             return flight.result
         except AudiobriefError as error:
             flight.error = error
-            if fetches_url and not isinstance(error, QueueFullError):
+            # Only what the page itself caused; a full queue or disk is not the URL's fault.
+            if fetches_url and isinstance(error, (SourceError, NoArticleError, TooLongError)):
                 self._remember_failure(cast(str, request.url), error)
             raise
         except BaseException as error:
@@ -414,11 +422,11 @@ def embed(request: Request[Any, Any, Any], article_id: FromPath[str]) -> Respons
                     headers={"Cache-Control": "public, max-age=300"})
 
 
-@get("/embed.js", sync_to_thread=False)
+@get("/embed.js", sync_to_thread=False, media_type="text/javascript")
 def embed_js(request: Request[Any, Any, Any]) -> Response[str]:
     """`<script src=".../embed.js" data-url="ARTICLE_URL">`: puts the article's player in place."""
-    return Response(player.embed_script(public_base(request)),
-                    media_type="text/javascript; charset=utf-8",
+    # Litestar adds "; charset=utf-8" to a text/ media type itself.
+    return Response(player.embed_script(public_base(request)), media_type="text/javascript",
                     headers=public_cache(request, 3600))
 
 
