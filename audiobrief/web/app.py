@@ -188,7 +188,8 @@ def create_app(settings: Settings | None = None,
     )
     app.state.service = service
     app.state.fetches = routes.Fetches(settings)
-    app.state.statuses = routes.StatusCache()
+    app.state.statuses = statuses = routes.StatusCache()
+    service.on_forget.append(statuses.drop)
     app.state.speeches = speech.Streams(settings.speech_streams)
     return app
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hmac
 import logging
 import re
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -246,27 +247,36 @@ class Fetches:
 
 
 class StatusCache:
-    """The encoded status JSON of finished articles, newest use last, within a byte budget."""
+    """The encoded status JSON of finished articles, newest use last, within a byte budget.
+    Dropped from job threads (Service.on_forget) when an article stops being finished."""
 
     def __init__(self, max_bytes: int = STATUS_CACHE_BYTES) -> None:
         self.max_bytes = max_bytes
         self.bytes = 0
         self._bodies: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
 
     def get(self, article_id: str) -> bytes | None:
-        body = self._bodies.get(article_id)
-        if body is not None:
-            self._bodies.move_to_end(article_id)
-        return body
+        with self._lock:
+            body = self._bodies.get(article_id)
+            if body is not None:
+                self._bodies.move_to_end(article_id)
+            return body
 
     def put(self, article_id: str, body: bytes) -> None:
-        if len(body) > self.max_bytes or article_id in self._bodies:
-            return
-        self._bodies[article_id] = body
-        self.bytes += len(body)
-        while self.bytes > self.max_bytes:
-            _, dropped = self._bodies.popitem(last=False)
-            self.bytes -= len(dropped)
+        with self._lock:
+            if len(body) > self.max_bytes or article_id in self._bodies:
+                return
+            self._bodies[article_id] = body
+            self.bytes += len(body)
+            while self.bytes > self.max_bytes:
+                _, dropped = self._bodies.popitem(last=False)
+                self.bytes -= len(dropped)
+
+    def drop(self, article_id: str) -> None:
+        with self._lock:
+            if (body := self._bodies.pop(article_id, None)) is not None:
+                self.bytes -= len(body)
 
 
 def _fetches(connection: ASGIConnection[Any, Any, Any, Any]) -> Fetches:
