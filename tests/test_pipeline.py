@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import gc
 import re
+import time
+import weakref
 
 import numpy as np
+import pytest
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
+
+from audiobrief import pipeline
+from audiobrief.errors import TooLongError
+from audiobrief.model import Article, Section
+from audiobrief.settings import Settings
+from tests.conftest import EXAMPLE_HTML
 
 TITLE = "Governor: Russia attacked Kharkiv Oblast with foreign-made missiles"
 
@@ -76,3 +86,73 @@ def test_example_names_reach_the_voice_as_phonemes(example_narration) -> None:
         assert said[name].source in {"lexicon", "rule"}
         assert said[name].phonemes in blocks, name
         assert name not in spoken, name
+
+
+# Limits applied while preparing the script: no voice is needed, so these run without one.
+
+def _text_article(*paragraphs: str, title: str = "A headline") -> Article:
+    return Article(title=title, byline=None, date=None, site=None, url=None, language="en",
+                   sections=(Section(None, paragraphs),))
+
+
+def test_a_huge_text_is_refused_before_any_scripting() -> None:
+    """5 MB of text would be days of audio: refused at once, saying how long and the limit."""
+    article = _text_article(*["The army said on Tuesday that it had moved. " * 1000] * 110)
+    start = time.perf_counter()
+    with pytest.raises(TooLongError, match=r"about [\d,]+ minutes of audio; the limit is 120"):
+        pipeline.prepare(article, Settings(), pipeline.Options())
+    assert time.perf_counter() - start < 2  # splitting 5 MB alone takes far longer
+
+
+@pytest.mark.parametrize(("limit_minutes", "refused"), [(2, False), (1, True)])
+def test_the_example_passes_a_limit_above_its_length_only(limit_minutes: int,
+                                                          refused: bool) -> None:
+    """The example article makes about 100 s of audio (55–120 s measured)."""
+    settings = Settings(max_audio_minutes=limit_minutes)
+    if refused:
+        with pytest.raises(TooLongError):
+            pipeline.prepare(EXAMPLE_HTML, settings, pipeline.Options())
+    else:
+        assert pipeline.prepare(EXAMPLE_HTML, settings, pipeline.Options()).chapters
+
+
+def test_text_that_normalising_makes_longer_is_checked_again() -> None:
+    """12,000 percent signs look like 13 minutes of text and say 'percent' 12,000 times."""
+    article = _text_article("%" * 12_000 + ".")
+    with pytest.raises(TooLongError):
+        pipeline.prepare(article, Settings(max_audio_minutes=15), pipeline.Options())
+
+
+def test_a_long_title_is_cut_at_a_word_before_it_is_scripted() -> None:
+    settings = Settings()
+    start = time.perf_counter()
+    script = pipeline.prepare(_text_article("Body text.", title="Minister resigns " * 60_000),
+                              settings, pipeline.Options())
+    assert time.perf_counter() - start < 5  # a 1 MB title took 23 s and 1.15 GB
+    assert len(script.title) <= settings.max_title_chars
+    assert script.title.endswith(("Minister…", "resigns…"))
+    headline = script.chapters[0]
+    assert headline.title == script.title
+    assert sum(len(s.text) for s in headline.sentences) <= settings.max_title_chars + 1
+
+
+def test_a_long_title_given_for_a_page_is_cut_too() -> None:
+    settings = Settings(max_title_chars=41)
+    options = pipeline.Options(title="A very long title given with the request " * 1000)
+    script = pipeline.prepare(EXAMPLE_HTML, settings, options)
+    assert script.title == "A very long title given with the request…"
+
+
+def test_lexicon_entries_of_a_request_are_not_kept_after_it() -> None:
+    """A request's own lexicon is parsed for it alone: 16 requests with 200k entries each
+    kept 2 GB in a cache. The built-in and file lexicons stay cached."""
+    spec = pipeline.voice_spec(Settings(), pipeline.Options())
+    names = [f"Testname{a}{b}" for a in "abcdefghij" for b in "abcdefghijklmnopqrst"]
+    entries = "".join(f"{name}\tkˈɑːɹkiv\n" for name in names)
+    pronouncer = pipeline.pronouncer(spec, (), entries)
+    assert pronouncer.apply("Testnamegh spoke.")[0] == "[[ kˈɑːɹkiv ]] spoke."
+    kept = weakref.ref(pronouncer)
+    del pronouncer
+    gc.collect()
+    assert kept() is None
+    assert pipeline.pronouncer(spec) is pipeline.pronouncer(spec)
