@@ -204,12 +204,13 @@ class Fetches:
                      keyed: bool) -> tuple[Record, bool]:
         """`_submit` once for any number of identical requests at once."""
         key = msgspec.json.encode([request, keyed])
-        if (flight := self._flights.get(key)) is not None:
+        while (flight := self._flights.get(key)) is not None:
             await flight.done.wait()
             if flight.error is not None:
                 raise flight.error
-            assert flight.result is not None
-            return flight.result[0], False
+            if flight.result is not None:
+                return flight.result[0], False
+            # The request that led it was cancelled: the next one leads.
         fetches_url = request.url is not None and request.html is None and request.text is None
         if fetches_url and (failure := self._recent_failure(cast(str, request.url))):
             raise failure
@@ -223,7 +224,7 @@ class Fetches:
             if fetches_url and isinstance(error, (SourceError, NoArticleError, TooLongError)):
                 self._remember_failure(cast(str, request.url), error)
             raise
-        except BaseException as error:
+        except Exception as error:
             flight.error = error
             raise
         finally:
