@@ -156,3 +156,13 @@ def test_lexicon_entries_of_a_request_are_not_kept_after_it() -> None:
     gc.collect()
     assert kept() is None
     assert pipeline.pronouncer(spec) is pipeline.pronouncer(spec)
+
+
+def test_text_with_control_characters_is_narrated(voice) -> None:
+    """A NUL in a posted text made espeak raise ValueError after the job was accepted."""
+    import io
+
+    settings, options = Settings(), pipeline.Options(headline=False)
+    script = pipeline.prepare(_text_article("Hello\x00 world and \ud800 more."), settings, options)
+    narration = pipeline.narrate(script, voice, settings, options, io.BytesIO())
+    assert narration.duration_ms > 1000

@@ -135,3 +135,15 @@ def test_a_chapter_titled_by_its_opening_words_has_a_bounded_title(
     script = make_script(article, pronouncer, ScriptOptions(chapters="paragraphs"))
     assert len(script.chapters[1].title) <= OPENING_MAX_CHARS
     assert script.chapters[1].title.startswith("xxx")
+
+
+@pytest.mark.parametrize("normalize", [True, False], ids=["normalized", "as-written"])
+def test_control_characters_never_reach_the_voice(pronouncer: Pronouncer,
+                                                  normalize: bool) -> None:
+    """espeak refuses a NUL ("embedded null character") and UTF-8 a lone surrogate."""
+    article = _article(Section(None, ("Hello\x00 world, \x1b[31mred\x07 and \ud800 more.",)))
+    script = make_script(article, pronouncer, ScriptOptions(normalize=normalize))
+    spoken = list(script.sentences)[-1].spoken
+    assert not [char for char in spoken if ord(char) < 32 or 0xD800 <= ord(char) <= 0xDFFF]
+    assert spoken.split()[:2] == ["Hello", "world,"]
+    spoken.encode("utf-8")

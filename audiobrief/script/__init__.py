@@ -6,6 +6,8 @@ ukrainian.py (names as `[[ phonemes ]]`). `make_script` is the stage's one entry
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass
 
 from audiobrief.model import Article, Chapter, ChapterMode, Script, Section, Sentence
@@ -19,6 +21,8 @@ PAUSE_MS = {"sentence": 350, "paragraph": 750, "chapter": 1300, "end": 600}
 # Chapters made from headless text aim at this length, estimated from characters.
 CHARS_PER_SECOND = 15.0
 CHAPTER_MIN_S, CHAPTER_MAX_S = 30.0, 90.0
+# Control characters and lone surrogates: espeak refuses a NUL, and UTF-8 a surrogate.
+_UNSPEAKABLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 # A chapter titled by its opening words: at most this many characters of them.
 OPENING_MAX_CHARS = 120
 
@@ -38,6 +42,7 @@ def make_script(
     """The spoken script of `article`: a headline chapter (unless `options.headline` is off),
     then the body in chapters."""
     options = options or ScriptOptions()
+    article = _sayable(article)
     headline = [article.title if article.title.endswith((".", "?", "!")) else article.title + "."]
     if article.byline:
         headline.append(f"By {article.byline}.")
@@ -81,6 +86,27 @@ def _sentence(text: str, pronouncer: Pronouncer, options: ScriptOptions, pause_m
     return Sentence(
         text=text, spoken=spoken, pronunciations=pronunciations, pause_after_ms=pause_ms
     )
+
+
+def _sayable(article: Article) -> Article:
+    """`article` without control characters or lone surrogates, which would reach the voice and
+    the MP3's tags (a space stands for each)."""
+
+    def clean(text: str) -> str:
+        return _UNSPEAKABLE.sub(" ", text)
+
+    texts = [article.title, article.byline or ""] + [
+        text for section in article.sections
+        for text in (section.heading or "", *section.paragraphs)]
+    if not any(_UNSPEAKABLE.search(text) for text in texts):
+        return article
+    sections = tuple(
+        Section(clean(section.heading) if section.heading else section.heading,
+                tuple(clean(paragraph) for paragraph in section.paragraphs))
+        for section in article.sections)
+    return dataclasses.replace(article, title=clean(article.title),
+                               byline=clean(article.byline) if article.byline else article.byline,
+                               sections=sections)
 
 
 def _group(sections: tuple[Section, ...], mode: ChapterMode) -> list[tuple[str, list[list[str]]]]:
