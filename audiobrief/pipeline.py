@@ -38,8 +38,9 @@ logger = logging.getLogger(__name__)
 LENGTH_MARGIN = 1.25
 """Input is refused as too long only when its estimated audio exceeds the limit by this factor:
 the estimate from characters is rough, and an article under the limit must not be refused."""
-# A mark that ends a sentence, counted for the pauses an estimate adds.
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s|$)")
+# A mark that ends a sentence, counted for the pauses an estimate adds; possessive and only at
+# the first mark of a run, so a long run of dots or quotes costs linear time.
+_SENTENCE_END = re.compile(r"(?<![.!?…])[.!?…]++[\"'”’»)\]]*+(?=\s|$)")
 
 
 @dataclass(frozen=True, slots=True)

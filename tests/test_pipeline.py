@@ -166,3 +166,12 @@ def test_text_with_control_characters_is_narrated(voice) -> None:
     script = pipeline.prepare(_text_article("Hello\x00 world and \ud800 more."), settings, options)
     narration = pipeline.narrate(script, voice, settings, options, io.BytesIO())
     assert narration.duration_ms > 1000
+
+
+@pytest.mark.parametrize("text", ["." * 2_000_000 + "x", "word " * 1_000_000, "x" * 5_000_000],
+                         ids=["dots", "words", "one-word"])
+def test_the_length_estimate_is_quick_on_any_5_mb(text: str) -> None:
+    start = time.perf_counter()
+    with pytest.raises(TooLongError):
+        pipeline.prepare(_text_article(text), Settings(), pipeline.Options())
+    assert time.perf_counter() - start < 2
