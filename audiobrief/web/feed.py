@@ -220,7 +220,7 @@ def feed_xml(
     """The podcast feed of finished articles, newest first."""
     service: Service = request.app.state.service
     settings = service.settings
-    paging = Paging(page, min(per_page, MAX_PER_PAGE), service.store.counts()["done"])
+    paging = Paging(page, min(per_page, MAX_PER_PAGE), service.store.finished_count())
     records = service.store.finished(paging.per_page, paging.offset)
     newest = records[:1] if paging.page == 1 else service.store.finished(1)
     built_at = (newest[0].finished_at if newest else None) or time.time()

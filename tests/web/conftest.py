@@ -113,7 +113,8 @@ def live_server(voice, finished_data, tmp_path_factory) -> Iterator[str]:
 
     data = tmp_path_factory.mktemp("live") / "data"
     shutil.copytree(finished_data[0], data)
-    settings = Settings(data=data, workers=1, allow_hosts=("127.0.0.1", "localhost"))
+    settings = Settings(data=data, workers=1, allow_hosts=("127.0.0.1", "localhost"),
+                        cors_write_origins=("*",))
     port = free_port()
     config = uvicorn.Config(create_app(settings, voices={voice.spec.name: voice}),
                             host="127.0.0.1", port=port, log_level="warning")
