@@ -124,6 +124,10 @@ def _write(tmp_path: Path, text: str) -> Path:
         ),
         ("\tkˈɑːɹkiv\n", "newsroom.tsv:1: the word is empty"),
         ("Kharkiv\t \tno phonemes\n", "newsroom.tsv:1: no phonemes for 'Kharkiv'"),
+        ("Kharkiv\t" + "kˈɑːɹkiv" * 30 + "\n",
+         "newsroom.tsv:1: the phonemes of 'Kharkiv' are longer than 200 characters"),
+        ("Kh" * 51 + "\tkˈɑːɹkiv\n", "newsroom.tsv:1: 'KhKhKh"),
+        ("Kharkiv " * 9 + "\tkˈɑːɹkiv\n", "newsroom.tsv:1: 'Kharkiv Kharkiv"),
     ],
     ids=[
         "missing-tab",
@@ -133,6 +137,9 @@ def _write(tmp_path: Path, text: str) -> Path:
         "duplicate",
         "empty-word",
         "empty-phonemes",
+        "phonemes-too-long",  # every use would put them in the spoken text
+        "word-too-long",
+        "too-many-words",
     ],
 )
 def test_a_bad_line_raises_lexicon_error_naming_file_and_line(

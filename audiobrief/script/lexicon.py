@@ -21,6 +21,12 @@ from audiobrief.errors import LexiconError
 
 logger = logging.getLogger(__name__)
 
+# What one entry may hold: a name is a few words, and each use of an entry puts its phonemes in
+# the spoken text, so an entry of any length would make a sentence of any length.
+MAX_ENTRY_WORDS = 8
+MAX_WORD_CHARS = 100
+MAX_PHONEME_CHARS = 200
+
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "\u02bb": "'", "ʹ": "'"})
 _JOINERS = re.compile(r"[\s\-‐‑–]+")
 
@@ -148,6 +154,12 @@ def _parse(text: str, name: str, inventory: frozenset[str], voice_name: str) -> 
             raise LexiconError(f"{where}: the word is empty")
         if not phonemes:
             raise LexiconError(f"{where}: no phonemes for {word!r}")
+        if len(word) > MAX_WORD_CHARS or len(_JOINERS.split(word)) > MAX_ENTRY_WORDS:
+            raise LexiconError(f"{where}: {word[:40]!r}… is too long for a name: at most "
+                               f"{MAX_ENTRY_WORDS} words and {MAX_WORD_CHARS} characters")
+        if len(phonemes) > MAX_PHONEME_CHARS:
+            raise LexiconError(f"{where}: the phonemes of {word!r} are longer than "
+                               f"{MAX_PHONEME_CHARS} characters")
         if unicodedata.normalize("NFD", phonemes) != phonemes:
             raise LexiconError(
                 f"{where}: {word!r} has precomposed characters; write the phonemes as NFD"
