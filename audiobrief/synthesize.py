@@ -25,13 +25,13 @@ _GATE = 0.01  # 10 ms frames quieter than this (-40 dBFS) are pauses, not speech
 
 MAX_PIECE_CHARS = 140
 """A longer sentence is spoken in pieces cut at its clause punctuation (, ; : —). One inference's
-memory grows with its length and ONNX Runtime's arena keeps it: on the example page, peak RSS was
-591 MB with whole sentences and 415 MB with pieces of at most 140 characters (180: 470 MB), at the
-same speed. A piece ending in a comma keeps the voice's continuing intonation."""
+memory grows with its length and ONNX Runtime's arena keeps it: pieces this short keep the peak
+well below whole sentences', at the same speed. A piece ending in a comma keeps the voice's
+continuing intonation."""
 MAX_CLAUSE_CHARS = 240
 """A clause (no , ; : — inside) up to this long is spoken whole, for its intonation; a longer one
 is cut at spaces into pieces of MAX_PIECE_CHARS, as the voice's memory grows steeply with the
-length of what it is given at once (a 4,000-character clause took gigabytes)."""
+length of what it is given at once: an unbroken clause of any length would take any memory."""
 SPEAK_VERSION = "speak-2"
 """Part of every sentence's cache key: bump when the same spoken text would sound different."""
 
