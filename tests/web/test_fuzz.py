@@ -4,10 +4,13 @@ has, and every answer is one the schema declares (status, media type, body).
 
     pytest tests/web/test_fuzz.py
 
-One `audiobrief serve` process for the module, with small limits (a queue of 2, one worker, one
-minute of audio, one speech at once, 200 kB bodies) so accepted requests only queue, capped in
-address space so a request that eats memory kills the server, not the machine. Budget: a few
-examples per operation; the whole module runs in well under a minute on 2 cores.
+One `audiobrief serve` process for the module, over a copy of the finished example article,
+with small limits (a queue of 2, one worker, one minute of audio, one speech at once, 200 kB
+bodies) so accepted requests only queue, capped in address space so a request that eats memory
+fails in the server, not the machine. Each operation first gets the requests the issue saw
+answered with a 500 (HOSTILE), then MAX_EXAMPLES generated ones, valid and invalid, derandomized
+so a failure shows again on the next run; the module takes about 20 s on 2 cores. A failure
+lists each distinct (status, check) once, with a curl command that repeats it.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import resource
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import hypothesis.strategies as st
@@ -34,7 +38,7 @@ from audiobrief.web.problems import NOT_PROBLEMS, ROUTE_STATUSES
 from tests.web.conftest import ServerProcess
 
 MAX_EXAMPLES = 30
-"""Generated requests per operation in the fuzzing phase (the examples phase adds a few)."""
+"""Generated requests per operation (valid and invalid, half each on average)."""
 REQUEST_TIMEOUT_S = 20
 SERVER_ADDRESS_SPACE_BYTES = 3_000_000_000
 """The server's RLIMIT_AS: several times a working service's address space (voice, threads,
@@ -54,36 +58,35 @@ SERVER_LIMITS = {
 }
 
 
+@dataclass(frozen=True)
+class Fuzzed:
+    server: ServerProcess
+    article_id: str
+    """The finished example article, so some cases meet an article that exists."""
+    idle_peak_rss_mb: float
+    """The server's peak resident size before the fuzz, voice loaded."""
+
+
 @pytest.fixture(scope="module")
-def fuzzed_server(finished_data, tmp_path_factory) -> Iterator[tuple[ServerProcess, str]]:
-    """`audiobrief serve` over a copy of the data with the example article finished; (server,
-    the finished article's id)."""
+def fuzzed(finished_data, tmp_path_factory) -> Iterator[Fuzzed]:
     source, article_id = finished_data
     data = tmp_path_factory.mktemp("fuzz") / "data"
     shutil.copytree(source, data)
     server = ServerProcess(data, **SERVER_LIMITS)
-    server.idle_peak_rss_mb = server.peak_rss_mb()  # type: ignore[attr-defined]
     resource.prlimit(server.process.pid, resource.RLIMIT_AS,
                      (SERVER_ADDRESS_SPACE_BYTES, SERVER_ADDRESS_SPACE_BYTES))
-    yield server, article_id
+    yield Fuzzed(server, article_id, server.peak_rss_mb())
     server.stop()
 
 
 @pytest.fixture(scope="module")
-def api_schema(fuzzed_server) -> Any:
-    server, article_id = fuzzed_server
-    config = schemathesis.Config.from_dict({
-        "base-url": server.base,
-        "request-timeout": REQUEST_TIMEOUT_S,
-        "generation": {"max-examples": MAX_EXAMPLES, "mode": "all",
-                       "database": "none"},
-        "phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}},
-        "suppress-health-check": ["too_slow", "filter_too_much", "data_too_large"],
-    })
-    schema = schemathesis.openapi.from_url(f"{server.base}/schema/openapi.json", config=config,
-                                           timeout=REQUEST_TIMEOUT_S)
-
-    return schema
+def api_schema(fuzzed) -> Any:
+    """The schema the server publishes, as schemathesis reads it."""
+    base = fuzzed.server.base
+    config = schemathesis.Config.from_dict({"base-url": base,
+                                            "request-timeout": REQUEST_TIMEOUT_S})
+    return schemathesis.openapi.from_url(f"{base}/schema/openapi.json", config=config,
+                                         timeout=REQUEST_TIMEOUT_S)
 
 
 def no_server_error(ctx: Any, response: Any, case: Any) -> None:
@@ -175,7 +178,7 @@ def _cases(api_schema: Any, method: str, path: str, article_id: str) -> st.Searc
 
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
-def test_every_request_gets_a_declared_answer(api_schema, fuzzed_server, method: str,
+def test_every_request_gets_a_declared_answer(api_schema, fuzzed, method: str,
                                               path: str) -> None:
     failures: dict[str, str] = {}
     """One line per distinct failure (status and check), with the request that showed it."""
@@ -197,12 +200,12 @@ def test_every_request_gets_a_declared_answer(api_schema, fuzzed_server, method:
                 failures.setdefault(key, f"{key}\n    {failure.message[:400]}\n    "
                                          f"{case.as_curl_command()[:600]}")
 
-    for case in _hostile(api_schema, method, path, fuzzed_server[1]):
+    for case in _hostile(api_schema, method, path, fuzzed.article_id):
         send(case)
 
     @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=True,
               phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
-    @given(case=_cases(api_schema, method, path, fuzzed_server[1]))
+    @given(case=_cases(api_schema, method, path, fuzzed.article_id))
     def fuzz(case: Any) -> None:
         send(case)
 
@@ -210,10 +213,10 @@ def test_every_request_gets_a_declared_answer(api_schema, fuzzed_server, method:
     assert not failures, f"{method} {path}:\n" + "\n".join(failures.values())
 
 
-def test_the_server_survives_the_fuzz_within_its_memory(fuzzed_server) -> None:
+def test_the_server_survives_the_fuzz_within_its_memory(fuzzed) -> None:
     """Runs after the fuzz (pytest keeps file order): still answering, peak RSS bounded."""
-    server = fuzzed_server[0]
+    server = fuzzed.server
     assert server.process.poll() is None, "the server died during the fuzz"
     assert requests.get(f"{server.base}/healthz", timeout=REQUEST_TIMEOUT_S).status_code == 200
-    added_mb = server.peak_rss_mb() - server.idle_peak_rss_mb
+    added_mb = server.peak_rss_mb() - fuzzed.idle_peak_rss_mb
     assert added_mb <= FUZZ_MEMORY_MB, f"the fuzz took the server's peak RSS up {added_mb:.0f} MB"
