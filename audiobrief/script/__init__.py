@@ -90,10 +90,12 @@ def _sentence(text: str, pronouncer: Pronouncer, options: ScriptOptions, pause_m
 
 def _sayable(article: Article) -> Article:
     """`article` without control characters or lone surrogates, which would reach the voice and
-    the MP3's tags (a space stands for each)."""
+    the MP3's tags (a space stands for each run of them)."""
 
     def clean(text: str) -> str:
-        return _UNSPEAKABLE.sub(" ", text)
+        # A space keeps the words either side apart; one space, as if the character were not there.
+        return re.sub(" {2,}", " ", _UNSPEAKABLE.sub(" ", text)).strip() if _UNSPEAKABLE.search(
+            text) else text
 
     texts = [article.title, article.byline or ""] + [
         text for section in article.sections
