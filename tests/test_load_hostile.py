@@ -188,8 +188,10 @@ def test_corrupt_gzip_is_a_source_error(httpserver) -> None:
 def test_compressed_bytes_count_toward_the_limit(httpserver) -> None:
     # A gzip header, then empty stored blocks: megabytes that decode to nothing at all.
     endless = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff" + b"\x00\x00\x00\xff\xff" * 400_000
-    httpserver.expect_request("/page").respond_with_data(
-        endless, content_type="text/html", headers={"Content-Encoding": "gzip"})
+    # Sent in chunks with no Content-Length, so only the bytes as they come can be counted.
+    httpserver.expect_request("/page").respond_with_response(Response(
+        (endless[n:n + 65536] for n in range(0, len(endless), 65536)),
+        content_type="text/html", headers={"Content-Encoding": "gzip"}))
     with pytest.raises(SourceTooLargeError, match="over the limit of 1 MB compressed"):
         load(httpserver.url_for("/page"), Limits(max_bytes=1_000_000))
 
