@@ -173,25 +173,19 @@ class _Flight:
     error: BaseException | None = None
 
 
-class Fetches:
-    """Fetching and scripting for requests, on threads of their own: at most
-    `settings.fetch_limit` at once, so slow sources cannot hold the threads every other request
-    needs; past it, QueueFullError at once. The same request while one is under way waits for
-    it; a URL that failed answers with that failure for a while. Used from the event loop only.
-    """
+class _Pool:
+    """Threads of their own for one kind of request work: at most `limit` at once; past it,
+    QueueFullError at once rather than a wait. Used from the event loop only."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.limit = settings.fetch_limit
+    def __init__(self, limit: int, busy: str) -> None:
+        self.limit = limit
         self.running = 0
+        self._busy = busy
         self._threads: anyio.CapacityLimiter | None = None
-        self._flights: dict[bytes, _Flight] = {}
-        self._failed: OrderedDict[str, tuple[float, AudiobriefError]] = OrderedDict()
 
     async def run(self, work: Callable[[], T]) -> T:
-        """`work()` on one of the pool's threads, or QueueFullError when all are busy."""
         if self.running >= self.limit:
-            raise QueueFullError(f"{self.limit} articles are being fetched already; try again"
-                                 " in a moment")
+            raise QueueFullError(f"{self.limit} {self._busy} already; try again in a moment")
         if self._threads is None:  # made on the loop that uses it
             self._threads = anyio.CapacityLimiter(self.limit)
         self.running += 1
@@ -199,6 +193,22 @@ class Fetches:
             return await anyio.to_thread.run_sync(work, limiter=self._threads)
         finally:
             self.running -= 1
+
+
+class Fetches:
+    """Fetching and scripting for requests, on threads of their own: at most
+    `settings.fetch_limit` URLs fetched at once, so slow sources cannot hold the threads every
+    other request needs, and as many posted pages read at once beside them, so slow sources
+    cannot turn posted articles away either; past either, QueueFullError at once. The same
+    request while one is under way waits for it; a URL that failed answers with that failure
+    for a while. Used from the event loop only.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.urls = _Pool(settings.fetch_limit, "articles are being fetched")
+        self.posted = _Pool(settings.fetch_limit, "posted articles are being read")
+        self._flights: dict[bytes, _Flight] = {}
+        self._failed: OrderedDict[str, tuple[float, AudiobriefError]] = OrderedDict()
 
     async def submit(self, service: Service, request: ArticleRequest,
                      keyed: bool) -> tuple[Record, bool]:
@@ -216,7 +226,8 @@ class Fetches:
             raise failure
         flight = self._flights[key] = _Flight()
         try:
-            flight.result = await self.run(lambda: _submit(service, request, keyed))
+            pool = self.urls if fetches_url else self.posted
+            flight.result = await pool.run(lambda: _submit(service, request, keyed))
             return flight.result
         except AudiobriefError as error:
             flight.error = error
