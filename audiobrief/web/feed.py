@@ -21,6 +21,7 @@ from litestar.params import Parameter
 from audiobrief.settings import Settings
 from audiobrief.web.audio import MP3
 from audiobrief.web.jobs import Service
+from audiobrief.web.problems import Declared, answer, route_responses
 from audiobrief.web.routes import public_base, public_cache
 from audiobrief.web.schemas import Links
 from audiobrief.web.store import Record
@@ -209,7 +210,10 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None,
     return element
 
 
-@get("/feed.xml", sync_to_thread=True)
+@get("/feed.xml", sync_to_thread=True, operation_class=Declared,
+     responses=route_responses("GET", "/feed.xml", {
+         200: answer("RSS 2.0 with the iTunes and Podcasting 2.0 namespaces.",
+                     MEDIA_TYPE.split(";")[0], str)}))
 def feed_xml(
     request: Request[Any, Any, Any],
     page: Annotated[int, Parameter(ge=1, le=MAX_PAGE, description="1 for the newest articles")

@@ -4,10 +4,14 @@ answer, with the body app.py really sends (RFC 9457, through Litestar's ProblemD
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from http import HTTPStatus
+from typing import Any
 
 import msgspec
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, Operation, Schema
 
 MEDIA_TYPE = "application/problem+json"
 
@@ -50,6 +54,18 @@ class Problem(msgspec.Struct, omit_defaults=True):
     create: bool | None = None
     """The 404 of GET /v1/articles?url=: whether this caller may have the article made (POST
     /v1/articles), so embed.js knows whether to ask."""
+
+
+class Health(msgspec.Struct):
+    """/healthz's answer, 200 or 503: its own JSON for monitors, not a problem."""
+
+    status: str
+    """"ok", or "failing" with the problems (and 503)."""
+    problems: list[str]
+    """What stops the service from working: the data directory, the disk, the workers."""
+    workers: int
+    queued: int
+    running: int
 
 
 DESCRIPTIONS: dict[int, str] = {
@@ -95,8 +111,10 @@ Read from the handlers and the errors they raise (app.STATUS_BY_ERROR), tried ag
 - 422 from /v1/audio/speech: input with no word to say in it (only symbols or control
   characters), as for an article with nothing to narrate.
 - 507: a full disk when the job is stored.
-- /healthz's 503 is its own JSON (status "failing" and the problems), for monitors; it is not a
-  problem body and `route_responses` leaves it out (NOT_PROBLEMS).
+- /healthz's 503 is its own JSON (status "failing" and the problems), for monitors; the audio's
+  416 is an empty audio/mpeg body with `Content-Range: bytes */SIZE`, as HTTP range clients
+  expect. Neither is a problem body: `route_responses` leaves them out (NOT_PROBLEMS) and the
+  route declares them with `answers`.
 Every route may also answer 405 (another method) and every path 404, and a CORS preflight from
 an origin not allowed to write 403; those come from the router or the app, not the route, and are
 not declared per route.
@@ -105,6 +123,7 @@ not declared per route.
 
 NOT_PROBLEMS: dict[tuple[str, str], frozenset[int]] = {
     ("GET", "/healthz"): frozenset({503}),
+    ("GET", "/v1/articles/{article_id}/audio.mp3"): frozenset({416}),
 }
 """Error statuses whose body is not a problem: the route declares them itself."""
 
@@ -121,8 +140,59 @@ def responses(*statuses: int) -> dict[int, ResponseSpec]:
     return specs
 
 
-def route_responses(method: str, path: str) -> dict[int, ResponseSpec]:
-    """`responses(...)` for the error statuses ROUTE_STATUSES lists for this route."""
+def answer(description: str, media_type: str | None = None,
+           data_container: Any = None) -> ResponseSpec:
+    """An answer that is not a problem: `data_container` in `media_type` (bytes for audio), or
+    no body at all without a media type (304, a redirect)."""
+    if media_type is None:
+        return ResponseSpec(data_container=None, description=description)
+    return ResponseSpec(data_container=bytes if data_container is None else data_container,
+                        generate_examples=False, media_type=media_type, description=description)
+
+
+def route_responses(method: str, path: str,
+                    answers: Mapping[int, ResponseSpec] | None = None) -> dict[int, ResponseSpec]:
+    """`responses(...)` for the error statuses ROUTE_STATUSES lists for this route, and the
+    route's other `answers` (each must be listed there too, so the table and schema agree)."""
     key = (method.upper(), path)
-    return responses(*(status for status in ROUTE_STATUSES[key]
-                       if status >= 400 and status not in NOT_PROBLEMS.get(key, frozenset())))
+    listed = ROUTE_STATUSES[key]
+    unlisted = set(answers or {}) - set(listed)
+    if unlisted:
+        raise ValueError(f"{method} {path} answers {sorted(unlisted)}: list them in ROUTE_STATUSES")
+    specs = responses(*(status for status in listed
+                        if status >= 400 and status not in NOT_PROBLEMS.get(key, frozenset())))
+    return {**specs, **(answers or {})}
+
+
+_VALIDATION_MEDIA_TYPE = "application/json"
+
+
+@dataclass
+class Declared(Operation):
+    """An operation that declares only what the route answers: Litestar adds a 400 in its own
+    JSON body to any route with a parameter, even one (a path segment) that cannot fail; where a
+    400 can happen, `route_responses` has put the real problem body in its place."""
+
+    def __post_init__(self) -> None:
+        bad_request = (self.responses or {}).get("400")
+        content = getattr(bad_request, "content", None) or {}
+        if self.responses and _VALIDATION_MEDIA_TYPE in content and MEDIA_TYPE not in content:
+            del self.responses["400"]
+
+
+def also_in(status: int, *media_types: str, schema: Schema | None = None) -> type[Declared]:
+    """An operation class whose `status` answer comes in these further media types too, with
+    `schema`, or else the first one's (a ResponseSpec carries one media type; speech answers in
+    three)."""
+
+    @dataclass
+    class DeclaredInMore(Declared):
+        def __post_init__(self) -> None:
+            super().__post_init__()
+            response = (self.responses or {})[str(status)]
+            content: dict[str, OpenAPIMediaType] = response.content  # type: ignore[union-attr]
+            first = next(iter(content.values()))
+            for media_type in media_types:
+                content.setdefault(media_type, OpenAPIMediaType(schema=schema or first.schema))
+
+    return DeclaredInMore

@@ -23,6 +23,7 @@ from litestar.exceptions import (
     NotFoundException,
 )
 from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import FromPath, HeaderParameter, JSONBody, Parameter
 from litestar.response import Redirect, Stream
 
@@ -40,6 +41,7 @@ from audiobrief.model import Page, Rendition, Script
 from audiobrief.settings import Settings
 from audiobrief.web import audio, player
 from audiobrief.web.jobs import Service
+from audiobrief.web.problems import Declared, Health, also_in, answer, route_responses
 from audiobrief.web.schemas import (
     MAX_URL_CHARS,
     Accepted,
@@ -308,7 +310,10 @@ def _only_url(request: ArticleRequest) -> bool:
     return request == ArticleRequest(url=request.url)
 
 
-@post("/v1/articles", guards=[require_key], status_code=202)
+@post("/v1/articles", guards=[require_key], status_code=202, operation_class=Declared,
+      responses=route_responses("POST", "/v1/articles", {
+          200: answer("The article exists already (made or being made from this URL).",
+                      "application/json", Accepted)}))
 async def create_article(request: Request[Any, Any, Any],
                          data: JSONBody[ArticleRequest]) -> Response[Accepted]:
     """Narrate an article: 202 with its id and links, or 200 when it exists already."""
@@ -322,7 +327,8 @@ async def create_article(request: Request[Any, Any, Any],
                     headers={"Location": f"/v1/articles/{record.id}"})
 
 
-@get("/v1/articles", sync_to_thread=False)
+@get("/v1/articles", sync_to_thread=False, operation_class=Declared,
+     responses=route_responses("GET", "/v1/articles"))
 def find_article(request: Request[Any, Any, Any],
                  url: Annotated[str, Parameter(max_length=MAX_URL_CHARS)]) -> Accepted:
     """The newest article made from this URL (not failed): a lookup that needs no API key.
@@ -340,7 +346,8 @@ def _status_json(service: Service, article_id: str) -> tuple[bytes, bool]:
     return msgspec.json.encode(article_status(record)), record.status == "done"
 
 
-@get("/v1/articles/{article_id:str}")
+@get("/v1/articles/{article_id:str}", operation_class=Declared,
+     responses=route_responses("GET", "/v1/articles/{article_id}"))
 async def article(request: Request[Any, Any, Any],
                   article_id: FromPath[str]) -> Response[ArticleStatus]:
     """Status, progress, metadata and (once done) chapter and sentence times in seconds."""
@@ -358,7 +365,8 @@ async def article(request: Request[Any, Any, Any],
 
 
 @post("/v1/articles/{article_id:str}/retry", guards=[require_key], sync_to_thread=False,
-      status_code=202)
+      status_code=202, operation_class=Declared,
+      responses=route_responses("POST", "/v1/articles/{article_id}/retry"))
 def retry(request: Request[Any, Any, Any], article_id: FromPath[str]) -> Accepted:
     """Queue a failed article again."""
     service = _service(request)
@@ -368,7 +376,15 @@ def retry(request: Request[Any, Any, Any], article_id: FromPath[str]) -> Accepte
     return accepted(_record(service, article_id))
 
 
-@get("/v1/articles/{article_id:str}/audio.mp3", sync_to_thread=False)
+@get("/v1/articles/{article_id:str}/audio.mp3", sync_to_thread=False, operation_class=Declared,
+     responses=route_responses("GET", "/v1/articles/{article_id}/audio.mp3", {
+         200: answer("The MP3, whole, or streamed as it is made while the job runs.",
+                     audio.MP3),
+         206: answer("The byte range asked for (Content-Range).", audio.MP3),
+         304: answer("The client's copy (If-None-Match) is this one."),
+         416: answer("The range is past the end of the file: no body, Content-Range: bytes"
+                     " */SIZE."),
+     }))
 def audio_mp3(
     request: Request[Any, Any, Any], article_id: FromPath[str],
     range_header: Annotated[str | None, HeaderParameter(name="range")] = None,
@@ -397,7 +413,12 @@ SIDECARS: dict[str, tuple[Callable[[Script, Rendition], str], str]] = {
 sentence as written, all on the MP3's sample-exact times."""
 
 
-@get("/v1/articles/{article_id:str}/{name:str}", sync_to_thread=False)
+@get("/v1/articles/{article_id:str}/{name:str}", sync_to_thread=False,
+     operation_class=also_in(200, "text/vtt", schema=Schema(type=OpenAPIType.STRING)),
+     responses=route_responses("GET", "/v1/articles/{article_id}/{name}", {
+         200: answer("chapters.json (Podcasting 2.0 JSON chapters), or chapters.vtt and"
+                     " transcript.vtt (WebVTT).", "application/json+chapters", dict[str, Any]),
+     }))
 def sidecar(request: Request[Any, Any, Any], article_id: FromPath[str],
             name: FromPath[str]) -> Response[str]:
     """chapters.json, chapters.vtt or transcript.vtt of a finished article."""
@@ -412,7 +433,12 @@ def sidecar(request: Request[Any, Any, Any], article_id: FromPath[str],
                     headers={"Cache-Control": audio.CACHE_FOREVER})
 
 
-@get("/v1/audio.mp3")
+@get("/v1/audio.mp3", status_code=202, operation_class=Declared,
+     responses=route_responses("GET", "/v1/audio.mp3", {
+         202: answer("The audio is being made (Retry-After, Location of its status).",
+                     "application/json", Accepted),
+         302: answer("The audio exists: Location is its MP3."),
+     }))
 async def audio_by_url(request: Request[Any, Any, Any],
                        url: Annotated[str, Parameter(max_length=MAX_URL_CHARS)]) -> Response[Any]:
     """For simple integrations: a redirect to the article's audio once it exists; until then
@@ -433,18 +459,21 @@ async def audio_by_url(request: Request[Any, Any, Any],
                              "Location": f"/v1/articles/{record.id}"})
 
 
-@get("/embed/{article_id:str}", sync_to_thread=False, media_type="text/html")
+@get("/embed/{article_id:str}", sync_to_thread=False, media_type="text/html",
+     operation_class=Declared, responses=route_responses("GET", "/embed/{article_id}"))
 def embed(request: Request[Any, Any, Any], article_id: FromPath[str]) -> Response[str]:
     """The player page for an iframe on a news site."""
     service = _service(request)
     _record(service, article_id)
     page = player.embed_page(article_id, disclosure=service.settings.disclosure,
                              disclosure_url=service.settings.disclosure_url)
-    return Response(page, media_type="text/html; charset=utf-8",
+    # Litestar adds "; charset=utf-8" to a text/ media type itself.
+    return Response(page, media_type="text/html",
                     headers={"Cache-Control": "public, max-age=300"})
 
 
-@get("/embed.js", sync_to_thread=False, media_type="text/javascript")
+@get("/embed.js", sync_to_thread=False, media_type="text/javascript", operation_class=Declared,
+     responses=route_responses("GET", "/embed.js"))
 def embed_js(request: Request[Any, Any, Any]) -> Response[str]:
     """`<script src=".../embed.js" data-url="ARTICLE_URL">`: puts the article's player in place."""
     # Litestar adds "; charset=utf-8" to a text/ media type itself.
@@ -452,7 +481,12 @@ def embed_js(request: Request[Any, Any, Any]) -> Response[str]:
                     headers=public_cache(request, 3600))
 
 
-@get("/healthz", sync_to_thread=False)
+@get("/healthz", sync_to_thread=False, operation_class=Declared,
+     responses=route_responses("GET", "/healthz", {
+         200: answer("The service works.", "application/json", Health),
+         503: answer("What stops the service from working; Retry-After.", "application/json",
+                     Health),
+     }))
 def healthz(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
     """ok, or 503 with what stops the service from working (data directory, disk, workers)."""
     service = _service(request)
@@ -465,7 +499,8 @@ def healthz(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
                     headers={"Retry-After": str(RETRY_AFTER_S)} if problems else None)
 
 
-@get("/metrics", sync_to_thread=False, media_type="text/plain; version=0.0.4")
+@get("/metrics", sync_to_thread=False, media_type="text/plain; version=0.0.4",
+     operation_class=Declared, responses=route_responses("GET", "/metrics"))
 def metrics(request: Request[Any, Any, Any]) -> str:
     """Prometheus text format."""
     service = _service(request)

@@ -38,6 +38,7 @@ from audiobrief.settings import Settings
 from audiobrief.synthesize import SynthesisOptions, Timeline, synthesize_sentences
 from audiobrief.voices import Voice, find_voice
 from audiobrief.web.jobs import Service
+from audiobrief.web.problems import also_in, answer, route_responses
 from audiobrief.web.routes import require_key
 from audiobrief.web.schemas import Speed
 
@@ -359,7 +360,11 @@ async def _audio(encoder: _Encoder, receive: MemoryObjectReceiveStream[bytes | E
       description="OpenAI's `audio.speech.create`: the text is read by the local voice and the "
                   "audio streamed as each sentence is ready. " + VOICE_RULE + " Formats: mp3, "
                   "wav (22.05 kHz, RIFF sizes 0xFFFFFFFF) and pcm (16-bit LE mono, 24 kHz).",
-      response_description="The audio: audio/mpeg, audio/wav or audio/pcm.")
+      response_description="The audio: audio/mpeg, audio/wav or audio/pcm.",
+      operation_class=also_in(200, MEDIA_TYPES["wav"], MEDIA_TYPES["pcm"]),
+      responses=route_responses("POST", "/v1/audio/speech", {
+          200: answer("The audio: audio/mpeg, audio/wav or audio/pcm, as response_format asks.",
+                      MEDIA_TYPES["mp3"])}))
 async def create_speech(request: Request[Any, Any, Any],
                         data: JSONBody[SpeechRequest]) -> Stream:
     if data.response_format not in MEDIA_TYPES:
