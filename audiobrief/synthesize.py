@@ -7,7 +7,7 @@ import itertools
 import logging
 import re
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
@@ -32,6 +32,14 @@ MAX_CLAUSE_CHARS = 240
 """A clause (no , ; : — inside) up to this long is spoken whole, for its intonation; a longer one
 is cut at spaces into pieces of MAX_PIECE_CHARS, as the voice's memory grows steeply with the
 length of what it is given at once: an unbroken clause of any length would take any memory."""
+MAX_RUN_IDS = 400
+"""Phoneme ids given to one run of the model at most (at the voice's own speed). A run's memory
+grows with the audio it makes, which follows the phonemes it is given, not the characters of
+the text: a word espeak spells letter by letter or a number read digit by digit says many
+phonemes in few characters. Pieces of ordinary sentences stay within this and are spoken as
+one run each; a longer run is cut between words."""
+MIN_RUN_IDS = 64
+"""The floor of the limit at the slowest speeds, so a run still holds a few words."""
 SPEAK_VERSION = "speak-2"
 """Part of every sentence's cache key: bump when the same spoken text would sound different."""
 
@@ -168,21 +176,108 @@ def sentence_key(sentence: Sentence, voice: Voice, options: SynthesisOptions) ->
 
 
 def _speak_piece(piece: str, voice: Voice, speed: float) -> np.ndarray:
-    """The raw float audio of one piece of a sentence."""
+    """The raw float audio of one piece of a sentence: what Piper's `synthesize` makes of it,
+    but no run of the model given more than `run_limit(speed)` phoneme ids."""
     from piper import SynthesisConfig
 
     config = SynthesisConfig(length_scale=1.0 / speed, normalize_audio=False)
+    limit = run_limit(speed)
     with voice.borrow() as piper_voice:
-        chunks = [chunk.audio_float_array for chunk in piper_voice.synthesize(piece, config)]
+        id_map = piper_voice.config.phoneme_id_map
+        chunks = []
+        for phonemes in piper_voice.phonemize(piece):
+            for ids in _runs(phonemes, id_map, limit) if phonemes else ():
+                audio = piper_voice.phoneme_ids_to_audio(ids, config)
+                assert isinstance(audio, np.ndarray)  # a tuple only with alignments asked for
+                chunks.append(np.clip(audio, -1.0, 1.0).astype(np.float32))
     return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
 
 
+def run_limit(speed: float) -> int:
+    """Phoneme ids one run of the model is given at most at `speed`: slower speech lasts longer
+    per id, so fewer; faster speech no more than at the voice's own rate."""
+    return max(MIN_RUN_IDS, int(MAX_RUN_IDS * min(1.0, speed)))
+
+
+def _runs(phonemes: list[str], id_map: Mapping[str, Sequence[int]],
+          limit: int) -> Iterator[list[int]]:
+    """The phoneme ids of one of Piper's sentences, cut between words (within a word as a last
+    resort) into runs of at most `limit` ids; a sentence within the limit is one run, exactly
+    the ids Piper itself would give the model."""
+    from piper.const import PAD
+    from piper.phoneme_ids import phonemes_to_ids
+
+    ids = phonemes_to_ids(phonemes, id_map)
+    if len(ids) <= limit:
+        yield ids
+        return
+    pad = len(id_map.get(PAD, ()))
+
+    def cost(phoneme: str) -> int:
+        return len(id_map[phoneme]) + pad if phoneme in id_map else 0
+
+    room = limit - len(phonemes_to_ids([], id_map))  # what BOS and EOS leave
+    current: list[str] = []
+    used = 0
+    for word in _words(phonemes):
+        for part in _cut_word(word, cost, room):
+            size = sum(map(cost, part))
+            if current and used + cost(" ") + size > room:
+                yield phonemes_to_ids(current, id_map)
+                current, used = [], 0
+            if current:
+                current.append(" ")
+                used += cost(" ")
+            current.extend(part)
+            used += size
+    if current:
+        yield phonemes_to_ids(current, id_map)
+
+
+def _words(phonemes: list[str]) -> Iterator[list[str]]:
+    """The words of a phoneme sequence, without the spaces between them."""
+    word: list[str] = []
+    for phoneme in phonemes:
+        if phoneme != " ":
+            word.append(phoneme)
+        elif word:
+            yield word
+            word = []
+    if word:
+        yield word
+
+
+def _cut_word(word: list[str], cost: Callable[[str], int], room: int) -> Iterator[list[str]]:
+    """`word` in parts of at most `room` ids each (one part when it fits)."""
+    part: list[str] = []
+    used = 0
+    for phoneme in word:
+        if part and used + cost(phoneme) > room:
+            yield part
+            part, used = [], 0
+        part.append(phoneme)
+        used += cost(phoneme)
+    if part:
+        yield part
+
+
 def _finish(parts: list[np.ndarray]) -> bytes:
-    """A sentence's pieces as one loudness-evened PCM buffer."""
-    audio = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
-    if audio.size == 0:
+    """A sentence's pieces as one loudness-evened PCM buffer.
+
+    A sentence of many pieces (a long number read out) lasts minutes: the float audio is
+    converted a block at a time, so what is held besides it is the 16-bit result, not several
+    float copies of the whole sentence."""
+    audio = np.concatenate(parts) if len(parts) > 1 else parts[0] if parts else None
+    if audio is None or audio.size == 0:
         return b""
-    return _to_pcm16(_even_loudness(audio))
+    gain = np.float32(_gain(audio))
+    pcm = np.empty(audio.size, dtype="<i2")
+    for start in range(0, audio.size, _BLOCK_SAMPLES):
+        block = audio[start : start + _BLOCK_SAMPLES] * gain
+        np.clip(block, -1.0, 1.0, out=block)
+        block *= np.float32(32767.0)
+        pcm[start : start + _BLOCK_SAMPLES] = block
+    return pcm.tobytes()
 
 
 def pieces(spoken: str, max_chars: int, clause_limit: int = MAX_CLAUSE_CHARS) -> list[str]:
@@ -263,22 +358,29 @@ def _slices(text: str, length: int) -> list[str]:
     return [text[i : i + length] for i in range(0, len(text), length)]
 
 
-def _even_loudness(audio: np.ndarray) -> np.ndarray:
-    frame = 220
-    usable = len(audio) // frame * frame
+_FRAME = 220  # 10 ms at 22,050 Hz
+_BLOCK_SAMPLES = 1 << 16  # about 3 s of audio converted at a time
+
+
+def _gain(audio: np.ndarray) -> float:
+    """What brings the voiced frames of `audio` to TARGET_RMS without a peak past PEAK_LIMIT
+    (1.0 when nothing in it is voiced)."""
+    usable = len(audio) // _FRAME * _FRAME
     if usable == 0:
-        return audio
-    frames = audio[:usable].reshape(-1, frame)
-    energy = np.sqrt(np.mean(frames**2, axis=1))
-    voiced = frames[energy > _GATE]
-    if voiced.size == 0:
-        return audio
-    gain = TARGET_RMS / float(np.sqrt(np.mean(voiced**2)))
-    peak = float(np.max(np.abs(audio))) * gain
+        return 1.0
+    frames = audio[:usable].reshape(-1, _FRAME)
+    rows = _BLOCK_SAMPLES // _FRAME
+    voiced_sum, voiced_count = 0.0, 0
+    for start in range(0, len(frames), rows):
+        squares = frames[start : start + rows] ** 2
+        energy = np.sqrt(np.mean(squares, axis=1))
+        voiced = squares[energy > _GATE]
+        voiced_sum += float(np.sum(voiced, dtype=np.float64))
+        voiced_count += voiced.size
+    if voiced_count == 0:
+        return 1.0
+    gain = TARGET_RMS / float(np.sqrt(voiced_sum / voiced_count))
+    peak = max(float(np.max(audio)), -float(np.min(audio))) * gain
     if peak > PEAK_LIMIT:
         gain *= PEAK_LIMIT / peak
-    return audio * gain
-
-
-def _to_pcm16(audio: np.ndarray) -> bytes:
-    return (np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+    return gain
