@@ -8,15 +8,18 @@ One `audiobrief serve` process for the module, over a copy of the finished examp
 with small limits (a queue of 2, one worker, one minute of audio, one speech at once, 200 kB
 bodies) so accepted requests only queue, capped in address space so a request that eats memory
 fails in the server, not the machine. Each operation first gets the requests the issue saw
-answered with a 500 (HOSTILE), then MAX_EXAMPLES generated ones, valid and invalid, derandomized
-so a failure shows again on the next run; the module takes about 20 s on 2 cores. A failure
-lists each distinct (status, check) once, with a curl command that repeats it.
+answered with a 500 (HOSTILE), then requests that must get each answer the schema declares beside
+the refusals (DECLARED: 206, 304, 416, every speech format...), then MAX_EXAMPLES generated ones,
+valid and invalid, derandomized so a failure shows again on the next run; the module takes
+about 20 s on 2 cores. A failure lists each distinct (status, check) once, with a curl command
+that repeats it.
 """
 
 from __future__ import annotations
 
 import resource
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -152,18 +155,41 @@ HOSTILE: dict[tuple[str, str], list[dict[str, Any]]] = {
 generated ones. "{id}" is the finished article."""
 
 
-def _hostile(api_schema: Any, method: str, path: str, article_id: str) -> list[Any]:
-    operation = api_schema[path][method]
-    cases = []
-    for parts in HOSTILE.get((method, path), []):
-        parts = dict(parts)
-        if "path_parameters" in parts:
-            parts["path_parameters"] = {name: article_id if value == "{id}" else value
-                                        for name, value in parts["path_parameters"].items()}
-        if "body" in parts:
-            parts["media_type"] = "application/json"
-        cases.append(operation.Case(**parts))
-    return cases
+_FINISHED = {"path_parameters": {"article_id": "{id}"}}
+DECLARED: dict[tuple[str, str], list[tuple[dict[str, Any], int]]] = {
+    ("GET", "/v1/articles/{article_id}"): [(_FINISHED, 200)],
+    ("GET", "/v1/articles/{article_id}/audio.mp3"): [
+        (_FINISHED, 200), ({**_FINISHED, "headers": {"Range": "bytes=0-99"}}, 206),
+        ({**_FINISHED, "headers": {"Range": "bytes=999999999-"}}, 416),
+        ({**_FINISHED, "headers": {"If-None-Match": "*"}}, 304)],
+    ("GET", "/v1/articles/{article_id}/{name}"): [
+        ({"path_parameters": {"article_id": "{id}", "name": name}}, 200)
+        for name in ("chapters.json", "chapters.vtt", "transcript.vtt")],
+    ("POST", "/v1/articles/{article_id}/retry"): [(_FINISHED, 409)],
+    ("GET", "/embed/{article_id}"): [(_FINISHED, 200)],
+    ("GET", "/feed.xml"): [({}, 200)],
+    ("POST", "/v1/audio/speech"): [
+        ({"body": {"input": "Hello there.", "response_format": audio_format}}, 200)
+        for audio_format in ("mp3", "wav", "pcm")],
+}
+"""Requests each answered with a status the schema declares beside the refusals (the finished
+article, its byte ranges and timings, each speech format), with the status they must get; the
+checks hold them to the schema's media type and body as any other."""
+BUSY_RETRIES = 10
+"""A declared request answered 503 (the one speech slot still held by the last speech) is sent
+again this many times at most, RETRY_WAIT_S apart."""
+RETRY_WAIT_S = 0.3
+
+
+def _case(api_schema: Any, method: str, path: str, parts: dict[str, Any],
+          article_id: str) -> Any:
+    parts = dict(parts)
+    if "path_parameters" in parts:
+        parts["path_parameters"] = {name: article_id if value == "{id}" else value
+                                    for name, value in parts["path_parameters"].items()}
+    if "body" in parts:
+        parts["media_type"] = "application/json"
+    return api_schema[path][method].Case(**parts)
 
 
 def _cases(api_schema: Any, method: str, path: str, article_id: str) -> st.SearchStrategy[Any]:
@@ -183,13 +209,14 @@ def test_every_request_gets_a_declared_answer(api_schema, fuzzed, method: str,
     failures: dict[str, str] = {}
     """One line per distinct failure (status and check), with the request that showed it."""
 
-    def send(case: Any) -> None:
+    def send(case: Any) -> int | None:
+        """The answer's status, once the checks have run on it; None if there was none."""
         try:
             response = case.call(timeout=REQUEST_TIMEOUT_S)
         except requests.RequestException as error:  # a server that hangs or died
             failures.setdefault(type(error).__name__, f"{type(error).__name__}: {error}\n    "
                                                       f"{case.as_curl_command()[:600]}")
-            return
+            return None
         try:
             case.validate_response(response, checks=CHECKS)
         except FailureGroup as group:
@@ -199,9 +226,19 @@ def test_every_request_gets_a_declared_answer(api_schema, fuzzed, method: str,
                     key += f": {failure.message.splitlines()[0][:100]}"
                 failures.setdefault(key, f"{key}\n    {failure.message[:400]}\n    "
                                          f"{case.as_curl_command()[:600]}")
+        return int(response.status_code)
 
-    for case in _hostile(api_schema, method, path, fuzzed.article_id):
-        send(case)
+    for parts in HOSTILE.get((method, path), []):
+        send(_case(api_schema, method, path, parts, fuzzed.article_id))
+    for parts, expected in DECLARED.get((method, path), []):
+        case = _case(api_schema, method, path, parts, fuzzed.article_id)
+        for _ in range(BUSY_RETRIES):
+            if (status := send(case)) != 503:
+                break
+            time.sleep(RETRY_WAIT_S)
+        if status != expected:
+            failures.setdefault(f"{status} not {expected}", f"{status}, not {expected}:\n    "
+                                                          f"{case.as_curl_command()[:600]}")
 
     @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=True,
               phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
