@@ -255,6 +255,9 @@ def _prepare(service: Service, request: SpeechRequest) -> tuple[Script, Voice]:
     name = _voice_name(request.voice_name, settings)
     options = pipeline.Options(voice=name, speed=request.speed, chapters="none", headline=False)
     script = pipeline.prepare(_article(page), settings, options)
+    if not script.sentence_count:  # refused now: once the 200 has started, only a cut stream
+        raise SpeechRequestError("input has nothing to say: no sentence in it can be spoken",
+                                 "input")
     return script, service.voice(name)
 
 
