@@ -1,6 +1,6 @@
-"""The application/problem+json body every error answer carries, as an OpenAPI response: routes
-pass `responses=responses(400, 404, ...)` so the schema declares the status codes they really
-answer, with the body app.py really sends (RFC 9457, through Litestar's ProblemDetailsPlugin)."""
+"""What each route really answers, for the OpenAPI schema: the application/problem+json body of
+every refusal (RFC 9457, as app.py sends it), the other answers (`answer`: audio, 206, 304...),
+and operation classes that keep the schema to those (`Declared`, `also_in`)."""
 
 from __future__ import annotations
 
@@ -190,7 +190,9 @@ def also_in(status: int, *media_types: str, schema: Schema | None = None) -> typ
         def __post_init__(self) -> None:
             super().__post_init__()
             response = (self.responses or {})[str(status)]
-            content: dict[str, OpenAPIMediaType] = response.content  # type: ignore[union-attr]
+            content = getattr(response, "content", None)
+            if not content:
+                raise ValueError(f"the {status} answer has no media type to add others to")
             first = next(iter(content.values()))
             for media_type in media_types:
                 content.setdefault(media_type, OpenAPIMediaType(schema=schema or first.schema))
