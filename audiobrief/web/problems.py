@@ -89,7 +89,7 @@ ROUTE_STATUSES: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/v1/articles"): (200, 400, 404),
     ("GET", "/v1/articles/{article_id}"): (200, 404),
     ("POST", "/v1/articles/{article_id}/retry"): (202, 401, 404, 409, 503, 507),
-    ("GET", "/v1/articles/{article_id}/audio.mp3"): (200, 206, 304, 400, 404, 409, 416, 503),
+    ("GET", "/v1/articles/{article_id}/audio.mp3"): (200, 206, 304, 404, 409, 416, 503),
     ("GET", "/v1/articles/{article_id}/{name}"): (200, 404, 409),
     ("GET", "/v1/audio.mp3"): (202, 302, 400, 401, 413, 422, 503, 507),
     ("GET", "/embed/{article_id}"): (200, 404),
@@ -102,9 +102,10 @@ ROUTE_STATUSES: dict[tuple[str, str], tuple[int, ...]] = {
 """Every status each route answers, keyed by (method, path as in the OpenAPI schema).
 
 Read from the handlers and the errors they raise (app.STATUS_BY_ERROR), tried against the app:
-- 400 everywhere a parameter is validated (missing `url`, `page=0`, malformed JSON); on the
-  audio a malformed Range, on embed.js a Host that is not a host; 413 also when the body is over
-  AUDIOBRIEF_MAX_REQUEST_BYTES (Litestar refuses it before the handler).
+- 400 everywhere a parameter is validated (missing `url`, `page=0`, malformed JSON); on
+  embed.js a Host that is not a host. Not on the audio: a malformed Range is ignored (the whole
+  file), as HTTP allows. 413 also when the body is over AUDIOBRIEF_MAX_REQUEST_BYTES (Litestar
+  refuses it before the handler).
 - 503: the queue (POST, retry, /v1/audio.mp3 when it has to create), concurrent speeches, a
   finished MP3 gone from disk while it is made again, /healthz when the data directory is not
   usable; always with Retry-After.
