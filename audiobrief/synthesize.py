@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import logging
+import math
 import re
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -182,14 +183,16 @@ def _speak_piece(piece: str, voice: Voice, speed: float) -> np.ndarray:
 
     config = SynthesisConfig(length_scale=1.0 / speed, normalize_audio=False)
     limit = run_limit(speed)
-    with voice.borrow() as piper_voice:
-        id_map = piper_voice.config.phoneme_id_map
-        chunks = []
-        for phonemes in piper_voice.phonemize(piece):
-            for ids in _runs(phonemes, id_map, limit) if phonemes else ():
+    piper_voice = voice.piper
+    id_map = piper_voice.config.phoneme_id_map
+    chunks = []
+    for phonemes in piper_voice.phonemize(piece):
+        for ids in _runs(phonemes, id_map, limit) if phonemes else ():
+            # Weighed by the audio the ids make: at half speed, each lasts twice as long.
+            with voice.borrow(math.ceil(len(ids) / speed)):
                 audio = piper_voice.phoneme_ids_to_audio(ids, config)
-                assert isinstance(audio, np.ndarray)  # a tuple only with alignments asked for
-                chunks.append(np.clip(audio, -1.0, 1.0).astype(np.float32))
+            assert isinstance(audio, np.ndarray)  # a tuple only with alignments asked for
+            chunks.append(np.clip(audio, -1.0, 1.0).astype(np.float32))
     return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
 
 

@@ -25,6 +25,13 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_VOICE = "en_US-joe-medium"
 
+IDS_AT_ONCE = 600
+"""Phoneme ids (weighted by how slowly they are spoken) that the runs of one voice under way
+at once may hold together. A run's memory follows the length of the audio it makes, and ONNX
+Runtime's arena keeps the peak: two runs of the longest pieces at once (see
+`synthesize.MAX_RUN_IDS`) took the service past its memory bound. Two ordinary pieces of
+speech fit together; two of the longest take turns."""
+
 
 @dataclass(frozen=True, slots=True)
 class VoiceSpec:
@@ -111,20 +118,48 @@ class Voice:
     end to end see bench/offline.py. The CLI and the service both run one piece per core.
     """
 
-    def __init__(self, spec: VoiceSpec, piper_voice: PiperVoice, concurrency: int = 1) -> None:
+    def __init__(self, spec: VoiceSpec, piper_voice: PiperVoice, concurrency: int = 1,
+                 ids_at_once: int = IDS_AT_ONCE) -> None:
         self.spec = spec
         self.piper = piper_voice
         self.concurrency = max(1, concurrency)
-        self._slots = threading.BoundedSemaphore(self.concurrency)
+        self.ids_at_once = ids_at_once
+        """Phoneme ids the runs under way may hold together (see IDS_AT_ONCE)."""
+        self._turns = threading.Condition()
+        self._next_ticket = 0
+        self._serving = 0
+        self._running = 0
+        self._ids_running = 0
         self.identity = _identity(spec)
         """What makes this voice sound as it does: its name, its model file's size and the
         piper-tts release (which brings the phonemizer and its data); part of sentence keys."""
 
     @contextmanager
-    def borrow(self) -> Iterator[PiperVoice]:
-        """The session, once fewer than `concurrency` other threads are running it."""
-        with self._slots:
+    def borrow(self, ids: int = 0) -> Iterator[PiperVoice]:
+        """The session for one run of `ids` phoneme ids, once fewer than `concurrency` other
+        runs are under way and the ids they hold leave room for these (a run alone always
+        goes). Runs are let in in the order they asked, so a long one is not overtaken for
+        ever by short ones."""
+        with self._turns:
+            ticket = self._next_ticket
+            self._next_ticket += 1
+            self._turns.wait_for(lambda: self._serving == ticket and self._fits(ids))
+            self._serving += 1
+            self._running += 1
+            self._ids_running += ids
+            self._turns.notify_all()
+        try:
             yield self.piper
+        finally:
+            with self._turns:
+                self._running -= 1
+                self._ids_running -= ids
+                self._turns.notify_all()
+
+    def _fits(self, ids: int) -> bool:
+        if self._running == 0:
+            return True
+        return self._running < self.concurrency and self._ids_running + ids <= self.ids_at_once
 
     @classmethod
     def load(cls, name: str | None = None, extra_dirs: Iterable[Path] = (),
