@@ -291,18 +291,9 @@ def _synthesize(script: Script, voice: Voice, speed: float, encoder: _Encoder,
     Stops between sentences once `stop` is set, at the next hand-over once the reader is gone,
     or when the reader has taken nothing for READER_STALL_S.
     """
-    try:
-        _speak(script, voice, speed, encoder, send, stop, token)
-    finally:
-        streams.give_back()
-
-
-def _speak(script: Script, voice: Voice, speed: float, encoder: _Encoder,
-           send: MemoryObjectSendStream[bytes | Exception], stop: threading.Event,
-           token: anyio.lowlevel.EventLoopToken) -> None:
     started = time.perf_counter()
-    timeline = Timeline(voice.spec.sample_rate_hz, keep_pcm=False)
     try:
+        timeline = Timeline(voice.spec.sample_rate_hz, keep_pcm=False)
         for audio in synthesize_sentences(script, voice, SynthesisOptions(speed)):
             if stop.is_set():
                 logger.info("speech stopped after %d of %d sentences: the client left",
@@ -325,6 +316,8 @@ def _speak(script: Script, voice: Voice, speed: float, encoder: _Encoder,
                                  RuntimeError):  # the reader or the loop is gone
             anyio.from_thread.run(send.send, error, token=token)
     finally:
+        # The slot first: a client that has the whole body may ask again at once.
+        streams.give_back()
         with contextlib.suppress(RuntimeError):  # the loop is gone: nobody is reading
             anyio.from_thread.run_sync(send.close, token=token)
 

@@ -233,6 +233,15 @@ def test_speeches_are_capped_and_stop_for_clients_that_never_read(server_process
             sock.close()
 
 
+def test_a_speech_slot_is_free_again_once_its_body_is_read(make_client) -> None:
+    client = make_client(speech_streams=1)
+    for _ in range(8):  # one client asking again and again as each answer ends
+        response = client.post("/v1/audio/speech", json={"input": "Kharkiv.", "voice": "alloy"},
+                               timeout=60)
+        assert response.status_code == 200, response.text
+        assert len(response.content) > 1000
+
+
 # Items 12, 14: every bad request is refused at once, with problem+json. ------------------------
 
 @pytest.mark.parametrize(("body", "status"), [
