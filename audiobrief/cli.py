@@ -112,7 +112,7 @@ def synth(source: str, out: Path, voice: str | None, speed: float, chapters: str
         narration = pipeline.synth_file(
             source, out, settings, options, progress=progress, chapters_json=chapters_json,
             vtt=vtt, workers=workers, loading=loading)
-    result = {
+    result: dict[str, Any] = {
         "output": str(out),
         "title": narration.script.title,
         "duration": narration.duration_ms / 1000,

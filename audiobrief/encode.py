@@ -163,7 +163,7 @@ class _FrameHeader(NamedTuple):
         return 9 if self.mode == _MONO else 17
 
 
-def _parse_header(raw: bytes) -> _FrameHeader:
+def _parse_header(raw: bytes | bytearray) -> _FrameHeader:
     word = int.from_bytes(raw[:4], "big")
     version, layer = (word >> 19) & 3, (word >> 17) & 3
     bitrate_index, rate_index = (word >> 12) & 15, (word >> 10) & 3

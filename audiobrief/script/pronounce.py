@@ -184,14 +184,14 @@ class Pronouncer:
                     source,
                 )
         token = tokens[i]
-        word, possessive = _strip_possessive(token.text)
+        word, is_possessive = _strip_possessive(token.text)
         if has_cyrillic(word):
             phonemes = pronounce_cyrillic(word)
             return _Decision(
                 token.start,
                 token.end,
                 token.text,
-                phonemes + _possessive_suffix(phonemes) * possessive,
+                phonemes + _possessive_suffix(phonemes) * is_possessive,
                 "rule",
             )
         previous = (
@@ -220,7 +220,7 @@ class Pronouncer:
                 token.start,
                 token.end,
                 token.text,
-                phonemes + _possessive_suffix(phonemes) * possessive,
+                phonemes + _possessive_suffix(phonemes) * is_possessive,
                 "rule",
             )
         return None

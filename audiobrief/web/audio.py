@@ -21,7 +21,7 @@ from litestar.response import Stream
 from audiobrief.web.store import Record, Store
 
 if TYPE_CHECKING:
-    from litestar.types import HTTPScope, Send
+    from litestar.types import HTTPResponseBodyEvent, HTTPResponseStartEvent, HTTPScope, Send
 
     from audiobrief.web.jobs import Service
 
@@ -185,8 +185,12 @@ async def answer_cached(service: Service, scope: HTTPScope, send: Send) -> bool:
     headers.append((b"content-type", MP3.encode()))
     if b"origin" in request_headers:
         headers += _CORS
-    await send({"type": "http.response.start", "status": plan.status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    start: HTTPResponseStartEvent = {"type": "http.response.start", "status": plan.status,
+                                     "headers": headers}
+    end: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body,
+                                  "more_body": False}
+    await send(start)
+    await send(end)
     return True
 
 

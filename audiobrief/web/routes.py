@@ -109,7 +109,7 @@ def may_create(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
 
 
 def _service(connection: ASGIConnection[Any, Any, Any, Any]) -> Service:
-    return connection.app.state.service  # type: ignore[no-any-return]
+    return cast(Service, connection.app.state.service)
 
 
 def public_base(request: Request[Any, Any, Any]) -> str:
@@ -294,7 +294,7 @@ class StatusCache:
 
 
 def _fetches(connection: ASGIConnection[Any, Any, Any, Any]) -> Fetches:
-    return connection.app.state.fetches  # type: ignore[no-any-return]
+    return cast(Fetches, connection.app.state.fetches)
 
 
 def _fresh_for_url(service: Service, url: str) -> Record | None:
