@@ -267,19 +267,21 @@ def _cut_word(word: list[str], cost: Callable[[str], int], room: int) -> Iterato
 def _finish(parts: list[np.ndarray]) -> bytes:
     """A sentence's pieces as one loudness-evened PCM buffer.
 
-    A sentence of many pieces (a long number read out) lasts minutes: the float audio is
-    converted a block at a time, so what is held besides it is the 16-bit result, not several
-    float copies of the whole sentence."""
-    audio = np.concatenate(parts) if len(parts) > 1 else parts[0] if parts else None
-    if audio is None or audio.size == 0:
+    A sentence of many pieces (a long number read out) lasts minutes: its float audio is read a
+    block at a time, never joined into one array, so what is held besides the pieces is the
+    16-bit result."""
+    total = sum(part.size for part in parts)
+    if total == 0:
         return b""
-    gain = np.float32(_gain(audio))
-    pcm = np.empty(audio.size, dtype="<i2")
-    for start in range(0, audio.size, _BLOCK_SAMPLES):
-        block = audio[start : start + _BLOCK_SAMPLES] * gain
+    gain = np.float32(_gain(parts))
+    pcm = np.empty(total, dtype="<i2")
+    position = 0
+    for block in _blocks(parts, _BLOCK_SAMPLES):
+        block = block * gain
         np.clip(block, -1.0, 1.0, out=block)
         block *= np.float32(32767.0)
-        pcm[start : start + _BLOCK_SAMPLES] = block
+        pcm[position : position + block.size] = block
+        position += block.size
     return pcm.tobytes()
 
 
@@ -365,17 +367,14 @@ _FRAME = 220  # 10 ms at 22,050 Hz
 _BLOCK_SAMPLES = 1 << 16  # about 3 s of audio converted at a time
 
 
-def _gain(audio: np.ndarray) -> float:
-    """What brings the voiced frames of `audio` to TARGET_RMS without a peak past PEAK_LIMIT
-    (1.0 when nothing in it is voiced)."""
-    usable = len(audio) // _FRAME * _FRAME
-    if usable == 0:
-        return 1.0
-    frames = audio[:usable].reshape(-1, _FRAME)
+def _gain(parts: list[np.ndarray]) -> float:
+    """What brings the voiced 10 ms frames of the pieces end to end to TARGET_RMS without a peak
+    past PEAK_LIMIT (1.0 when nothing in them is voiced)."""
     rows = _BLOCK_SAMPLES // _FRAME
     voiced_sum, voiced_count = 0.0, 0
-    for start in range(0, len(frames), rows):
-        squares = frames[start : start + rows] ** 2
+    for block in _blocks(parts, rows * _FRAME):
+        usable = block.size // _FRAME * _FRAME  # only the last block has a partial frame
+        squares = block[:usable].reshape(-1, _FRAME) ** 2
         energy = np.sqrt(np.mean(squares, axis=1))
         voiced = squares[energy > _GATE]
         voiced_sum += float(np.sum(voiced, dtype=np.float64))
@@ -383,7 +382,31 @@ def _gain(audio: np.ndarray) -> float:
     if voiced_count == 0:
         return 1.0
     gain = TARGET_RMS / float(np.sqrt(voiced_sum / voiced_count))
-    peak = max(float(np.max(audio)), -float(np.min(audio))) * gain
-    if peak > PEAK_LIMIT:
-        gain *= PEAK_LIMIT / peak
+    peak = max(max(float(np.max(part)), -float(np.min(part))) for part in parts if part.size)
+    if peak * gain > PEAK_LIMIT:
+        gain *= PEAK_LIMIT / (peak * gain)
     return gain
+
+
+def _blocks(parts: list[np.ndarray], size: int) -> Iterator[np.ndarray]:
+    """The pieces end to end in blocks of `size` samples (the last one shorter), each a view
+    of a piece where it lies within one."""
+    carry: list[np.ndarray] = []
+    held = 0
+    for part in parts:
+        start = 0
+        if carry:
+            start = min(size - held, part.size)
+            carry.append(part[:start])
+            held += start
+            if held < size:
+                continue
+            yield np.concatenate(carry)
+            carry, held = [], 0
+        while part.size - start >= size:
+            yield part[start : start + size]
+            start += size
+        if start < part.size:
+            carry, held = [part[start:]], part.size - start
+    if carry:
+        yield np.concatenate(carry)
