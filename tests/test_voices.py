@@ -41,3 +41,42 @@ def test_without_a_quota_every_core_the_process_may_use(tmp_path: Path) -> None:
     assert default_workers(tmp_path) == len(os.sched_getaffinity(0))
     roomy = _cgroup(tmp_path / "roomy", {"cpu.max": "6400000 100000\n"})
     assert default_workers(roomy) == len(os.sched_getaffinity(0))
+
+
+def _enters_while_held(voice, held_ids: int, asking_ids: int) -> tuple[bool, bool]:
+    """Whether a run of `asking_ids` starts while one of `held_ids` is under way, and whether
+    it starts once that one is over."""
+    import threading
+
+    holding, release, entered = threading.Event(), threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with voice.borrow(held_ids):
+            holding.set()
+            release.wait(10)
+
+    def ask() -> None:
+        with voice.borrow(asking_ids):
+            entered.set()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(10)
+    asker = threading.Thread(target=ask)
+    asker.start()
+    during = entered.wait(0.5)
+    release.set()
+    after = entered.wait(10)
+    holder.join(10)
+    asker.join(10)
+    return during, after
+
+
+def test_two_ordinary_runs_share_the_voice_and_two_long_ones_take_turns(voice) -> None:
+    from audiobrief.voices import Voice
+
+    shared = Voice(voice.spec, voice.piper, concurrency=2, ids_at_once=600)
+    assert _enters_while_held(shared, 290, 300) == (True, True)
+    assert _enters_while_held(shared, 400, 400) == (False, True)
+    one_at_a_time = Voice(voice.spec, voice.piper, concurrency=1)
+    assert _enters_while_held(one_at_a_time, 10, 10) == (False, True)
