@@ -25,7 +25,7 @@ from litestar.plugins.problem_details import (
 from audiobrief import errors
 from audiobrief.settings import Settings, get_settings
 from audiobrief.voices import Voice
-from audiobrief.web import audio, feed, routes, speech
+from audiobrief.web import audio, feed, intake, routes, speech
 from audiobrief.web.jobs import Service
 
 if TYPE_CHECKING:
@@ -187,8 +187,8 @@ def create_app(settings: Settings | None = None,
         debug=False,
     )
     app.state.service = service
-    app.state.fetches = routes.Fetches(settings)
-    app.state.statuses = statuses = routes.StatusCache()
+    app.state.fetches = intake.Fetches(settings)
+    app.state.statuses = statuses = intake.StatusCache()
     service.on_forget.append(statuses.drop)
     app.state.speeches = speech.Streams(settings.speech_streams)
     return app

@@ -1,0 +1,191 @@
+"""Between a request and the service: an article request read, scripted and queued on bounded
+threads, once for identical requests under way, a URL's failure remembered a while; and the status
+JSON of finished articles kept within a byte budget."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar, cast
+
+import anyio
+import msgspec
+from litestar.exceptions import ClientException
+
+from audiobrief import pipeline
+from audiobrief.errors import (
+    AudiobriefError,
+    NoArticleError,
+    QueueFullError,
+    SourceError,
+    TooLongError,
+)
+from audiobrief.load import from_content
+from audiobrief.model import Page
+from audiobrief.settings import Settings
+from audiobrief.web.jobs import Service
+from audiobrief.web.schemas import ArticleRequest
+from audiobrief.web.store import Record
+
+NOT_FETCHED_AGAIN_S = 60
+"""A URL whose fetch failed is answered with that failure for this long, not fetched again on
+every page view."""
+MAX_REMEMBERED_FAILURES = 1024
+STATUS_CACHE_BYTES = 64_000_000
+"""The encoded status JSON of finished articles kept in memory (they never change)."""
+T = TypeVar("T")
+
+
+def _submit(service: Service, request: ArticleRequest, keyed: bool) -> tuple[Record, bool]:
+    """Read the source (fetching a URL with private addresses refused), script it, queue it."""
+    sources = [name for name in ("html", "text") if getattr(request, name) is not None]
+    if len(sources) > 1 or not (sources or request.url):
+        raise ClientException("give exactly one of url, html or text")
+    settings = service.settings
+    request.check(settings)
+    limits = pipeline.limits(settings, refuse_private=True)
+    source: str | Page
+    if request.html is not None:
+        source = from_content(request.html, "html", "the posted html", request.url, limits)
+    elif request.text is not None:
+        source = from_content(request.text, "text", "the posted text", request.url, limits)
+    else:
+        assert request.url is not None
+        source = request.url
+    options = request.options()
+    article = pipeline.read(source, settings, options.title, refuse_private=True)
+    script = pipeline.prepare(article, settings, options)
+    # The URL finds this audio (embed.js, /v1/audio.mp3?url=, the feed) only when audiobrief
+    # fetched it or a key holder vouches for it: anyone could post a fake text for a real URL.
+    bound = keyed or isinstance(source, str)
+    return service.submit(script, options, request.url or script.url, url_bound=bound)
+
+
+@dataclass
+class _Flight:
+    """One fetch-and-script under way, awaited by every request that asked for the same."""
+
+    done: anyio.Event = field(default_factory=anyio.Event)
+    result: tuple[Record, bool] | None = None
+    error: BaseException | None = None
+
+
+class _Pool:
+    """Threads of their own for one kind of request work: at most `limit` at once; past it,
+    QueueFullError at once rather than a wait. Used from the event loop only."""
+
+    def __init__(self, limit: int, busy: str) -> None:
+        self.limit = limit
+        self.running = 0
+        self._busy = busy
+        self._threads: anyio.CapacityLimiter | None = None
+
+    async def run(self, work: Callable[[], T]) -> T:
+        if self.running >= self.limit:
+            raise QueueFullError(f"{self.limit} {self._busy} already; try again in a moment")
+        if self._threads is None:  # made on the loop that uses it
+            self._threads = anyio.CapacityLimiter(self.limit)
+        self.running += 1
+        try:
+            return await anyio.to_thread.run_sync(work, limiter=self._threads)
+        finally:
+            self.running -= 1
+
+
+class Fetches:
+    """Fetching and scripting for requests, on threads of their own: at most
+    `settings.fetch_limit` URLs fetched at once, so slow sources cannot hold the threads every
+    other request needs, and as many posted pages read at once beside them, so slow sources
+    cannot turn posted articles away either; past either, QueueFullError at once. The same
+    request while one is under way waits for it; a URL that failed answers with that failure
+    for a while. Used from the event loop only.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.urls = _Pool(settings.fetch_limit, "articles are being fetched")
+        self.posted = _Pool(settings.fetch_limit, "posted articles are being read")
+        self._flights: dict[bytes, _Flight] = {}
+        self._failed: OrderedDict[str, tuple[float, AudiobriefError]] = OrderedDict()
+
+    async def submit(self, service: Service, request: ArticleRequest,
+                     keyed: bool) -> tuple[Record, bool]:
+        """`_submit` once for any number of identical requests at once."""
+        key = msgspec.json.encode([request, keyed])
+        while (flight := self._flights.get(key)) is not None:
+            await flight.done.wait()
+            if flight.error is not None:
+                raise flight.error
+            if flight.result is not None:
+                return flight.result[0], False
+            # The request that led it was cancelled: the next one leads.
+        fetches_url = request.url is not None and request.html is None and request.text is None
+        if fetches_url and (failure := self._recent_failure(cast(str, request.url))):
+            raise failure
+        flight = self._flights[key] = _Flight()
+        try:
+            pool = self.urls if fetches_url else self.posted
+            flight.result = await pool.run(lambda: _submit(service, request, keyed))
+            return flight.result
+        except AudiobriefError as error:
+            flight.error = error
+            # Only what the page itself caused; a full queue or disk is not the URL's fault.
+            if fetches_url and isinstance(error, (SourceError, NoArticleError, TooLongError)):
+                self._remember_failure(cast(str, request.url), error)
+            raise
+        except Exception as error:
+            flight.error = error
+            raise
+        finally:
+            del self._flights[key]
+            flight.done.set()
+
+    def _recent_failure(self, url: str) -> AudiobriefError | None:
+        if (entry := self._failed.get(url)) is None:
+            return None
+        failed_at, error = entry
+        if time.monotonic() - failed_at > NOT_FETCHED_AGAIN_S:
+            del self._failed[url]
+            return None
+        return error
+
+    def _remember_failure(self, url: str, error: AudiobriefError) -> None:
+        self._failed[url] = (time.monotonic(), error)
+        self._failed.move_to_end(url)
+        while len(self._failed) > MAX_REMEMBERED_FAILURES:
+            self._failed.popitem(last=False)
+
+
+class StatusCache:
+    """The encoded status JSON of finished articles, newest use last, within a byte budget.
+    Dropped from job threads (Service.on_forget) when an article stops being finished."""
+
+    def __init__(self, max_bytes: int = STATUS_CACHE_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._bodies: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, article_id: str) -> bytes | None:
+        with self._lock:
+            body = self._bodies.get(article_id)
+            if body is not None:
+                self._bodies.move_to_end(article_id)
+            return body
+
+    def put(self, article_id: str, body: bytes) -> None:
+        with self._lock:
+            if len(body) > self.max_bytes or article_id in self._bodies:
+                return
+            self._bodies[article_id] = body
+            self.bytes += len(body)
+            while self.bytes > self.max_bytes:
+                _, dropped = self._bodies.popitem(last=False)
+                self.bytes -= len(dropped)
+
+    def drop(self, article_id: str) -> None:
+        with self._lock:
+            if (body := self._bodies.pop(article_id, None)) is not None:
+                self.bytes -= len(body)
