@@ -118,7 +118,9 @@ def synthesize_sentences(script: Script, voice: Voice, options: SynthesisOptions
     total = len(sentences)
     rate = voice.spec.sample_rate_hz
     workers = max(1, options.workers)
-    window = 2 * workers  # pieces planned ahead at most, so memory stays flat on long articles
+    # Pieces (and sentences, cached ones too) planned ahead at most, so memory stays flat on long
+    # articles: an article made before is all cache hits, which cost no piece.
+    window = 2 * workers
     cuts = [pieces(sentence.spoken, MAX_PIECE_CHARS) for sentence in sentences]
     pieces_left = [*itertools.accumulate(len(cut) for cut in reversed(cuts))][::-1] + [0]
     if progress:
@@ -146,7 +148,8 @@ def synthesize_sentences(script: Script, voice: Voice, options: SynthesisOptions
 
         try:
             for index, sentence in enumerate(sentences):
-                while next_index < total and (next_index <= index or in_flight < window):
+                while next_index < total and (next_index <= index or (
+                        in_flight < window and len(planned) < window)):
                     end = total if pieces_left[next_index] <= window else next_index + 1
                     in_flight += plan(next_index, end)
                     next_index = end

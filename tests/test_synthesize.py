@@ -85,6 +85,30 @@ def test_cache_skips_sentences_already_made(voice) -> None:
     assert len(cache) == 3
 
 
+def test_cached_sentences_are_read_a_few_ahead_of_the_listener(voice) -> None:
+    """A long article made before is all cache hits: reading them all before the first one is
+    encoded held the whole article's audio in memory (a hundred minutes of it is 260 MB)."""
+    texts = [f"Sentence number {n} of the long article." for n in range(40)]
+    cache = _DictCache()
+    list(synthesize_sentences(_script(*texts), voice, SynthesisOptions(workers=2), cache=cache))
+    reads: list[int] = []
+
+    class Counting(_DictCache):
+        def get(self, key: str, default: bytes | None = None) -> bytes | None:
+            reads.append(len(reads))
+            return super().get(key, default)
+
+    again = Counting(cache)
+    heard = 0
+    for audio in synthesize_sentences(_script(*texts), voice, SynthesisOptions(workers=2),
+                                      cache=again):
+        heard += 1
+        # A window ahead, and the article's last few pieces planned together: never the rest.
+        assert len(reads) <= heard + 8, f"{len(reads)} sentences read with {heard} heard"
+        assert audio.pcm == cache[list(cache)[audio.index]]
+    assert heard == 40
+
+
 def test_a_new_phonemizer_or_model_makes_sentences_again(voice, monkeypatch) -> None:
     """An upgrade of piper-tts (espeak-ng and its data) or another model under the same voice
     name may say the same text differently: its audio is not taken from the cache."""
