@@ -180,6 +180,44 @@ def test_slow_sources_get_503_past_the_fetch_limit_and_others_stay_fast(server_p
         assert all(answer.status_code in (200, 202) for answer in answers), answers
 
 
+# Item 1: one small request cannot take the server's memory. ---------------------------------
+
+MEMORY_BOUND_MB = 300
+"""Peak resident memory one request may add to the idle, voice-loaded server."""
+
+
+def _warm_peak_mb(server: Any) -> float:
+    """The server's peak RSS once the voice is loaded and has spoken."""
+    answer = httpx.post(f"{server.base}/v1/audio/speech", json={"input": "Kharkiv, Lviv."},
+                        timeout=60)
+    assert answer.status_code == 200, answer.text
+    return float(server.peak_rss_mb())
+
+
+@pytest.mark.parametrize("body", [
+    pytest.param({"text": "Long sentence test\n\n" + "word " * 800 + "."}, id="4000-char-sentence"),
+    pytest.param({"text": "Spelled out\n\n" + "XKCD QWRTZ " * 300}, id="letters-spelled-out"),
+    pytest.param({"text": "Digits\n\n" + "7" * 5000 + "."}, id="5000-digit-number"),
+    pytest.param({"text": "One word\n\n" + "x" * 100_000 + "."}, id="100k-char-word"),
+])
+def test_one_request_keeps_the_peak_memory_bounded(server_process, body) -> None:
+    server = server_process()
+    idle = _warm_peak_mb(server)
+    accepted = httpx.post(f"{server.base}/v1/articles", json=body, timeout=60)
+    assert accepted.status_code == 202, accepted.text
+    status: dict[str, Any] = {}
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        status = httpx.get(f"{server.base}{accepted.json()['links']['self']}", timeout=30).json()
+        if status["status"] in ("done", "failed"):
+            break
+        time.sleep(0.5)
+    assert status["status"] == "done", status
+    assert status["duration"] > 60  # all of it was said, not cut short
+    grew = server.peak_rss_mb() - idle
+    assert grew <= MEMORY_BOUND_MB, f"peak RSS grew {grew:.0f} MB over the idle {idle:.0f} MB"
+
+
 # Item 10: speeches are bounded and end for clients that stop reading. --------------------------
 
 def _threads(pid: int) -> int:
