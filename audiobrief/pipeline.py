@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Protocol
 
 from audiobrief import encode as encoding
 from audiobrief import sidecars
@@ -189,8 +189,16 @@ def _check_length(estimate_s: float, settings: Settings) -> None:
             f"{settings.max_audio_minutes} minutes")
 
 
+class Frames(Protocol):
+    """Where `narrate` writes the MP3 frames: a file, or a wrapper that bounds it."""
+
+    def write(self, chunk: bytes, /) -> int: ...
+
+    def flush(self) -> None: ...
+
+
 def narrate(script: Script, voice: Voice, settings: Settings, options: Options,
-            frames: BinaryIO, progress: Progress | None = None,
+            frames: Frames, progress: Progress | None = None,
             cache: SentenceCache | None = None, workers: int = 1,
             keep_pcm: bool = False) -> Narration:
     """Synthesise and encode a script; each sentence is encoded while the next is synthesised.

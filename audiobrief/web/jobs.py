@@ -357,7 +357,7 @@ class Service:
                                      minutes)
             try:
                 narration = pipeline.narrate(record.script, voice, self.settings, options,
-                                             bounded,  # type: ignore[arg-type]
+                                             bounded,
                                              progress=progress, cache=self.sentences,
                                              workers=voice.concurrency)
             except BaseException:
