@@ -268,8 +268,8 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
 
 
 _KEPT_UNTIL_EXIT: list[object] = []
-"""What `run` ends the process with, undestroyed: freeing the voice's ONNX Runtime session when
-`synth` returned took 70 ms of every run."""
+"""What `run` ends the process with, undestroyed: freeing the voice's ONNX Runtime session
+costs every run time the process is about to give back anyway."""
 
 
 def run() -> None:

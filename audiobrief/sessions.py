@@ -100,11 +100,9 @@ def _options(threads: int | None) -> onnxruntime.SessionOptions:
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
-    # A memory pattern plans one block for all of a run's tensors, for the shapes of its input.
-    # Every piece of speech has its own length, so each run asked ONNX Runtime's arena for one
-    # block of yet another size, and the arena grew around them: peak RSS for 2,500 words was
-    # 848 MB with two runs at once and 554 MB with one; without the pattern, 444 and 379 MB,
-    # flat from the first minutes of audio, and as fast (bench/longform.py).
+    # A memory pattern plans one block for all of a run's tensors, for the shapes of its input;
+    # every piece of speech has its own length, so the arena would grow around blocks of ever
+    # new sizes. Without it memory stays flat with length, at the same speed (bench/longform.py).
     options.enable_mem_pattern = False
     if threads:
         options.intra_op_num_threads = threads

@@ -112,10 +112,10 @@ class Voice:
     """A Piper voice with its model loaded once: one ONNX Runtime session that up to
     `concurrency` threads run at the same time, each synthesising its own piece of speech.
 
-    On 2 cores, two pieces at a time on one intra-op thread each synthesised the example page
-    in 5.2 s against 6.1 s for one piece at a time on two intra-op threads (which wait for each
-    other at every operator), and a second session instead of a shared one (5.3 s) cost 250 MB;
-    end to end see bench/offline.py. The CLI and the service both run one piece per core.
+    One piece per core on one intra-op thread each beats one piece at a time on all cores
+    (whose intra-op threads wait for each other at every operator), and a shared session costs
+    no speed against one per thread but only one model's memory (bench/offline.py). The CLI and
+    the service both run one piece per core.
     """
 
     def __init__(self, spec: VoiceSpec, piper_voice: PiperVoice, concurrency: int = 1,

@@ -78,10 +78,9 @@ class AudiobriefApp(Litestar):
     """The Litestar app with one request answered before it: GET or HEAD of a finished MP3
     (`audio.answer_cached`), every listener's every seek.
 
-    Under 50 connections the framework's routing, CORS and exception layers in front of a
-    middleware made the server the bottleneck: whole-file p99 74 ms (34–83) against 30 ms for a
-    bare ASGI app sending the same bytes on the same uvicorn; answered first, 35 ms (31–70)
-    against the bare app's 33 (bench/service.py cache, three runs each, same machine and hour).
+    Under many connections the framework's routing, CORS and exception layers in front of a
+    middleware made the server the bottleneck; answered first, it serves as fast as a bare ASGI
+    app sending the same bytes (bench/service.py cache).
     """
 
     async def __call__(self, scope: Scope | LifeSpanScope, receive: Receive | LifeSpanReceive,

@@ -183,11 +183,9 @@ class Service:
 
         One ONNX session shared by all jobs, running one piece of speech per core at once on one
         thread each, as the offline job does: a job uses every core by itself, and two jobs take
-        turns piece by piece. Against one run at a time on two intra-op threads (which wait for
-        each other at every operator), 20 articles went through 40 % faster (14.5 against 10.3 s
-        of audio per second) at a peak of 522–540 MB against 617 MB (bench/service.py); it used
-        to cost 883 MB, until runs stopped using a memory pattern (see `audiobrief.sessions`).
-        A session per worker was no faster and holds its own arena.
+        turns piece by piece: faster and smaller than one run at a time on all cores
+        (bench/service.py throughput). A session per worker was no faster and holds its own
+        arena.
         """
         name = name or self.settings.voice
         with self._voices_lock:
