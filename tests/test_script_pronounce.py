@@ -230,14 +230,14 @@ def test_a_bad_user_lexicon_fails_at_construction_naming_file_and_line(tmp_path:
         Pronouncer(INVENTORY, user_lexicons=[path], voice_name="en_US-joe-medium")
 
 
-def test_fingerprint_follows_lexicon_content(tmp_path: Path, pronouncer: Pronouncer) -> None:
-    assert Pronouncer(INVENTORY).fingerprint == pronouncer.fingerprint
+def test_the_spoken_text_follows_lexicon_content(tmp_path: Path, pronouncer: Pronouncer) -> None:
+    # The spoken text keys the sentence cache and the article id: an edited entry is new audio.
     path = tmp_path / "desk.tsv"
     path.write_text("Kharkiv\tkˈɑːɹkɪf\n", encoding="utf-8")
-    first = Pronouncer(INVENTORY, user_lexicons=[path]).fingerprint
-    assert first != pronouncer.fingerprint
+    first, _ = Pronouncer(INVENTORY, user_lexicons=[path]).apply("Kharkiv")
+    assert first != pronouncer.apply("Kharkiv")[0]
     path.write_text("Kharkiv\tkˈɑːɹkɪv\n", encoding="utf-8")
-    assert Pronouncer(INVENTORY, user_lexicons=[path]).fingerprint != first
+    assert Pronouncer(INVENTORY, user_lexicons=[path]).apply("Kharkiv")[0] != first
 
 
 def test_every_block_phoneme_is_known_to_the_voice(pronouncer: Pronouncer) -> None:

@@ -1,7 +1,7 @@
 """A capitalised word and the words around it → whether it looks like a romanised Ukrainian name.
 
-Spelling evidence for and against, plus name contexts; a change that can flip a decision bumps
-`ukrainian.RULES_VERSION` (part of cache keys).
+Spelling evidence for and against, plus name contexts. A decision changes the phonemes written
+into the spoken text, which is what keys the sentence cache and the article id: no version to bump.
 """
 
 from __future__ import annotations

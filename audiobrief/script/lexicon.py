@@ -8,7 +8,6 @@ without a sound, so a typo there would be a silent mispronunciation.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import unicodedata
@@ -61,12 +60,10 @@ class Entry:
 class Lexicon:
     """Words → phonemes, from one or more lexicon files; later files win over earlier ones."""
 
-    def __init__(self, entries: Iterable[Entry] = (), digest: str = "") -> None:
+    def __init__(self, entries: Iterable[Entry] = ()) -> None:
         self._entries: dict[str, Entry] = {}
         for entry in entries:
             self._entries[lexicon_key(entry.word)] = entry
-        self.digest = digest or hashlib.sha256(b"").hexdigest()
-        """sha256 of the files' contents: changes whenever an entry may have changed."""
         self.max_words = max((key.count(" ") + 1 for key in self._entries), default=1)
         """The most words any entry spans (how far a longest-match must look ahead)."""
 
@@ -86,33 +83,26 @@ class Lexicon:
         cls, text: str, name: str, phoneme_inventory: frozenset[str], voice_name: str = "the voice"
     ) -> Lexicon:
         """Entries of a lexicon file's text; `name` is used in error messages."""
-        entries = list(_parse(text, name, phoneme_inventory, voice_name))
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        return cls(entries, digest)
+        return cls(_parse(text, name, phoneme_inventory, voice_name))
 
     @classmethod
     def builtin(cls, phoneme_inventory: frozenset[str], voice_name: str = "the voice") -> Lexicon:
         """Every `*.tsv` shipped in the package's `voices/` directory, in name order."""
         folder = resources.files("audiobrief") / "voices"
         entries: list[Entry] = []
-        hasher = hashlib.sha256()
         files = sorted(
             (f for f in folder.iterdir() if f.name.endswith(".tsv")), key=lambda f: f.name
         )
         for resource in files:
             text = resource.read_text(encoding="utf-8")
-            hasher.update(resource.name.encode() + b"\0" + text.encode("utf-8") + b"\0")
             entries.extend(_parse(text, resource.name, phoneme_inventory, voice_name))
         logger.debug("built-in lexicon: %d entries from %d files", len(entries), len(files))
-        return cls(entries, hasher.hexdigest())
+        return cls(entries)
 
     @classmethod
     def merge(cls, lexicons: Iterable[Lexicon]) -> Lexicon:
         """One lexicon from several; an entry of a later one replaces the same word's earlier."""
-        lexicons = list(lexicons)
-        entries = [entry for lexicon in lexicons for entry in lexicon]
-        digest = hashlib.sha256("".join(lex.digest for lex in lexicons).encode()).hexdigest()
-        return cls(entries, digest)
+        return cls(entry for lexicon in lexicons for entry in lexicon)
 
     def lookup(self, word: str) -> str | None:
         """Phonemes of `word` (case-insensitive, either apostrophe), or None when absent."""

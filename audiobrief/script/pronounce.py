@@ -7,7 +7,6 @@ else pronounced by the rules): espeak's English voice would spell them out or sk
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from collections.abc import Sequence
@@ -19,12 +18,10 @@ from audiobrief.model import Pronunciation, PronunciationSource
 from audiobrief.script.cyrillic import has_cyrillic, transliterate
 from audiobrief.script.detect import Context, looks_ukrainian, own_evidence, spelled_out
 from audiobrief.script.lexicon import Entry, Lexicon, lexicon_key
-from audiobrief.script.ukrainian import RULES_VERSION, pronounce_cyrillic, pronounce_name
+from audiobrief.script.ukrainian import pronounce_cyrillic, pronounce_name
 
 logger = logging.getLogger(__name__)
 
-PRONOUNCER_VERSION = "pronounce-1"
-"""Bump when block formatting changes what the voice receives."""
 
 GIVEN_NAMES_FILE = "uk-given-names.tsv"
 """The built-in lexicon file of Ukrainian given names: a capitalised word after one is a surname."""
@@ -88,16 +85,6 @@ class Pronouncer:
             for entry in self.builtin
             if entry.origin.startswith(GIVEN_NAMES_FILE + ":")
         )
-        self._fingerprint = hashlib.sha256(
-            "\0".join(
-                (PRONOUNCER_VERSION, RULES_VERSION, self.builtin.digest, self.user.digest)
-            ).encode()
-        ).hexdigest()[:16]
-
-    @property
-    def fingerprint(self) -> str:
-        """Changes whenever a lexicon or rule change could change some pronunciation."""
-        return self._fingerprint
 
     def apply(self, text: str) -> tuple[str, tuple[Pronunciation, ...]]:
         """`text` with overridden words replaced by `[[ phonemes ]]`, and the overrides applied.

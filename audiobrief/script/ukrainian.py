@@ -18,10 +18,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-RULES_VERSION = "uk-rules-3"
-"""Bump when a rule change can change some pronunciation, detection (detect.py) included (it is
-part of cache keys)."""
-
 _STRESS = "\u0301"
 _VOWELS = "аеєиіїоуюяыэё"
 _SILENT = "ьъ'’ʼ"
