@@ -23,10 +23,10 @@ from litestar.plugins.problem_details import (
 )
 
 from audiobrief import errors
+from audiobrief.service.jobs import Service
 from audiobrief.settings import Settings, get_settings
 from audiobrief.voices import Voice
 from audiobrief.web import audio, feed, intake, routes, speech
-from audiobrief.web.jobs import Service
 
 if TYPE_CHECKING:
     from litestar.types import LifeSpanReceive, LifeSpanScope, LifeSpanSend, Receive, Scope, Send

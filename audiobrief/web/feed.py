@@ -18,13 +18,13 @@ from urllib.parse import urlencode, urljoin
 from litestar import Request, Response, get
 from litestar.params import Parameter
 
+from audiobrief.service.jobs import Service
+from audiobrief.service.store import Record
 from audiobrief.settings import Settings
 from audiobrief.web.audio import MP3
-from audiobrief.web.jobs import Service
 from audiobrief.web.problems import Declared, answer, route_responses
 from audiobrief.web.routes import public_base, public_cache
 from audiobrief.web.schemas import Links
-from audiobrief.web.store import Record
 
 logger = logging.getLogger(__name__)
 

@@ -25,10 +25,10 @@ from audiobrief.errors import (
 )
 from audiobrief.load import from_content
 from audiobrief.model import Page
+from audiobrief.service.jobs import Service
+from audiobrief.service.store import Record
 from audiobrief.settings import Settings
-from audiobrief.web.jobs import Service
 from audiobrief.web.schemas import ArticleRequest
-from audiobrief.web.store import Record
 
 NOT_FETCHED_AGAIN_S = 60
 """A URL whose fetch failed is answered with that failure for this long, not fetched again on

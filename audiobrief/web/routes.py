@@ -27,10 +27,11 @@ from litestar.response import Redirect, Stream
 from audiobrief import sidecars
 from audiobrief.errors import RequestError
 from audiobrief.model import Rendition, Script
+from audiobrief.service.jobs import Service
+from audiobrief.service.store import Record
 from audiobrief.settings import Settings
 from audiobrief.web import audio, player
 from audiobrief.web.intake import Fetches, StatusCache
-from audiobrief.web.jobs import Service
 from audiobrief.web.problems import Declared, Health, also_in, answer, route_responses
 from audiobrief.web.schemas import (
     MAX_URL_CHARS,
@@ -40,7 +41,6 @@ from audiobrief.web.schemas import (
     accepted,
     article_status,
 )
-from audiobrief.web.store import Record
 
 logger = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ import msgspec
 from audiobrief import pipeline
 from audiobrief.encode import chapter_spans
 from audiobrief.errors import LexiconError, RequestError, SourceTooLargeError
+from audiobrief.service.store import Record, Status
 from audiobrief.settings import Settings
-from audiobrief.web.store import Record, Status
 
 Speed = Annotated[float, msgspec.Meta(ge=0.25, le=4.0)]
 Word = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^[^\t\n\r]+$")]

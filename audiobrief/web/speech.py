@@ -34,10 +34,10 @@ from audiobrief import encode, pipeline
 from audiobrief.errors import QueueFullError, VoiceNotFoundError
 from audiobrief.load import from_content
 from audiobrief.model import Article, Page, Script, Section
+from audiobrief.service.jobs import Service
 from audiobrief.settings import Settings
 from audiobrief.synthesize import SynthesisOptions, Timeline, synthesize_sentences
 from audiobrief.voices import Voice, find_voice
-from audiobrief.web.jobs import Service
 from audiobrief.web.problems import also_in, answer, route_responses
 from audiobrief.web.routes import require_key
 from audiobrief.web.schemas import Speed

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 from mutagen.mp3 import MP3
 
-from audiobrief.web.store import Store
+from audiobrief.service.store import Store
 from tests.conftest import EXAMPLE_HTML
 from tests.web.conftest import free_port, wait_done
 

@@ -17,8 +17,8 @@ from mutagen.mp3 import MP3
 
 from audiobrief import pipeline
 from audiobrief.load import from_content
+from audiobrief.service.store import Store
 from audiobrief.settings import Settings
-from audiobrief.web.store import Store
 from tests.web.conftest import wait_done
 
 LONG = "Disk notes\n\n" + " ".join(
@@ -202,7 +202,7 @@ def test_a_full_disk_is_507_and_a_job_it_stops_says_why(make_client, tmp_path: P
 
 
 def test_anonymous_audio_under_a_url_never_answers_for_it(voice, tmp_path: Path) -> None:
-    from audiobrief.web.jobs import Service
+    from audiobrief.service.jobs import Service
 
     settings = Settings(data=tmp_path / "data", workers=1)
     service = Service(settings, voices={voice.spec.name: voice})

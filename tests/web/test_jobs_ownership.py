@@ -17,8 +17,8 @@ import pytest
 from audiobrief import pipeline
 from audiobrief.errors import DataLockedError, QueueFullError
 from audiobrief.load import from_content
+from audiobrief.service.store import Store
 from audiobrief.settings import Settings
-from audiobrief.web.store import Store
 from tests.web.conftest import free_port, wait_done
 
 LONG = "Restart notes\n\n" + " ".join(
@@ -46,7 +46,7 @@ def test_a_second_server_on_the_same_data_says_so_and_exits_2(server_process) ->
 
 
 def test_the_lock_is_let_go_when_the_service_stops(voice, tmp_path: Path) -> None:
-    from audiobrief.web.jobs import Service
+    from audiobrief.service.jobs import Service
 
     settings = Settings(data=tmp_path / "data", workers=1)
     first = Service(settings, voices={voice.spec.name: voice})
@@ -82,13 +82,13 @@ def test_only_the_attempt_that_runs_a_job_may_finish_it(tmp_path: Path) -> None:
 
 
 def _timings():
-    from audiobrief.web.store import Timings
+    from audiobrief.service.store import Timings
 
     return Timings(22050, ((0, 10),), 10)
 
 
 def test_sixty_submits_at_once_accept_at_most_the_queue_limit(voice, tmp_path: Path) -> None:
-    from audiobrief.web.jobs import Service
+    from audiobrief.service.jobs import Service
 
     settings = Settings(data=tmp_path / "data", workers=1, queue_limit=5)
     service = Service(settings, voices={voice.spec.name: voice})  # not started: nothing runs

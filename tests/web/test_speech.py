@@ -139,7 +139,7 @@ def test_voice_rule(voice, tmp_path: Path) -> None:
 
 def test_every_word_is_said_once_and_nothing_else(voice, tmp_path: Path) -> None:
     """A short first line is not taken for a title and said twice; "Read more" is not dropped."""
-    from audiobrief.web.jobs import Service
+    from audiobrief.service.jobs import Service
 
     service = Service(Settings(data=tmp_path / "data", workers=1),
                       voices={voice.spec.name: voice})

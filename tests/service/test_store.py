@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from audiobrief.web.store import SentenceFiles
+from audiobrief.service.store import SentenceFiles
 
 
 def test_cache_returns_what_was_put(tmp_path: Path) -> None:
@@ -37,7 +37,7 @@ def test_a_data_directory_of_an_older_version_keeps_working(tmp_path: Path) -> N
     import msgspec
 
     from audiobrief.model import Script
-    from audiobrief.web.store import Store
+    from audiobrief.service.store import Store
 
     old = tmp_path / "data"
     old.mkdir()
@@ -62,7 +62,7 @@ def test_one_holder_of_the_data_lock_at_a_time(tmp_path: Path) -> None:
     import pytest
 
     from audiobrief.errors import DataLockedError
-    from audiobrief.web.store import DataLock
+    from audiobrief.service.store import DataLock
 
     first = DataLock(tmp_path)
     first.acquire()

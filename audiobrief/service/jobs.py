@@ -26,10 +26,10 @@ from audiobrief import pipeline
 from audiobrief.errors import AudiobriefError, StorageFullError, TooLongError
 from audiobrief.files import DISK_FULL
 from audiobrief.model import Script
+from audiobrief.service.audio_cache import AudioCache
+from audiobrief.service.store import DataLock, Record, SentenceFiles, Status, Store, Timings
 from audiobrief.settings import Settings
 from audiobrief.voices import Voice, default_workers
-from audiobrief.web.audio import AudioCache
-from audiobrief.web.store import DataLock, Record, SentenceFiles, Status, Store, Timings
 
 logger = logging.getLogger(__name__)
 
