@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import time
 
 import pytest
 from mutagen.id3 import ID3
@@ -117,7 +118,9 @@ def test_progress_is_reported_while_running(make_client) -> None:
     text = "Long notes\n\n" + " ".join(f"Sentence number {n} is read aloud." for n in range(12))
     article_id = client.post("/v1/articles", json={"text": text}).json()["id"]
     seen = set()
+    deadline = time.monotonic() + 120
     while (status := client.get(f"/v1/articles/{article_id}").json())["status"] != "done":
+        assert time.monotonic() < deadline, f"not done after 120 s: {status}"
         seen.add((status["status"], status["progress"]["done"]))
     # The title, then the twelve sentences.
     assert status["progress"] == {"done": 13, "total": 13}

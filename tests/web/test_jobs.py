@@ -26,7 +26,9 @@ def test_a_stopped_service_resumes_its_job(make_client, tmp_path: Path) -> None:
     data = tmp_path / "data"
     first = make_client(data=data)
     article_id = first.post("/v1/articles", json={"text": LONG}).json()["id"]
+    deadline = time.monotonic() + 120
     while first.get(f"/v1/articles/{article_id}").json()["progress"]["done"] < 2:
+        assert time.monotonic() < deadline, "the job made no progress in 120 s"
         time.sleep(0.05)
     first.__exit__(None, None, None)  # the app stops mid-job
 
