@@ -12,6 +12,9 @@
      ├── LexiconError         a lexicon file or entry is malformed (also a ValueError)
      ├── RequestError         a request field that cannot be used as it is (also a ValueError)
      │    └── TooLongError          the audio would be longer than the limit per article
+     ├── NotFoundError        no such article, or no audio for that URL (also a LookupError)
+     ├── ConflictError        the article is not in a state for that (not failed; not done yet)
+     ├── KeyRequiredError     writing needs one of the API keys (also a PermissionError)
      ├── StorageFullError     the disk is full; nothing was written (also an OSError)
      └── QueueFullError       a bound on work at once is reached (queue, speech, fetches);
                               try again later
@@ -25,6 +28,16 @@ from __future__ import annotations
 
 class AudiobriefError(Exception):
     """Base of every error audiobrief raises on purpose; str(error) is the user-facing line."""
+
+    extra: dict[str, object] | None = None
+    """Members an HTTP answer carries beside its `detail` (e.g. OpenAI's `error`)."""
+    retry_after_s: int | None = None
+    """When a client may usefully ask again."""
+
+    def with_extra(self, **members: object) -> AudiobriefError:
+        """This error, its HTTP answer carrying `members` too."""
+        self.extra = {**(self.extra or {}), **members}
+        return self
 
 
 class SettingsError(AudiobriefError, ValueError):
@@ -69,6 +82,19 @@ class TooLongError(RequestError):
 
 class DataLockedError(SettingsError):
     """Another process serves from the same data directory."""
+
+
+class NotFoundError(AudiobriefError, LookupError):
+    """No article has that id, or no audio answers for that URL yet."""
+
+
+class ConflictError(AudiobriefError):
+    """The article is not in a state for what was asked: retry of one that has not failed,
+    timings of one not done yet."""
+
+
+class KeyRequiredError(AudiobriefError, PermissionError):
+    """With API keys set, writing needs one of them."""
 
 
 class StorageFullError(AudiobriefError, OSError):

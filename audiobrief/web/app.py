@@ -44,11 +44,15 @@ STATUS_BY_ERROR: dict[type[errors.AudiobriefError], int] = {
     errors.TooLongError: 413,
     errors.RequestError: 400,
     errors.SettingsError: 400,
+    errors.KeyRequiredError: 401,
+    errors.NotFoundError: 404,
+    errors.ConflictError: 409,
     errors.StorageFullError: 507,
     errors.QueueFullError: 503,
 }
-TITLE_BY_STATUS = {400: "Bad request", 413: "Too large", 422: "Cannot narrate this",
-                   503: "Busy", 507: "Out of storage"}
+TITLE_BY_STATUS = {400: "Bad request", 401: "Key needed", 404: "Not found", 409: "Not now",
+                   413: "Too large", 422: "Cannot narrate this", 503: "Busy",
+                   507: "Out of storage"}
 RETRY_AFTER_BUSY_S = 30
 READ_METHODS = frozenset({"GET", "HEAD"})
 CORS_HEADERS = "Content-Type, Authorization, X-API-Key, Range, If-None-Match, If-Range"
@@ -58,11 +62,16 @@ _AUDIO_PATH = re.compile(r"^/v1/articles/[^/]+/audio\.mp3$")
 
 def _problem(status: int) -> Callable[[errors.AudiobriefError], ProblemDetailsException]:
     def convert(error: errors.AudiobriefError) -> ProblemDetailsException:
-        headers = {"Retry-After": str(RETRY_AFTER_BUSY_S)} if status in (503, 507) else None
+        headers: dict[str, str] = {}
+        retry_after = error.retry_after_s or (RETRY_AFTER_BUSY_S if status in (503, 507) else None)
+        if retry_after:
+            headers["Retry-After"] = str(retry_after)
+        if status == 401:
+            headers["WWW-Authenticate"] = 'Bearer realm="audiobrief"'
         return ProblemDetailsException(
             detail=str(error), status_code=status, title=TITLE_BY_STATUS[status],
             type_=f"https://audiobrief.invalid/problems/{type(error).__name__}",
-            headers=headers)
+            headers=headers or None, extra=error.extra)
 
     return convert
 

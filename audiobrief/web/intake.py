@@ -13,13 +13,13 @@ from typing import TypeVar, cast
 
 import anyio
 import msgspec
-from litestar.exceptions import ClientException
 
 from audiobrief import pipeline
 from audiobrief.errors import (
     AudiobriefError,
     NoArticleError,
     QueueFullError,
+    RequestError,
     SourceError,
     TooLongError,
 )
@@ -43,7 +43,7 @@ def _submit(service: Service, request: ArticleRequest, keyed: bool) -> tuple[Rec
     """Read the source (fetching a URL with private addresses refused), script it, queue it."""
     sources = [name for name in ("html", "text") if getattr(request, name) is not None]
     if len(sources) > 1 or not (sources or request.url):
-        raise ClientException("give exactly one of url, html or text")
+        raise RequestError("give exactly one of url, html or text")
     settings = service.settings
     request.check(settings)
     limits = pipeline.limits(settings, refuse_private=True)

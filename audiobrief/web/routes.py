@@ -14,18 +14,13 @@ import anyio
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.connection import ASGIConnection
-from litestar.exceptions import (
-    ClientException,
-    NotAuthorizedException,
-    NotFoundException,
-)
 from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import FromPath, HeaderParameter, JSONBody, Parameter
 from litestar.response import Redirect, Stream
 
 from audiobrief import sidecars
-from audiobrief.errors import RequestError
+from audiobrief.errors import ConflictError, KeyRequiredError, NotFoundError, RequestError
 from audiobrief.model import Rendition, Script
 from audiobrief.service.jobs import Service
 from audiobrief.service.store import Record
@@ -45,14 +40,9 @@ from audiobrief.web.schemas import (
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_S = 2
-AUTHENTICATE = {"WWW-Authenticate": 'Bearer realm="audiobrief"'}
 _HOST = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])"
                    r"(?::(?P<port>[0-9]{1,5}))?$")
-
-
-class ConflictError(ClientException):
-    status_code = 409
 
 
 def holds_key(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
@@ -73,8 +63,7 @@ def holds_key(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
 def require_key(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """With AUDIOBRIEF_API_KEYS set, writing needs a key (Bearer or X-API-Key)."""
     if _service(connection).settings.api_keys and not holds_key(connection):
-        raise NotAuthorizedException("an API key is needed: Authorization: Bearer KEY",
-                                     headers=AUTHENTICATE)
+        raise KeyRequiredError("an API key is needed: Authorization: Bearer KEY")
 
 
 def writes_allowed_from(origin: str | None, settings: Settings) -> bool:
@@ -120,7 +109,7 @@ def public_cache(request: Request[Any, Any, Any], max_age_s: int) -> dict[str, s
 def _record(service: Service, article_id: str) -> Record:
     record = service.record(article_id)
     if record is None:
-        raise NotFoundException(f"no article {article_id}")
+        raise NotFoundError(f"no article {article_id}")
     return record
 
 
@@ -168,7 +157,7 @@ def find_article(request: Request[Any, Any, Any],
     """
     record = _service(request).store.latest_for_url(url)
     if record is None:
-        raise NotFoundException(f"no audio for {url} yet", extra={"create": may_create(request)})
+        raise NotFoundError(f"no audio for {url} yet").with_extra(create=may_create(request))
     return accepted(record)
 
 
@@ -254,11 +243,12 @@ def sidecar(request: Request[Any, Any, Any], article_id: FromPath[str],
             name: FromPath[str]) -> Response[str]:
     """chapters.json, chapters.vtt or transcript.vtt of a finished article."""
     if name not in SIDECARS:
-        raise NotFoundException(f"no {name} here; there are {', '.join(SIDECARS)}")
+        raise NotFoundError(f"no {name} here; there are {', '.join(SIDECARS)}")
     record = _record(_service(request), article_id)
     if record.rendition is None:
-        raise ConflictError(f"article {article_id} is {record.status}; its timings come when done",
-                            headers={"Retry-After": str(RETRY_AFTER_S)})
+        busy = ConflictError(f"article {article_id} is {record.status}; its timings come when done")
+        busy.retry_after_s = RETRY_AFTER_S
+        raise busy
     render, media_type = SIDECARS[name]
     return Response(render(record.script, record.rendition), media_type=media_type,
                     headers={"Cache-Control": audio.CACHE_FOREVER})

@@ -26,12 +26,11 @@ import msgspec
 import numpy as np
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from litestar import Request, post
-from litestar.exceptions import ClientException
 from litestar.params import JSONBody
 from litestar.response import Stream
 
 from audiobrief import encode, pipeline
-from audiobrief.errors import QueueFullError, VoiceNotFoundError
+from audiobrief.errors import AudiobriefError, QueueFullError, RequestError, VoiceNotFoundError
 from audiobrief.load import from_content
 from audiobrief.model import Article, Page, Script, Section
 from audiobrief.service.jobs import Service
@@ -97,13 +96,11 @@ class SpeechRequest(msgspec.Struct):
         return self.voice if isinstance(self.voice, str) else self.voice.id
 
 
-class SpeechRequestError(ClientException):
-    """A 400 whose problem+json also carries OpenAI's `error` member, so OpenAI's clients show
-    the reason (they read `error.message`, not `detail`)."""
-
-    def __init__(self, message: str, param: str) -> None:
-        super().__init__(message, extra={"error": {
-            "message": message, "type": "invalid_request_error", "param": param, "code": None}})
+def invalid(message: str, param: str) -> AudiobriefError:
+    """A RequestError (400) whose problem+json also carries OpenAI's `error` member, so OpenAI's
+    clients show the reason (they read `error.message`, not `detail`)."""
+    return RequestError(message).with_extra(error={
+        "message": message, "type": "invalid_request_error", "param": param, "code": None})
 
 
 # Encoders: PCM of each sentence in, bytes of the chosen format out. ---------------------------
@@ -242,7 +239,7 @@ def _article(page: Page) -> Article:
             paragraphs.append(" ".join(" ".join(block).split()))
             block.clear()
     if not paragraphs:
-        raise SpeechRequestError("input has nothing to say: it is only white space", "input")
+        raise invalid("input has nothing to say: it is only white space", "input")
     # The title is not spoken (headline off) and a stream carries no tag to hold it.
     return Article(title="", byline=None, date=None, site=None, url=None, language="en",
                    sections=(Section(None, tuple(paragraphs)),))
@@ -256,7 +253,7 @@ def _prepare(service: Service, request: SpeechRequest) -> tuple[Script, Voice]:
     options = pipeline.Options(voice=name, speed=request.speed, chapters="none", headline=False)
     script = pipeline.prepare(_article(page), settings, options)
     if not script.sentence_count:  # refused now: once the 200 has started, only a cut stream
-        raise SpeechRequestError("input has nothing to say: no sentence in it can be spoken",
+        raise invalid("input has nothing to say: no sentence in it can be spoken",
                                  "input")
     return script, service.voice(name)
 
@@ -364,10 +361,10 @@ async def _audio(encoder: _Encoder, receive: MemoryObjectReceiveStream[bytes | E
 async def create_speech(request: Request[Any, Any, Any],
                         data: JSONBody[SpeechRequest]) -> Stream:
     if data.response_format not in MEDIA_TYPES:
-        raise SpeechRequestError(f"response_format {data.response_format!r} is not supported;"
+        raise invalid(f"response_format {data.response_format!r} is not supported;"
                                  f" use one of {', '.join(MEDIA_TYPES)}", "response_format")
     if data.stream_format != "audio":
-        raise SpeechRequestError("stream_format 'sse' is not supported; use 'audio'",
+        raise invalid("stream_format 'sse' is not supported; use 'audio'",
                                  "stream_format")
     service: Service = request.app.state.service
     streams: Streams = request.app.state.speeches
