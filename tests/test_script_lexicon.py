@@ -20,7 +20,7 @@ def builtin() -> Lexicon:
 
 
 def _builtin_files() -> list:
-    folder = resources.files("audiobrief") / "voices"
+    folder = resources.files("audiobrief") / "lexicons"
     return sorted((f for f in folder.iterdir() if f.name.endswith(".tsv")), key=lambda f: f.name)
 
 

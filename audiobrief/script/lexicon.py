@@ -87,8 +87,8 @@ class Lexicon:
 
     @classmethod
     def builtin(cls, phoneme_inventory: frozenset[str], voice_name: str = "the voice") -> Lexicon:
-        """Every `*.tsv` shipped in the package's `voices/` directory, in name order."""
-        folder = resources.files("audiobrief") / "voices"
+        """Every `*.tsv` shipped in the package's `lexicons/` directory, in name order."""
+        folder = resources.files("audiobrief") / "lexicons"
         entries: list[Entry] = []
         files = sorted(
             (f for f in folder.iterdir() if f.name.endswith(".tsv")), key=lambda f: f.name
