@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
+from audiobrief import __version__
 from audiobrief.errors import RefusedAddressError, SourceError, SourceTooLargeError
 from audiobrief.model import PageKind
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-USER_AGENT = "audiobrief/0.1 (+https://github.com/audiobrief/audiobrief)"
+USER_AGENT = f"audiobrief/{__version__} (+https://github.com/audiobrief/audiobrief)"
 TEXT_TYPES = {"text/plain", "text/markdown", "text/x-markdown"}
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
 _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?([^"';\s]+)""", re.I)
