@@ -111,6 +111,10 @@ def test_text_with_user_lexicon_is_narrated(make_client) -> None:
     mp3 = client.get(status["links"]["audio"]).content
     assert ID3(io.BytesIO(mp3)).getall("CHAP") == []
     assert MP3(io.BytesIO(mp3)).info.length == pytest.approx(status["duration"], abs=0.05)
+    # The lexicon took effect: the id hashes what is said, and without it the same text is
+    # another article.
+    plain = client.post("/v1/articles", json={"text": SHORT, "chapters": "none"})
+    assert plain.status_code == 202 and plain.json()["id"] != created.json()["id"]
 
 
 def test_progress_is_reported_while_running(make_client) -> None:
