@@ -222,6 +222,10 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000,
 
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in sorted(settings.extra):
+        # A misspelt AUDIOBRIEF_API_KEYS would otherwise leave the service open without a word.
+        logger.warning("AUDIOBRIEF_%s is not a setting of this version; it is ignored",
+                       name.upper())
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
                 access_log=access_log)
 

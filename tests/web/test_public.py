@@ -384,3 +384,11 @@ def test_finished_status_is_served_the_same_from_cache(finished_client,
         assert finished_client.get(f"/v1/articles/{finished_article_id}").content == \
             first.content
     assert time.monotonic() - started < 10
+
+
+def test_a_misspelt_setting_is_reported_at_start(server_process) -> None:
+    server = server_process(api_key="newsroom")  # AUDIOBRIEF_API_KEYS is the setting
+    server.stop()
+    assert server.process.stderr is not None
+    log = server.process.stderr.read().decode()
+    assert "AUDIOBRIEF_API_KEY is not a setting of this version; it is ignored" in log
