@@ -9,6 +9,9 @@ from collections.abc import Iterator
 
 import pysbd
 
+from audiobrief.script._quantities import MONTHS
+from audiobrief.script.normalize import TITLES
+
 # The voice slurs and drifts on very long inputs; run-on sentences are cut below this.
 MAX_SENTENCE_CHARS = 400
 
@@ -28,17 +31,10 @@ _SENTENCE_STARTERS = frozenset({
     "Those", "But", "And", "Then", "In", "On", "At", "As", "According", "Meanwhile", "However",
 })  # fmt: skip
 
-# Abbreviations that never end a sentence: a break after one is pysbd's mistake. Months only
-# before a day ("Jan. 5").
-_NEVER_FINAL = frozenset({
-    "Gov.", "Lt.", "Gen.", "Maj.", "Brig.", "Col.", "Capt.", "Cmdr.", "Sgt.", "Cpl.", "Pvt.",
-    "Adm.", "Dr.", "Mr.", "Mrs.", "Ms.", "Prof.", "Sen.", "Rep.", "Pres.", "Rev.", "St.", "Mt.",
-    "No.", "vs.",
-})  # fmt: skip
-_MONTH_ABBREVIATIONS = frozenset({
-    "Jan.", "Feb.", "Mar.", "Apr.", "Jun.", "Jul.", "Aug.", "Sep.", "Sept.", "Oct.", "Nov.",
-    "Dec.",
-})  # fmt: skip
+# Abbreviations that never end a sentence: a break after one is pysbd's mistake. The titles are
+# the ones normalize says in full; months only before a day ("Jan. 5").
+_NEVER_FINAL = frozenset({f"{title}." for title in TITLES} | {"St.", "No.", "vs."})
+_MONTH_ABBREVIATIONS = frozenset(f"{short}." for short, month in MONTHS.items() if short != month)
 
 _CLOSING_ONLY = re.compile(r"[\"'”’»)\]\s]+")
 
