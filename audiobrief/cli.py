@@ -118,7 +118,7 @@ def synth(source: str, out: Path, voice: str | None, speed: float, chapters: str
         "duration": narration.duration_ms / 1000,
         "sentences": narration.script.sentence_count,
         "chapters": [
-            {"title": chapter.title, "start": span.start_ms / 1000, "end": span.end_ms / 1000}
+            {"title": chapter.title, "start": span.start_s, "end": span.end_s}
             for chapter, span in zip(narration.script.chapters, narration.chapters, strict=True)
         ],
     }

@@ -142,6 +142,15 @@ class Span:
     start_ms: int
     end_ms: int
 
+    @property
+    def start_s(self) -> float:
+        """Seconds, as players and chapter formats count them."""
+        return self.start_ms / 1000
+
+    @property
+    def end_s(self) -> float:
+        return self.end_ms / 1000
+
 
 @dataclass(frozen=True, slots=True)
 class Rendition:

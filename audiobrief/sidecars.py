@@ -17,7 +17,7 @@ JSON_CHAPTERS_VERSION = "1.2.0"
 def chapters_json(script: Script, rendition: Rendition) -> str:
     """Podcasting 2.0 JSON chapters (seconds); no chapters when the script is not chaptered."""
     chapters = [
-        {"startTime": span.start_ms / 1000, "endTime": span.end_ms / 1000, "title": title}
+        {"startTime": span.start_s, "endTime": span.end_s, "title": title}
         for title, span in _chapters(script, rendition)
     ]
     document = {"version": JSON_CHAPTERS_VERSION, "chapters": chapters}

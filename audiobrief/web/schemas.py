@@ -142,10 +142,10 @@ def article_status(record: Record) -> ArticleStatus:
     sentences: list[TimedSentence] = []
     if rendition is not None:
         if script.chaptered:
-            chapters = [TimedChapter(chapter.title, span.start_ms / 1000, span.end_ms / 1000)
+            chapters = [TimedChapter(chapter.title, span.start_s, span.end_s)
                         for chapter, span in zip(script.chapters, chapter_spans(script, rendition),
                                                  strict=True)]
-        sentences = [TimedSentence(sentence.text, span.start_ms / 1000, span.end_ms / 1000)
+        sentences = [TimedSentence(sentence.text, span.start_s, span.end_s)
                      for sentence, span in zip(script.sentences, rendition.sentence_spans(),
                                                strict=True)]
     duration = record.duration_ms
