@@ -16,6 +16,7 @@ from typing import Protocol
 
 from audiobrief import encode as encoding
 from audiobrief import sidecars
+from audiobrief.encoders import Encoder, Mp3Frames
 from audiobrief.errors import AudiobriefError, OutputError, TooLongError
 from audiobrief.extract import extract
 from audiobrief.files import write_atomic, write_atomic_after
@@ -197,6 +198,24 @@ class Frames(Protocol):
     def flush(self) -> None: ...
 
 
+def encoded(script: Script, voice: Voice, encoder: Encoder, timeline: Timeline,
+            synthesis: SynthesisOptions, progress: Progress | None = None,
+            cache: SentenceCache | None = None) -> Iterator[bytes]:
+    """The one loop from a script to audio bytes, for files and streams in every format: each
+    sentence synthesised, placed on `timeline` (its exact times), encoded; the bytes are yielded
+    as soon as they are made, the encoder's header first and its tail last, never empty.
+
+    A consumer that stops early stops the synthesis after the sentence under way.
+    """
+    if header := encoder.header():
+        yield header
+    for audio in synthesize_sentences(script, voice, synthesis, progress, cache):
+        if chunk := encoder.feed(timeline.add(audio)):
+            yield chunk
+    if tail := encoder.finish():
+        yield tail
+
+
 def narrate(script: Script, voice: Voice, settings: Settings, options: Options,
             frames: Frames, progress: Progress | None = None,
             cache: SentenceCache | None = None, workers: int = 1,
@@ -210,19 +229,13 @@ def narrate(script: Script, voice: Voice, settings: Settings, options: Options,
     """
     encode_options = encoding.EncodeOptions.from_settings(settings)
     timeline = Timeline(voice.spec.sample_rate_hz, keep_pcm=keep_pcm)
-    stream = encoding.Mp3Stream(voice.spec.sample_rate_hz, encode_options)
-
-    def write(chunk: bytes) -> None:
-        if chunk:
-            frames.write(chunk)
-            frames.flush()
-
-    for audio in synthesize_sentences(script, voice, SynthesisOptions(options.speed, workers),
-                                      progress, cache):
-        write(stream.feed(timeline.add(audio)))
-    write(stream.finish())
+    mp3 = Mp3Frames(voice.spec.sample_rate_hz, encode_options)
+    for chunk in encoded(script, voice, mp3, timeline, SynthesisOptions(options.speed, workers),
+                         progress, cache):
+        frames.write(chunk)
+        frames.flush()
     rendition = timeline.rendition()
-    head = encoding.tag(script, rendition, encode_options) + stream.info_frame()
+    head = encoding.tag(script, rendition, encode_options) + mp3.stream.info_frame()
     return Narration(script=script, rendition=rendition, head=head,
                      chapters=encoding.chapter_spans(script, rendition))
 

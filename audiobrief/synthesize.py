@@ -98,6 +98,11 @@ class Timeline:
         self._position += audio.speech_samples + audio.pause_samples
         return pcm
 
+    @property
+    def sentences(self) -> int:
+        """Sentences laid so far."""
+        return len(self._spans)
+
     def rendition(self) -> Rendition:
         if self.keep_pcm:
             return Rendition(self.sample_rate_hz, b"".join(self._pieces), tuple(self._spans))

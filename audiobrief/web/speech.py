@@ -13,29 +13,30 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import struct
 import threading
 import time
 from collections.abc import AsyncIterator
-from typing import Annotated, Any, Literal, Protocol
+from typing import Annotated, Any, Literal, cast
 
 import anyio
 import anyio.from_thread
 import anyio.lowlevel
 import msgspec
-import numpy as np
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from litestar import Request, post
 from litestar.params import JSONBody
 from litestar.response import Stream
 
-from audiobrief import encode, pipeline
+from audiobrief import pipeline
+from audiobrief.encode import EncodeOptions
+from audiobrief.encoders import Encoder, encoder_for
+from audiobrief.encoders import Format as AudioFormat
 from audiobrief.errors import AudiobriefError, QueueFullError, RequestError, VoiceNotFoundError
 from audiobrief.load import from_content
 from audiobrief.model import Article, Page, Script, Section
 from audiobrief.service.jobs import Service
 from audiobrief.settings import Settings
-from audiobrief.synthesize import SynthesisOptions, Timeline, synthesize_sentences
+from audiobrief.synthesize import SynthesisOptions, Timeline
 from audiobrief.voices import Voice, find_voice
 from audiobrief.web.problems import also_in, answer, route_responses
 from audiobrief.web.routes import require_key
@@ -49,8 +50,6 @@ OPENAI_VOICES = frozenset({"alloy", "ash", "ballad", "coral", "echo", "fable", "
 """OpenAI's voice names; like any name no voice is installed under, they mean the default."""
 MEDIA_TYPES: dict[str, str] = {"mp3": "audio/mpeg", "wav": "audio/wav", "pcm": "audio/pcm"}
 """The formats made here; OpenAI's opus, aac and flac are refused with 400."""
-PCM_RATE_HZ = 24_000
-"""OpenAI's `pcm` is 24 kHz; clients play it at that rate without asking."""
 _BUFFERED_CHUNKS = 4
 """Sentences encoded ahead of a slow client; past this, synthesis waits (memory stays flat)."""
 READER_STALL_S = 15.0
@@ -101,115 +100,6 @@ def invalid(message: str, param: str) -> AudiobriefError:
     clients show the reason (they read `error.message`, not `detail`)."""
     return RequestError(message).with_extra(error={
         "message": message, "type": "invalid_request_error", "param": param, "code": None})
-
-
-# Encoders: PCM of each sentence in, bytes of the chosen format out. ---------------------------
-
-class _Encoder(Protocol):
-    def header(self) -> bytes: ...
-
-    def feed(self, pcm: bytes) -> bytes: ...
-
-    def finish(self) -> bytes: ...
-
-
-class _Mp3:
-    """MP3 frames only: a stream has no length to put in an ID3 tag or Info frame."""
-
-    def __init__(self, sample_rate_hz: int, settings: Settings) -> None:
-        self._stream = encode.Mp3Stream(sample_rate_hz, encode.EncodeOptions.from_settings(
-            settings))
-
-    def header(self) -> bytes:
-        return b""
-
-    def feed(self, pcm: bytes) -> bytes:
-        return self._stream.feed(pcm)
-
-    def finish(self) -> bytes:
-        return self._stream.finish()
-
-
-class _Wav:
-    """A canonical 44-byte RIFF header, sizes unknown, then the voice's PCM as it comes."""
-
-    def __init__(self, sample_rate_hz: int) -> None:
-        self.sample_rate_hz = sample_rate_hz
-
-    def header(self) -> bytes:
-        return wav_header(self.sample_rate_hz)
-
-    def feed(self, pcm: bytes) -> bytes:
-        return pcm
-
-    def finish(self) -> bytes:
-        return b""
-
-
-class _Pcm:
-    """Raw samples resampled to `to_hz`."""
-
-    def __init__(self, sample_rate_hz: int, to_hz: int = PCM_RATE_HZ) -> None:
-        self._resampler = Resampler(sample_rate_hz, to_hz)
-
-    def header(self) -> bytes:
-        return b""
-
-    def feed(self, pcm: bytes) -> bytes:
-        return self._resampler.feed(pcm)
-
-    def finish(self) -> bytes:
-        return b""
-
-
-def wav_header(sample_rate_hz: int) -> bytes:
-    """RIFF/WAVE header for mono 16-bit PCM of unknown length (both sizes 0xFFFFFFFF)."""
-    unknown = 0xFFFFFFFF
-    fmt = struct.pack("<HHIIHH", 1, 1, sample_rate_hz, sample_rate_hz * 2, 2, 16)
-    return (b"RIFF" + struct.pack("<I", unknown) + b"WAVE" + b"fmt " + struct.pack("<I", len(fmt))
-            + fmt + b"data" + struct.pack("<I", unknown))
-
-
-class Resampler:
-    """Mono 16-bit PCM from one rate to another by linear interpolation, chunk by chunk.
-
-    Output sample k sits at input position k × from/to across all chunks (the last sample of the
-    chunk before is kept to interpolate over the seam), so chunking changes nothing and the
-    output length tracks the input exactly. Linear interpolation dulls the top of the band a
-    little; for 22.05 → 24 kHz speech that is inaudible, and it costs next to nothing.
-    """
-
-    def __init__(self, from_hz: int, to_hz: int) -> None:
-        self.from_hz, self.to_hz = from_hz, to_hz
-        self._consumed = 0
-        """Input samples in earlier chunks."""
-        self._produced = 0
-        """Output samples made so far."""
-        self._last = 0.0
-        """The last input sample of the chunk before."""
-
-    def feed(self, pcm: bytes) -> bytes:
-        samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
-        if not samples.size:
-            return b""
-        last_index = self._consumed + samples.size - 1
-        # Every output sample whose position falls at or before the last input sample known.
-        end = last_index * self.to_hz // self.from_hz + 1
-        positions = np.arange(self._produced, end) * (self.from_hz / self.to_hz)
-        signal = np.concatenate(([self._last], samples))  # signal[0] is input sample consumed-1
-        out = np.interp(positions - (self._consumed - 1), np.arange(signal.size), signal)
-        self._consumed += samples.size
-        self._produced = end
-        self._last = float(samples[-1])
-        return np.clip(np.rint(out), -32768, 32767).astype("<i2").tobytes()
-
-
-def _encoder(response_format: str, sample_rate_hz: int, settings: Settings) -> _Encoder:
-    if response_format == "mp3":
-        return _Mp3(sample_rate_hz, settings)
-    if response_format == "wav":
-        return _Wav(sample_rate_hz)
-    return _Pcm(sample_rate_hz)
 
 
 # The request → a script → audio. ---------------------------------------------------------------
@@ -280,7 +170,7 @@ async def _send_within(send: MemoryObjectSendStream[bytes | Exception], chunk: b
         await send.send(chunk)
 
 
-def _synthesize(script: Script, voice: Voice, speed: float, encoder: _Encoder,
+def _synthesize(script: Script, voice: Voice, speed: float, encoder: Encoder,
                 send: MemoryObjectSendStream[bytes | Exception], stop: threading.Event,
                 token: anyio.lowlevel.EventLoopToken, streams: Streams) -> None:
     """On a thread of its own: speak each sentence, encode it, hand the bytes to the loop.
@@ -291,15 +181,12 @@ def _synthesize(script: Script, voice: Voice, speed: float, encoder: _Encoder,
     started = time.perf_counter()
     try:
         timeline = Timeline(voice.spec.sample_rate_hz, keep_pcm=False)
-        for audio in synthesize_sentences(script, voice, SynthesisOptions(speed)):
+        for chunk in pipeline.encoded(script, voice, encoder, timeline, SynthesisOptions(speed)):
             if stop.is_set():
                 logger.info("speech stopped after %d of %d sentences: the client left",
-                            audio.index, script.sentence_count)
+                            timeline.sentences, script.sentence_count)
                 return
-            if chunk := encoder.feed(timeline.add(audio)):
-                anyio.from_thread.run(_send_within, send, chunk, token=token)
-        if tail := encoder.finish():
-            anyio.from_thread.run(_send_within, send, tail, token=token)
+            anyio.from_thread.run(_send_within, send, chunk, token=token)
         rendition = timeline.rendition()
         logger.info("spoke %d sentences, %.1f s of audio in %.1f s", script.sentence_count,
                     rendition.duration_ms / 1000, time.perf_counter() - started)
@@ -319,7 +206,7 @@ def _synthesize(script: Script, voice: Voice, speed: float, encoder: _Encoder,
             anyio.from_thread.run_sync(send.close, token=token)
 
 
-def _start(script: Script, voice: Voice, speed: float, encoder: _Encoder,
+def _start(script: Script, voice: Voice, speed: float, encoder: Encoder,
            streams: Streams) -> AsyncIterator[bytes]:
     """Start the synthesis thread (it gives the speech slot back when it ends, even if the body
     is never read) and return the response body."""
@@ -330,15 +217,13 @@ def _start(script: Script, voice: Voice, speed: float, encoder: _Encoder,
         args=(script, voice, speed, encoder, send, stop, anyio.lowlevel.current_token(),
               streams))
     thread.start()
-    return _audio(encoder, receive, stop)
+    return _audio(receive, stop)
 
 
-async def _audio(encoder: _Encoder, receive: MemoryObjectReceiveStream[bytes | Exception],
+async def _audio(receive: MemoryObjectReceiveStream[bytes | Exception],
                  stop: threading.Event) -> AsyncIterator[bytes]:
     """The response body: bytes as each sentence is encoded. Leaving early stops the thread."""
     try:
-        if header := encoder.header():
-            yield header
         async for chunk in receive:
             if isinstance(chunk, Exception):
                 raise chunk
@@ -372,7 +257,8 @@ async def create_speech(request: Request[Any, Any, Any],
     try:
         # Normalising, phonemizing names and perhaps loading the voice: off the event loop.
         script, voice = await anyio.to_thread.run_sync(_prepare, service, data)
-        encoder = _encoder(data.response_format, voice.spec.sample_rate_hz, service.settings)
+        encoder = encoder_for(cast(AudioFormat, data.response_format), voice.spec.sample_rate_hz,
+                              EncodeOptions.from_settings(service.settings))
         logger.info("speech: %d sentences, voice %s, %s", script.sentence_count,
                     voice.spec.name, data.response_format)
         body = _start(script, voice, data.speed, encoder, streams)

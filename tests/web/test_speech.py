@@ -17,6 +17,7 @@ import pytest
 from mutagen.mp3 import MP3
 from openai import OpenAI
 
+from audiobrief.encoders import Resampler
 from audiobrief.model import Article, Section
 from audiobrief.script import ScriptOptions, make_script
 from audiobrief.settings import Settings
@@ -212,8 +213,8 @@ def _tone(seconds: float, hz: float = 440.0, rate: int = VOICE_RATE_HZ) -> bytes
 
 def test_resampling_in_chunks_equals_resampling_at_once() -> None:
     tone = _tone(1.0)
-    whole = speech.Resampler(VOICE_RATE_HZ, 24_000).feed(tone)
-    resampler = speech.Resampler(VOICE_RATE_HZ, 24_000)
+    whole = Resampler(VOICE_RATE_HZ, 24_000).feed(tone)
+    resampler = Resampler(VOICE_RATE_HZ, 24_000)
     samples = len(tone) // 2
     cuts = [0, 1, 1001, 1002, 7777, samples]  # in samples: a one-sample chunk, odd seams
     pieces = b"".join(resampler.feed(tone[2 * a : 2 * b])
@@ -223,7 +224,7 @@ def test_resampling_in_chunks_equals_resampling_at_once() -> None:
 
 
 def test_resampling_keeps_the_pitch() -> None:
-    out = np.frombuffer(speech.Resampler(VOICE_RATE_HZ, 24_000).feed(_tone(1.0)), "<i2")
+    out = np.frombuffer(Resampler(VOICE_RATE_HZ, 24_000).feed(_tone(1.0)), "<i2")
     crossings = np.count_nonzero(np.diff(np.signbit(out.astype(np.int32))))
     seconds = len(out) / 24_000
     assert crossings / 2 / seconds == pytest.approx(440, abs=2)
