@@ -118,7 +118,9 @@ def test_text_with_user_lexicon_is_narrated(make_client) -> None:
 
 
 def test_progress_is_reported_while_running(make_client) -> None:
-    client = make_client()
+    client = make_client()  # one worker: the article waits behind another, so none is missed
+    ahead = " ".join(f"Item {n} of the first article." for n in range(30))
+    assert client.post("/v1/articles", json={"text": "First\n\n" + ahead}).status_code == 202
     text = "Long notes\n\n" + " ".join(f"Sentence number {n} is read aloud." for n in range(12))
     article_id = client.post("/v1/articles", json={"text": text}).json()["id"]
     seen = set()
@@ -132,9 +134,12 @@ def test_progress_is_reported_while_running(make_client) -> None:
 
 
 def test_audio_of_a_running_job_streams_the_same_frames(make_client) -> None:
-    client = make_client()
+    client = make_client()  # one worker: the article waits behind another, so it is not done
+    ahead = " ".join(f"Item {n} of the first article." for n in range(30))
+    assert client.post("/v1/articles", json={"text": "First\n\n" + ahead}).status_code == 202
     text = "Streamed\n\n" + " ".join(f"Part {n} of the story is here." for n in range(6))
     article_id = client.post("/v1/articles", json={"text": text}).json()["id"]
+    assert client.get(f"/v1/articles/{article_id}").json()["status"] == "queued"
     streamed = client.get(f"/v1/articles/{article_id}/audio.mp3")
     assert streamed.status_code == 200
     assert streamed.headers["cache-control"] == "no-store"
