@@ -9,6 +9,7 @@ import logging
 import re
 from collections.abc import Callable
 from typing import Annotated, Any, cast
+from urllib.parse import urlsplit
 
 import anyio
 import msgspec
@@ -286,8 +287,13 @@ def embed(request: Request[Any, Any, Any], article_id: FromPath[str]) -> Respons
     """The player page for an iframe on a news site."""
     service = _service(request)
     _record(service, article_id)
-    page = player.embed_page(article_id, disclosure=service.settings.disclosure,
-                             disclosure_url=service.settings.disclosure_url)
+    settings = service.settings
+    # Behind a proxy at a path (AUDIOBRIEF_PUBLIC_URL=https://site/audio) the page's own requests
+    # go under that path too.
+    page = player.embed_page(article_id, disclosure=settings.disclosure,
+                             disclosure_url=settings.disclosure_url,
+                             base_path=urlsplit(settings.public_url).path if settings.public_url
+                             else "")
     # Litestar adds "; charset=utf-8" to a text/ media type itself.
     return Response(page, media_type="text/html",
                     headers={"Cache-Control": "public, max-age=300"})

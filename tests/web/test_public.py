@@ -392,3 +392,14 @@ def test_a_misspelt_setting_is_reported_at_start(server_process) -> None:
     assert server.process.stderr is not None
     log = server.process.stderr.read().decode()
     assert "AUDIOBRIEF_API_KEY is not a setting of this version; it is ignored" in log
+
+
+def test_the_player_behind_a_proxy_path_asks_under_that_path(finished_data, make_client,
+                                                            tmp_path) -> None:
+    import shutil
+
+    data = tmp_path / "proxied"
+    shutil.copytree(finished_data[0], data)
+    client = make_client(data=data, public_url="https://news.example/audio/")
+    page = client.get(f"/embed/{finished_data[1]}").text
+    assert 'data-base="/audio"' in page
