@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import urlsplit
 
 from lxml import etree
 
 from audiobrief.errors import NoArticleError
-from audiobrief.load import MAX_URL_CHARS
+from audiobrief.load import web_url
 from audiobrief.model import Article, Page, Section
 
 logger = logging.getLogger(__name__)
@@ -93,7 +92,7 @@ def _from_html(page: Page) -> Article:
         byline=_clean(doc.get("author") or "") or None,
         date=doc.get("date") or None,
         site=_clean(doc.get("sitename") or "") or None,
-        url=_web_url(doc.get("url")) or _web_url(page.url),
+        url=web_url(doc.get("url")) or web_url(page.url),
         language=lang,
         sections=tuple(sections),
     )
@@ -143,25 +142,8 @@ def _from_text(page: Page) -> Article:
             sections[0] = Section(sections[0].heading, sections[0].paragraphs[1:])
     if title is None:
         title = _first_words(sections[0].paragraphs[0]) if sections else page.origin
-    return Article(title=title, byline=None, date=None, site=None, url=_web_url(page.url),
+    return Article(title=title, byline=None, date=None, site=None, url=web_url(page.url),
                    language="en", sections=tuple(sections))
-
-
-def _web_url(url: str | None) -> str | None:
-    """`url` if it is an http(s) URL with a host; a page's canonical link may be javascript:,
-    data: or garbage, and the article's URL ends up as a link in the player and the feed."""
-    if not url:
-        return None
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
-        return None
-    if len(url) > MAX_URL_CHARS or any(ord(ch) < 33 or ch in '<>"`\\' for ch in url):
-        return None
-    return url
 
 
 def _markdown_inline(text: str) -> str:

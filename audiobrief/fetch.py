@@ -15,6 +15,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlsplit
 
 from audiobrief import __version__
 from audiobrief.errors import RefusedAddressError, SourceError, SourceTooLargeError
@@ -114,6 +115,24 @@ def _tls_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
     import httpx
 
     return httpx.create_ssl_context()
+
+
+def web_url(url: str | None) -> str | None:
+    """`url` if it is an http(s) URL with a host that is safe to show as a link, else None: a
+    page's canonical link or a setting may be javascript:, data: or garbage, and an article's URL
+    ends up as a link in the player and the feed."""
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
+        return None
+    if len(url) > MAX_URL_CHARS or any(ord(ch) < 33 or ch in '<>"`\\' for ch in url):
+        return None
+    return url
 
 
 def check_url(url: str, limits: Limits) -> None:

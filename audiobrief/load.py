@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import BinaryIO
 
 from audiobrief.errors import RefusedAddressError, RequestError, SourceError, SourceTooLargeError
-from audiobrief.fetch import MAX_URL_CHARS, Limits, _mb, _shown, check_url
+from audiobrief.fetch import MAX_URL_CHARS, Limits, _mb, _shown, check_url, web_url
 from audiobrief.fetch import fetch as _fetch
 from audiobrief.model import Page, PageKind
 
 __all__ = ["MAX_URL_CHARS", "TEXT_ENCODINGS", "Limits", "check_url", "fetch", "from_content",
-           "load"]
+           "load", "web_url"]
 
 _HTML_SNIFF = re.compile(rb"<\s*(!doctype\s+html|html|head|body|article|p|div)[\s>]", re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.I)

@@ -12,12 +12,13 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Annotated, Any, TypeGuard
+from typing import Annotated, Any
 from urllib.parse import urlencode, urljoin
 
 from litestar import Request, Response, get
 from litestar.params import Parameter
 
+from audiobrief.load import web_url
 from audiobrief.service.jobs import Service
 from audiobrief.service.store import Record
 from audiobrief.settings import Settings
@@ -128,8 +129,8 @@ def _item(channel: ET.Element, record: Record, settings: Settings, base_url: str
     links = Links.of(record.id)
     item = _sub(channel, "item")
     _sub(item, "title", script.title)
-    if _is_web_link(script.url):
-        _sub(item, "link", script.url)
+    if link := web_url(script.url):
+        _sub(item, "link", link)
     _sub(item, "description", _description(record, settings))
     _sub(item, "guid", record.id, attrib={"isPermaLink": "false"})
     _sub(item, "pubDate", _rfc822(_published(record)))
@@ -156,18 +157,13 @@ def _description(record: Record, settings: Settings) -> str:
     source = " · ".join(part for part in (script.byline, script.site) if part)
     if source:
         paragraphs.append(f"By {html.escape(source)}")
-    if _is_web_link(script.url):
-        paragraphs.append(f"Read the article: {_anchor(script.url)}")
+    if link := web_url(script.url):
+        paragraphs.append(f"Read the article: {_anchor(link)}")
     disclosure = html.escape(settings.disclosure)
-    if _is_web_link(settings.disclosure_url):
-        disclosure += f" ({_anchor(settings.disclosure_url)})"
+    if policy := web_url(settings.disclosure_url):
+        disclosure += f" ({_anchor(policy)})"
     paragraphs.append(disclosure)
     return "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs)
-
-
-def _is_web_link(url: str | None) -> TypeGuard[str]:
-    # Only web links: a javascript: URL from a page or a setting must not become a live link.
-    return bool(url) and url.lower().startswith(("https://", "http://"))  # type: ignore[union-attr]
 
 
 def _anchor(url: str) -> str:
