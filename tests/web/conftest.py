@@ -42,6 +42,14 @@ def wait_done(client: Any, article_id: str, timeout_s: float = 120) -> dict[str,
     raise AssertionError(f"article {article_id} not finished after {timeout_s} s")
 
 
+def wait_progress(client: Any, article_id: str, sentences: int, timeout_s: float = 120) -> None:
+    """Poll an article until at least `sentences` of it are made (the job is mid-way)."""
+    deadline = time.monotonic() + timeout_s
+    while client.get(f"/v1/articles/{article_id}").json()["progress"]["done"] < sentences:
+        assert time.monotonic() < deadline, f"fewer than {sentences} sentences in {timeout_s} s"
+        time.sleep(0.02)
+
+
 @pytest.fixture
 def make_client(voice, tmp_path) -> Iterator[Callable[..., Any]]:
     from litestar.testing import TestClient

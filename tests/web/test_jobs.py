@@ -16,7 +16,7 @@ from mutagen.mp3 import MP3
 
 from audiobrief.service.store import Store
 from tests.conftest import EXAMPLE_HTML
-from tests.web.conftest import free_port, wait_done
+from tests.web.conftest import free_port, wait_done, wait_progress
 
 LONG = "Restart notes\n\n" + " ".join(
     f"Paragraph {n} tells what happened in Kharkiv on day {n}." for n in range(16))
@@ -26,10 +26,7 @@ def test_a_stopped_service_resumes_its_job(make_client, tmp_path: Path) -> None:
     data = tmp_path / "data"
     first = make_client(data=data)
     article_id = first.post("/v1/articles", json={"text": LONG}).json()["id"]
-    deadline = time.monotonic() + 120
-    while first.get(f"/v1/articles/{article_id}").json()["progress"]["done"] < 2:
-        assert time.monotonic() < deadline, "the job made no progress in 120 s"
-        time.sleep(0.05)
+    wait_progress(first, article_id, 2)
     first.__exit__(None, None, None)  # the app stops mid-job
 
     store = Store(data)

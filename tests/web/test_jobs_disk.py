@@ -19,7 +19,7 @@ from audiobrief import pipeline
 from audiobrief.load import from_content
 from audiobrief.service.store import Store
 from audiobrief.settings import Settings
-from tests.web.conftest import wait_done
+from tests.web.conftest import wait_done, wait_progress
 
 LONG = "Disk notes\n\n" + " ".join(
     f"Paragraph {n} tells what happened in Kharkiv on day {n}." for n in range(16))
@@ -52,10 +52,7 @@ def test_a_sentence_directory_removed_mid_job_breaks_nothing(make_client, tmp_pa
     data = tmp_path / "data"
     client = make_client(data=data)
     article_id = client.post("/v1/articles", json={"text": LONG}).json()["id"]
-    deadline = time.monotonic() + 60
-    while client.get(f"/v1/articles/{article_id}").json()["progress"]["done"] < 2:
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
+    wait_progress(client, article_id, 2)
     shutil.rmtree(data / "sentences")
     assert wait_done(client, article_id)["status"] == "done"
     shutil.rmtree(data / "sentences")
