@@ -16,6 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from audiobrief.model import Rendition, Script, Sentence, SentenceAudio
+from audiobrief.script.sentences import pack, slices
 from audiobrief.voices import Voice
 
 logger = logging.getLogger(__name__)
@@ -317,18 +318,7 @@ def pieces(spoken: str, max_chars: int, clause_limit: int = MAX_CLAUSE_CHARS) ->
 def _cut_at_words(clause: str, max_chars: int) -> list[str]:
     """A clause too long to be said at once as pieces of at most `max_chars`, cut between
     words."""
-    cut: list[str] = []
-    current: list[str] = []
-    length = 0
-    for unit in _short_units(clause, max_chars):
-        if current and length + 1 + len(unit) > max_chars:
-            cut.append(" ".join(current))
-            current, length = [], 0
-        length += len(unit) + (1 if current else 0)
-        current.append(unit)
-    if current:
-        cut.append(" ".join(current))
-    return cut
+    return pack(_short_units(clause, max_chars), max_chars)
 
 
 def _short_units(clause: str, max_chars: int) -> Iterator[str]:
@@ -339,15 +329,15 @@ def _short_units(clause: str, max_chars: int) -> Iterator[str]:
             continue
         block = _BLOCK.fullmatch(unit)
         if block is None:
-            yield from _slices(unit, max_chars)
+            yield from slices(unit, max_chars)
             continue
         # A block too long (many names in a row, or one long word pronounced by rule) becomes
         # several blocks; words outside the brackets go on as words.
-        yield from _slices(block["before"], max_chars)
+        yield from slices(block["before"], max_chars)
         room = max_chars - len("[[  ]]")
-        phonemes = [part for word in block["phonemes"].split() for part in _slices(word, room)]
+        phonemes = [part for word in block["phonemes"].split() for part in slices(word, room)]
         yield from (f"[[ {words} ]]" for words in _cut_at_words(" ".join(phonemes), room))
-        yield from _slices(block["after"], max_chars)
+        yield from slices(block["after"], max_chars)
 
 
 def _units(clause: str) -> Iterator[str]:
@@ -365,10 +355,6 @@ def _units(clause: str) -> Iterator[str]:
             yield word
     if block:
         yield " ".join(block)
-
-
-def _slices(text: str, length: int) -> list[str]:
-    return [text[i : i + length] for i in range(0, len(text), length)]
 
 
 _FRAME = 220  # 10 ms at 22,050 Hz

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import pysbd
 
@@ -74,20 +74,31 @@ def _shorten(sentence: str) -> list[str]:
             break
     else:
         # One word longer than a sentence may be: cut it where it must be, losing nothing.
-        return [sentence[i : i + MAX_SENTENCE_CHARS]
-                for i in range(0, len(sentence), MAX_SENTENCE_CHARS)]
+        return slices(sentence, MAX_SENTENCE_CHARS)
+    # A piece may still be too long after semicolons: cut that one at its commas, and so on.
+    return [short for piece in pack(parts, MAX_SENTENCE_CHARS) for short in _shorten(piece)]
+
+
+def pack(parts: Iterable[str], max_chars: int) -> list[str]:
+    """`parts` in order, joined by spaces into pieces of at most `max_chars` where they fit (a
+    part longer than that is a piece of its own)."""
     pieces: list[str] = []
     current: list[str] = []
     length = 0
     for part in parts:
-        if current and length + 1 + len(part) > MAX_SENTENCE_CHARS:
+        if current and length + 1 + len(part) > max_chars:
             pieces.append(" ".join(current))
             current, length = [], 0
         length += len(part) + (1 if current else 0)
         current.append(part)
-    pieces.append(" ".join(current))
-    # A piece may still be too long after semicolons: cut that one at its commas, and so on.
-    return [short for piece in pieces for short in _shorten(piece)]
+    if current:
+        pieces.append(" ".join(current))
+    return pieces
+
+
+def slices(text: str, length: int) -> list[str]:
+    """`text` cut every `length` characters, wherever that falls."""
+    return [text[i : i + length] for i in range(0, len(text), length)]
 
 
 def _chunks(paragraph: str) -> Iterator[str]:
