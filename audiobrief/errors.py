@@ -15,6 +15,7 @@
      ├── NotFoundError        no such article, or no audio for that URL (also a LookupError)
      ├── ConflictError        the article is not in a state for that (not failed; not done yet)
      ├── KeyRequiredError     writing needs one of the API keys (also a PermissionError)
+     ├── AudioRemadeError     a finished MP3 was missing or damaged on disk; it is being made again
      ├── StorageFullError     the disk is full; nothing was written (also an OSError)
      └── QueueFullError       a bound on work at once is reached (queue, speech, fetches);
                               try again later
@@ -95,6 +96,13 @@ class ConflictError(AudiobriefError):
 
 class KeyRequiredError(AudiobriefError, PermissionError):
     """With API keys set, writing needs one of them."""
+
+
+class AudioRemadeError(AudiobriefError):
+    """A finished article's MP3 was missing or not its recorded size on disk; it is queued to be
+    made again."""
+
+    retry_after_s = 5
 
 
 class StorageFullError(AudiobriefError, OSError):

@@ -68,6 +68,14 @@ def _read_chunks(file: BinaryIO, size: int = 1 << 20) -> Iterator[bytes]:
         yield chunk
 
 
+def file_size(path: Path) -> int | None:
+    """The size of the file at `path`; None when there is none."""
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return None
+
+
 def temp_path(path: Path) -> Path:
     """A fresh hidden name beside `path` to write to before renaming over it."""
     return path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")

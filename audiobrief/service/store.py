@@ -29,7 +29,7 @@ from typing import Any, BinaryIO, Literal
 import msgspec
 
 from audiobrief.errors import DataLockedError, QueueFullError, StorageFullError
-from audiobrief.files import write_atomic, write_atomic_after
+from audiobrief.files import file_size, write_atomic, write_atomic_after
 from audiobrief.model import Rendition, Script
 
 logger = logging.getLogger(__name__)
@@ -275,11 +275,6 @@ class Store:
         counts.update({row[0]: row[1] for row in rows})
         return counts
 
-    def waiting(self) -> int:
-        """Articles queued or running."""
-        with self._connect() as db:
-            return _waiting(db)
-
     # Jobs -----------------------------------------------------------------------------------
 
     def requeue_unfinished(self) -> int:
@@ -315,7 +310,7 @@ class Store:
                 "SELECT id, size_bytes FROM articles WHERE status = 'done'").fetchall()
         damaged = 0
         for article_id, size in rows:
-            if _file_size(self.audio_path(article_id)) != size:
+            if file_size(self.audio_path(article_id)) != size:
                 damaged += self.requeue_damaged(article_id)
         return damaged
 
@@ -550,13 +545,6 @@ def _waiting(db: sqlite3.Connection) -> int:
 def _check_room(db: sqlite3.Connection, queue_limit: int | None) -> None:
     if queue_limit is not None and _waiting(db) >= queue_limit:
         raise QueueFullError(f"{queue_limit} articles are waiting already; try again later")
-
-
-def _file_size(path: Path) -> int | None:
-    try:
-        return path.stat().st_size
-    except FileNotFoundError:
-        return None
 
 
 def _is_full(error: sqlite3.OperationalError, root: Path) -> bool:

@@ -47,6 +47,7 @@ STATUS_BY_ERROR: dict[type[errors.AudiobriefError], int] = {
     errors.KeyRequiredError: 401,
     errors.NotFoundError: 404,
     errors.ConflictError: 409,
+    errors.AudioRemadeError: 503,
     errors.StorageFullError: 507,
     errors.QueueFullError: 503,
 }

@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import anyio
-import msgspec
 from litestar import Response
 from litestar.response import Stream
 
+from audiobrief.errors import AudioRemadeError
+from audiobrief.files import file_size
 from audiobrief.service.store import Record, Store
 
 if TYPE_CHECKING:
@@ -32,7 +33,6 @@ _CHUNK = 256 * 1024
 _RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")
 """One byte range; positions of more than 18 digits (past any file, and past what Python parses
 cheaply) make the header malformed, so it is ignored."""
-_RETRY_AFTER_S = 5
 _POLL_S = 0.05
 
 
@@ -76,9 +76,10 @@ def serve_file(record: Record, path: Path, range_header: str | None,
     """The finished MP3 as a Litestar response (see `answer`): files too large for the fast
     path's memory cache, read from disk. A file that is missing or not its recorded size is
     never sent (`answer_cached` has queued it again by then): 503 until it is made again."""
-    size = _file_size(path)
+    size = file_size(path)
     if size is None or (record.size_bytes is not None and size != record.size_bytes):
-        return _being_remade(record)
+        raise AudioRemadeError(f"the audio of article {record.id} was missing or damaged on"
+                               " disk and is being made again; try again shortly")
     plan = answer(record, size, range_header, if_none_match, if_range)
     if plan.end <= plan.start:
         return Response(b"", status_code=plan.status, media_type=MP3, headers=plan.headers)
@@ -113,7 +114,7 @@ async def answer_cached(service: Service, scope: HTTPScope, send: Send) -> bool:
         return False
     path = service.store.audio_path(record.id)
     if size > IN_MEMORY_MAX:
-        if _file_size(path) != size:
+        if file_size(path) != size:
             service.audio_damaged(record.id)
         return False
     request_headers = dict(scope["headers"])
@@ -142,23 +143,6 @@ async def answer_cached(service: Service, scope: HTTPScope, send: Send) -> bool:
     await send(start)
     await send(end)
     return True
-
-
-def _file_size(path: Path) -> int | None:
-    try:
-        return path.stat().st_size
-    except FileNotFoundError:
-        return None
-
-
-def _being_remade(record: Record) -> Response[bytes]:
-    body = msgspec.json.encode({
-        "type": "https://audiobrief.invalid/problems/AudioMissing", "status": 503,
-        "title": "Busy",
-        "detail": f"the audio of article {record.id} was missing or damaged on disk and is"
-                  " being made again; try again shortly"})
-    return Response(body, status_code=503, media_type="application/problem+json",
-                    headers={"Retry-After": str(_RETRY_AFTER_S), "Cache-Control": "no-store"})
 
 
 def _header(headers: dict[bytes, bytes], name: bytes) -> str | None:

@@ -8,7 +8,7 @@ import msgspec
 
 from audiobrief import pipeline
 from audiobrief.encode import chapter_spans
-from audiobrief.errors import LexiconError, RequestError, SourceTooLargeError
+from audiobrief.errors import LexiconError, RequestError
 from audiobrief.service.store import Record, Status
 from audiobrief.settings import Settings
 
@@ -59,11 +59,6 @@ class ArticleRequest(msgspec.Struct, forbid_unknown_fields=True):
         if self.lexicon and len(self.lexicon) > settings.max_lexicon_entries:
             raise LexiconError(f"lexicon has {len(self.lexicon):,} entries; a request may give"
                                f" at most {settings.max_lexicon_entries}")
-        for name in ("html", "text"):
-            content = getattr(self, name)
-            if content is not None and len(content) > settings.max_source_bytes:
-                raise SourceTooLargeError(f"{name} is {len(content):,} characters; the limit"
-                                          f" is {settings.max_source_bytes:,}")
 
     def options(self) -> pipeline.Options:
         entries = "".join(f"{word}\t{phonemes}\trequest\n"
