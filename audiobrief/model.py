@@ -63,6 +63,14 @@ class Article:
             blocks.extend(section.paragraphs)
         return "\n\n".join(blocks)
 
+    @property
+    def texts(self) -> list[str]:
+        """Every text that may be spoken: title, byline, then each heading and paragraph ("" for
+        a missing byline or heading)."""
+        return [self.title, self.byline or ""] + [
+            text for section in self.sections for text in (section.heading or "",
+                                                           *section.paragraphs)]
+
 
 @dataclass(frozen=True, slots=True)
 class Pronunciation:

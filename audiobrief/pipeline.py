@@ -164,9 +164,7 @@ def _cut(text: str, limit: int) -> str:
 def _estimate_s(article: Article, options: Options) -> float:
     """Seconds of audio `article` would make, from its characters and sentence ends (linear
     time; the script is not made)."""
-    texts = [article.title, article.byline or ""] + [
-        text for section in article.sections
-        for text in (section.heading or "", *section.paragraphs)]
+    texts = article.texts
     characters = sum(len(text) for text in texts)
     ends = sum(1 for text in texts for _ in _SENTENCE_END.finditer(text))
     paragraphs = sum(len(section.paragraphs) for section in article.sections)

@@ -97,10 +97,7 @@ def _sayable(article: Article) -> Article:
         return re.sub(" {2,}", " ", _UNSPEAKABLE.sub(" ", text)).strip() if _UNSPEAKABLE.search(
             text) else text
 
-    texts = [article.title, article.byline or ""] + [
-        text for section in article.sections
-        for text in (section.heading or "", *section.paragraphs)]
-    if not any(_UNSPEAKABLE.search(text) for text in texts):
+    if not any(_UNSPEAKABLE.search(text) for text in article.texts):
         return article
     sections = tuple(
         Section(clean(section.heading) if section.heading else section.heading,
