@@ -99,8 +99,9 @@ class AudiobriefApp(Litestar):
             http: Any = scope
             if await audio.answer_cached(self.state.service, http, send):  # type: ignore[arg-type]
                 return
-            if http["method"] == "OPTIONS" and _header(http, b"access-control-request-method"):
-                await _preflight(self.state.service.settings, http, send)
+            headers = dict(http["headers"]) if http["method"] == "OPTIONS" else {}
+            if audio.header(headers, b"access-control-request-method"):
+                await _preflight(self.state.service.settings, headers, send)
                 return
             if http["method"] == "HEAD" and _AUDIO_PATH.match(http["path"]):
                 # Routed as GET (a handler cannot declare both), answered without the body.
@@ -110,18 +111,11 @@ class AudiobriefApp(Litestar):
         await super().__call__(scope, receive, send)
 
 
-def _header(scope: Any, name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
-        if key.lower() == name:
-            return bytes(value).decode("latin-1")
-    return None
-
-
-async def _preflight(settings: Settings, scope: Any, send: Any) -> None:
+async def _preflight(settings: Settings, request_headers: dict[bytes, bytes], send: Any) -> None:
     """CORS preflights: reading from any origin, writing only from AUDIOBRIEF_CORS_WRITE_ORIGINS,
     so another site's page cannot have its readers' browsers create work."""
-    origin = _header(scope, b"origin") or ""
-    method = (_header(scope, b"access-control-request-method") or "").upper()
+    origin = audio.header(request_headers, b"origin") or ""
+    method = (audio.header(request_headers, b"access-control-request-method") or "").upper()
     headers: list[tuple[bytes, bytes]] = [(b"vary", b"Origin")]
     if method in READ_METHODS or (origin and routes.writes_allowed_from(origin, settings)):
         allowed = "GET, HEAD, OPTIONS" if method in READ_METHODS else "GET, HEAD, POST, OPTIONS"

@@ -118,8 +118,8 @@ async def answer_cached(service: Service, scope: HTTPScope, send: Send) -> bool:
             service.audio_damaged(record.id)
         return False
     request_headers = dict(scope["headers"])
-    plan = answer(record, size, _header(request_headers, b"range"),
-                  _header(request_headers, b"if-none-match"), _header(request_headers, b"if-range"))
+    plan = answer(record, size, header(request_headers, b"range"),
+                  header(request_headers, b"if-none-match"), header(request_headers, b"if-range"))
     body = b""
     if (scope["method"] == "GET" and plan.end > plan.start) or not service.audio_cache.holds(path):
         try:
@@ -145,7 +145,8 @@ async def answer_cached(service: Service, scope: HTTPScope, send: Send) -> bool:
     return True
 
 
-def _header(headers: dict[bytes, bytes], name: bytes) -> str | None:
+def header(headers: dict[bytes, bytes], name: bytes) -> str | None:
+    """A request header's value from the ASGI scope's (lower-case) headers, or None."""
     value = headers.get(name)
     return value.decode("latin-1") if value is not None else None
 
