@@ -26,6 +26,7 @@ from audiobrief.script import CHARS_PER_SECOND, PAUSE_MS, ScriptOptions, make_sc
 from audiobrief.script.pronounce import Pronouncer
 from audiobrief.settings import Settings
 from audiobrief.synthesize import (
+    Cancellation,
     Progress,
     SentenceCache,
     SynthesisOptions,
@@ -198,16 +199,18 @@ class Frames(Protocol):
 
 def encoded(script: Script, voice: Voice, encoder: Encoder, timeline: Timeline,
             synthesis: SynthesisOptions, progress: Progress | None = None,
-            cache: SentenceCache | None = None) -> Iterator[bytes]:
+            cache: SentenceCache | None = None,
+            cancel: Cancellation | None = None) -> Iterator[bytes]:
     """The one loop from a script to audio bytes, for files and streams in every format: each
     sentence synthesised, placed on `timeline` (its exact times), encoded; the bytes are yielded
     as soon as they are made, the encoder's header first and its tail last, never empty.
 
-    A consumer that stops early stops the synthesis after the sentence under way.
+    Cancelled (raised here) once `cancel` is cancelled, before the next sentence; a consumer that
+    stops reading stops the synthesis after the sentence under way.
     """
     if header := encoder.header():
         yield header
-    for audio in synthesize_sentences(script, voice, synthesis, progress, cache):
+    for audio in synthesize_sentences(script, voice, synthesis, progress, cache, cancel):
         if chunk := encoder.feed(timeline.add(audio)):
             yield chunk
     if tail := encoder.finish():
@@ -217,19 +220,19 @@ def encoded(script: Script, voice: Voice, encoder: Encoder, timeline: Timeline,
 def narrate(script: Script, voice: Voice, settings: Settings, options: Options,
             frames: Frames, progress: Progress | None = None,
             cache: SentenceCache | None = None, workers: int = 1,
-            keep_pcm: bool = False) -> Narration:
+            keep_pcm: bool = False, cancel: Cancellation | None = None) -> Narration:
     """Synthesise and encode a script; each sentence is encoded while the next is synthesised.
 
     Each sentence's MP3 frames are written to `frames` (and flushed) as soon as they are
     encoded, so a listener can start before the end and nothing of the audio stays in memory:
     the finished MP3 is `Narration.head` followed by exactly these bytes. The PCM is dropped
-    once encoded unless `keep_pcm`.
+    once encoded unless `keep_pcm`. Cancelled once `cancel` is cancelled (see `encoded`).
     """
     encode_options = encoding.EncodeOptions.from_settings(settings)
     timeline = Timeline(voice.spec.sample_rate_hz, keep_pcm=keep_pcm)
     mp3 = Mp3Frames(voice.spec.sample_rate_hz, encode_options)
     for chunk in encoded(script, voice, mp3, timeline, SynthesisOptions(options.speed, workers),
-                         progress, cache):
+                         progress, cache, cancel):
         frames.write(chunk)
         frames.flush()
     rendition = timeline.rendition()

@@ -7,6 +7,7 @@ import itertools
 import logging
 import math
 import re
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -52,6 +53,34 @@ _BLOCK = re.compile(r"(?P<before>[^\[]*)\[\[(?P<phonemes>.*)\]\](?P<after>.*)", 
 
 Progress = Callable[[int, int], None]
 """Called with (sentences done, sentences in all) as synthesis advances."""
+
+
+class Cancelled(Exception):
+    """Raised by synthesis once its Cancellation is cancelled; the message says why."""
+
+
+class Cancellation:
+    """How any narration is stopped from outside, whoever runs it (a job the service stops or
+    another attempt took over, a speech whose client left): `cancel` from any thread, and the
+    synthesis raises Cancelled before its next sentence."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self.reason = ""
+
+    def cancel(self, reason: str) -> None:
+        if not self._event.is_set():
+            self.reason = reason
+            self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def check(self) -> None:
+        """Raise Cancelled if cancelled."""
+        if self._event.is_set():
+            raise Cancelled(self.reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +141,10 @@ class Timeline:
 
 def synthesize_sentences(script: Script, voice: Voice, options: SynthesisOptions | None = None,
                          progress: Progress | None = None,
-                         cache: SentenceCache | None = None) -> Iterator[SentenceAudio]:
-    """Each sentence's audio, in script order, as soon as it (and all before it) is ready.
+                         cache: SentenceCache | None = None,
+                         cancel: Cancellation | None = None) -> Iterator[SentenceAudio]:
+    """Each sentence's audio, in script order, as soon as it (and all before it) is ready;
+    Cancelled before the next sentence once `cancel` is cancelled.
 
     The pieces of speech (see `pieces`) are synthesised on `options.workers` threads, so a long
     sentence keeps every worker busy too, and even with one worker the caller encodes (or sends)
@@ -154,6 +185,8 @@ def synthesize_sentences(script: Script, voice: Voice, options: SynthesisOptions
 
         try:
             for index, sentence in enumerate(sentences):
+                if cancel is not None:
+                    cancel.check()
                 while next_index < total and (next_index <= index or (
                         in_flight < window and len(planned) < window)):
                     end = total if pieces_left[next_index] <= window else next_index + 1

@@ -29,6 +29,7 @@ from audiobrief.model import Script
 from audiobrief.service.audio_cache import AudioCache
 from audiobrief.service.store import DataLock, Record, SentenceFiles, Status, Store, Timings
 from audiobrief.settings import Settings
+from audiobrief.synthesize import Cancellation, Cancelled
 from audiobrief.voices import Voice, default_workers
 
 logger = logging.getLogger(__name__)
@@ -57,12 +58,11 @@ class Metrics:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
+STOPPING = "the service is stopping"
+"""Why a job is cancelled when the service stops: it goes back to the queue, not failed."""
+
 LOW_DISK_BYTES = 16_000_000
 """Free space under which /healthz reports the disk as a problem: less than one long article."""
-
-
-class _Stopping(Exception):
-    """Raised inside a job when the service shuts down; the job goes back to the queue."""
 
 
 class _BoundedFrames:
@@ -124,6 +124,8 @@ class Service:
         self._voices_lock = threading.Lock()
         self._wake = threading.Condition()
         self._stopping = threading.Event()
+        self._running: dict[str, Cancellation] = {}
+        """How to stop each job under way, by its attempt (see `stop`)."""
         self._threads: list[threading.Thread] = []
 
     def counts(self) -> dict[Status, int]:
@@ -267,6 +269,8 @@ class Service:
     def stop(self, timeout_s: float = 30.0) -> None:
         """Stop taking jobs; a running job stops after its current sentence and is requeued."""
         self._stopping.set()
+        for cancel in list(self._running.values()):
+            cancel.cancel(STOPPING)
         with self._wake:
             self._wake.notify_all()
         deadline = time.monotonic() + timeout_s
@@ -290,11 +294,17 @@ class Service:
                     self._wake.wait(timeout=1.0)
                 continue
             assert record.owner is not None
+            cancel = self._running[record.owner] = Cancellation()
+            if self._stopping.is_set():  # stopped between the claim and now
+                cancel.cancel(STOPPING)
             try:
-                self._run(record, record.owner)
-            except _Stopping:
-                self._quietly(self.store.release, record.id, record.owner)
-                logger.info("article %s back in the queue: the service is stopping", record.id)
+                self._run(record, record.owner, cancel)
+            except Cancelled as stopped:
+                if self._stopping.is_set():
+                    self._quietly(self.store.release, record.id, record.owner)
+                    logger.info("article %s back in the queue: %s", record.id, stopped)
+                else:
+                    logger.warning("article %s: %s; this attempt stops", record.id, stopped)
             except AudiobriefError as error:
                 self._failed(record, str(error))
             except OSError as error:
@@ -308,6 +318,8 @@ class Service:
             except Exception as error:  # a bug: keep the worker alive, record it, log it
                 logger.exception("article %s failed", record.id)
                 self._failed(record, f"internal error: {type(error).__name__}")
+            finally:
+                del self._running[record.owner]
 
     @staticmethod
     def _attempt_token() -> str:
@@ -329,7 +341,7 @@ class Service:
         except Exception:
             logger.exception("could not record the end of a job")
 
-    def _run(self, record: Record, owner: str) -> None:
+    def _run(self, record: Record, owner: str, cancel: Cancellation) -> None:
         started = time.perf_counter()
         voice = self.voice(record.voice)
         self.store.ensure_directories()  # someone may have removed them while we ran
@@ -340,12 +352,10 @@ class Service:
 
         def progress(done: int, total: int) -> None:
             nonlocal last_progress
-            if self._stopping.is_set():
-                raise _Stopping
             now = time.monotonic()
             if done == total or now - last_progress > 0.25:
                 if not self.store.progress(record.id, owner, done):
-                    raise _Stopping  # another attempt has the job now: stop this one
+                    cancel.cancel("another attempt has the job now")
                 last_progress = now
 
         options = pipeline.Options(voice=record.voice, speed=record.speed)
@@ -357,7 +367,7 @@ class Service:
                 narration = pipeline.narrate(record.script, voice, self.settings, options,
                                              bounded,
                                              progress=progress, cache=self.sentences,
-                                             workers=voice.concurrency)
+                                             workers=voice.concurrency, cancel=cancel)
             except BaseException:
                 # Give the space back now (through our own descriptor: the name may be another
                 # attempt's by now), so a full disk still has room to record the failure.

@@ -36,7 +36,7 @@ from audiobrief.load import from_content
 from audiobrief.model import Article, Page, Script, Section
 from audiobrief.service.jobs import Service
 from audiobrief.settings import Settings
-from audiobrief.synthesize import SynthesisOptions, Timeline
+from audiobrief.synthesize import Cancellation, Cancelled, SynthesisOptions, Timeline
 from audiobrief.voices import Voice, find_voice
 from audiobrief.web.problems import also_in, answer, route_responses
 from audiobrief.web.routes import require_key
@@ -171,25 +171,25 @@ async def _send_within(send: MemoryObjectSendStream[bytes | Exception], chunk: b
 
 
 def _synthesize(script: Script, voice: Voice, speed: float, encoder: Encoder,
-                send: MemoryObjectSendStream[bytes | Exception], stop: threading.Event,
+                send: MemoryObjectSendStream[bytes | Exception], cancel: Cancellation,
                 token: anyio.lowlevel.EventLoopToken, streams: Streams) -> None:
     """On a thread of its own: speak each sentence, encode it, hand the bytes to the loop.
 
-    Stops between sentences once `stop` is set, at the next hand-over once the reader is gone,
-    or when the reader has taken nothing for READER_STALL_S.
+    Stops before the next sentence once `cancel` is cancelled, at the next hand-over once the
+    reader is gone, or when the reader has taken nothing for READER_STALL_S.
     """
     started = time.perf_counter()
+    timeline = Timeline(voice.spec.sample_rate_hz, keep_pcm=False)
     try:
-        timeline = Timeline(voice.spec.sample_rate_hz, keep_pcm=False)
-        for chunk in pipeline.encoded(script, voice, encoder, timeline, SynthesisOptions(speed)):
-            if stop.is_set():
-                logger.info("speech stopped after %d of %d sentences: the client left",
-                            timeline.sentences, script.sentence_count)
-                return
+        for chunk in pipeline.encoded(script, voice, encoder, timeline, SynthesisOptions(speed),
+                                      cancel=cancel):
             anyio.from_thread.run(_send_within, send, chunk, token=token)
         rendition = timeline.rendition()
         logger.info("spoke %d sentences, %.1f s of audio in %.1f s", script.sentence_count,
                     rendition.duration_ms / 1000, time.perf_counter() - started)
+    except Cancelled as stopped:
+        logger.info("speech stopped after %d of %d sentences: %s", timeline.sentences,
+                    script.sentence_count, stopped)
     except (anyio.BrokenResourceError, anyio.ClosedResourceError):
         logger.info("speech stopped: the client left")
     except TimeoutError:
@@ -211,17 +211,17 @@ def _start(script: Script, voice: Voice, speed: float, encoder: Encoder,
     """Start the synthesis thread (it gives the speech slot back when it ends, even if the body
     is never read) and return the response body."""
     send, receive = anyio.create_memory_object_stream[bytes | Exception](_BUFFERED_CHUNKS)
-    stop = threading.Event()
+    cancel = Cancellation()
     thread = threading.Thread(
         target=_synthesize, name="audiobrief-speech", daemon=True,
-        args=(script, voice, speed, encoder, send, stop, anyio.lowlevel.current_token(),
+        args=(script, voice, speed, encoder, send, cancel, anyio.lowlevel.current_token(),
               streams))
     thread.start()
-    return _audio(receive, stop)
+    return _audio(receive, cancel)
 
 
 async def _audio(receive: MemoryObjectReceiveStream[bytes | Exception],
-                 stop: threading.Event) -> AsyncIterator[bytes]:
+                 cancel: Cancellation) -> AsyncIterator[bytes]:
     """The response body: bytes as each sentence is encoded. Leaving early stops the thread."""
     try:
         async for chunk in receive:
@@ -229,7 +229,7 @@ async def _audio(receive: MemoryObjectReceiveStream[bytes | Exception],
                 raise chunk
             yield chunk
     finally:
-        stop.set()
+        cancel.cancel("the client left")
         receive.close()  # a hand-over the thread is waiting in fails: it stops there
 
 
