@@ -37,8 +37,8 @@ class Section:
 
 
 @dataclass(frozen=True, slots=True)
-class Article:
-    """What a listener should hear of a page, with its metadata."""
+class Metadata:
+    """What a narration is of: the fields an Article and its Script share."""
 
     title: str
     byline: str | None
@@ -51,6 +51,12 @@ class Article:
     """Canonical URL of the article."""
     language: str
     """BCP 47 language tag, e.g. "en"."""
+
+
+@dataclass(frozen=True, slots=True)
+class Article(Metadata):
+    """What a listener should hear of a page, with its metadata."""
+
     sections: tuple[Section, ...]
 
     @property
@@ -104,18 +110,18 @@ class Chapter:
 
 
 @dataclass(frozen=True, slots=True)
-class Script:
+class Script(Metadata):
     """Everything that will be said, in order, grouped into chapters."""
 
-    title: str
-    byline: str | None
-    date: str | None
-    site: str | None
-    url: str | None
-    language: str
     chapters: tuple[Chapter, ...]
     chaptered: bool = True
     """False when the user asked for no chapter marks (`--chapters none`)."""
+
+    @classmethod
+    def of(cls, about: Metadata, chapters: tuple[Chapter, ...], chaptered: bool = True) -> Script:
+        """The script of what `about` describes (an Article), with its metadata."""
+        return cls(about.title, about.byline, about.date, about.site, about.url, about.language,
+                   chapters, chaptered)
 
     @property
     def sentences(self) -> Iterator[Sentence]:
@@ -162,16 +168,25 @@ class Span:
 
 @dataclass(frozen=True, slots=True)
 class Rendition:
-    """The whole narration as PCM, with exact sample positions of every sentence."""
+    """The whole narration's exact sample positions of every sentence, with its PCM when kept.
+
+    Without PCM it is the timings of audio made already: what the service stores of a finished
+    article to place chapters and transcripts.
+    """
 
     sample_rate_hz: int
-    pcm: bytes = field(repr=False)
-    """Mono signed 16-bit little-endian samples, pauses included; empty when the audio went
-    straight to the encoder and was not kept (long articles keep memory flat that way)."""
     sentence_samples: tuple[tuple[int, int], ...]
     """(first sample, end sample) of each sentence's speech, in script order."""
+    pcm: bytes = field(default=b"", repr=False)
+    """Mono signed 16-bit little-endian samples, pauses included; empty when the audio went
+    straight to the encoder and was not kept (long articles keep memory flat that way)."""
     length_samples: int | None = None
     """Samples in all, when `pcm` is not kept."""
+
+    def without_pcm(self) -> Rendition:
+        """The timings alone."""
+        return Rendition(self.sample_rate_hz, self.sentence_samples,
+                         length_samples=self.total_samples)
 
     @property
     def total_samples(self) -> int:

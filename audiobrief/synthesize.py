@@ -135,8 +135,8 @@ class Timeline:
 
     def rendition(self) -> Rendition:
         if self.keep_pcm:
-            return Rendition(self.sample_rate_hz, b"".join(self._pieces), tuple(self._spans))
-        return Rendition(self.sample_rate_hz, b"", tuple(self._spans), self._position)
+            return Rendition(self.sample_rate_hz, tuple(self._spans), b"".join(self._pieces))
+        return Rendition(self.sample_rate_hz, tuple(self._spans), length_samples=self._position)
 
 
 def synthesize_sentences(script: Script, voice: Voice, options: SynthesisOptions | None = None,

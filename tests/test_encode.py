@@ -78,7 +78,7 @@ def render(script: Script, rate_hz: int = RATE_HZ) -> Rendition:
         pieces += [speech, pause]
         sentence_samples.append((position, position + speech_samples))
         position += speech_samples + len(pause)
-    return Rendition(rate_hz, np.concatenate(pieces).tobytes(), tuple(sentence_samples))
+    return Rendition(rate_hz, tuple(sentence_samples), np.concatenate(pieces).tobytes())
 
 
 @pytest.fixture(scope="module")
@@ -338,7 +338,7 @@ def test_chapter_spans_cover_the_audio_back_to_back(script: Script, rendition: R
 
 
 def test_chapter_spans_refuse_a_rendition_of_another_script(script: Script) -> None:
-    short = Rendition(RATE_HZ, bytes(RATE_HZ * 2), ((0, 100),))
+    short = Rendition(RATE_HZ, ((0, 100),), bytes(RATE_HZ * 2))
     with pytest.raises(ValueError, match="1 sentences, the script has 6"):
         chapter_spans(script, short)
 

@@ -36,7 +36,7 @@ def make_script(*, chaptered: bool = True) -> Script:
 @pytest.fixture(scope="module")
 def rendition() -> Rendition:
     samples = tuple((a, b) for _title, sentences in LAYOUT for _text, a, b in sentences)
-    return Rendition(RATE_HZ, bytes(2 * TOTAL_SAMPLES), samples)
+    return Rendition(RATE_HZ, samples, bytes(2 * TOTAL_SAMPLES))
 
 
 CUE = re.compile(r"(\d\d):(\d\d):(\d\d)\.(\d\d\d) --> (\d\d):(\d\d):(\d\d)\.(\d\d\d)\n(.*)")
@@ -118,6 +118,6 @@ def test_unchaptered_script_has_no_chapters(rendition: Rendition) -> None:
 
 
 def test_transcript_refuses_a_rendition_of_another_script() -> None:
-    other = Rendition(RATE_HZ, bytes(200), ((0, 50),))
+    other = Rendition(RATE_HZ, ((0, 50),), bytes(200))
     with pytest.raises(ValueError, match="1 sentences, the script has 4"):
         transcript_vtt(make_script(), other)

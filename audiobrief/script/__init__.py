@@ -68,16 +68,7 @@ def make_script(
                 sentences.append(_sentence(text, pronouncer, options, pause))
         if sentences:
             chapters.append(Chapter(title=title, sentences=tuple(sentences)))
-    return Script(
-        title=article.title,
-        byline=article.byline,
-        date=article.date,
-        site=article.site,
-        url=article.url,
-        language=article.language,
-        chapters=tuple(chapters),
-        chaptered=options.chapters != "none",
-    )
+    return Script.of(article, tuple(chapters), chaptered=options.chapters != "none")
 
 
 def _sentence(text: str, pronouncer: Pronouncer, options: ScriptOptions, pause_ms: int) -> Sentence:

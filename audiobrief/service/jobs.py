@@ -27,24 +27,36 @@ from audiobrief.errors import AudiobriefError, StorageFullError, TooLongError
 from audiobrief.files import DISK_FULL
 from audiobrief.model import Script
 from audiobrief.service.audio_cache import AudioCache
-from audiobrief.service.store import DataLock, Record, SentenceFiles, Status, Store, Timings
+from audiobrief.service.store import DataLock, Record, SentenceFiles, Status, Store
 from audiobrief.settings import Settings
 from audiobrief.synthesize import Cancellation, Cancelled
 from audiobrief.voices import Voice, default_workers
 
 logger = logging.getLogger(__name__)
 
-AUDIO_VERSION = "audio-2"
-"""Bump when a change of synthesis or encoding changes the audio made from the same script."""
+IDENTITY_VERSION = "article-3"
+"""Bump when a change of synthesis or encoding changes the audio made from the same material,
+or when the material itself changes: every article id changes with it."""
 
 
 def article_id(script: Script, voice: str, speed: float, settings: Settings) -> str:
-    """What determines the audio: the spoken script (and its tags), voice, speed, encoding."""
-    material = b"\0".join((
-        AUDIO_VERSION.encode(), msgspec.json.encode(script), voice.encode(),
-        f"{speed:.3f}".encode(), str(settings.bitrate_kbps).encode(),
-        settings.disclosure.encode()))
-    return hashlib.sha256(material).hexdigest()[:32]
+    """The id of the audio these determine: what is said and how (each sentence's text and
+    spoken form, its pause, the chapters), the tags' metadata, voice, speed and encoding.
+
+    The material is listed here field by field, so a field added to the model changes no id
+    (and orphans no stored audio) unless it is added here, with IDENTITY_VERSION bumped.
+    """
+    material = {
+        "version": IDENTITY_VERSION, "voice": voice, "speed": f"{speed:.3f}",
+        "bitrate_kbps": settings.bitrate_kbps, "disclosure": settings.disclosure,
+        "title": script.title, "byline": script.byline, "date": script.date,
+        "site": script.site, "url": script.url, "language": script.language,
+        "chaptered": script.chaptered,
+        "chapters": [[chapter.title, [[sentence.text, sentence.spoken, sentence.pause_after_ms]
+                                      for sentence in chapter.sentences]]
+                     for chapter in script.chapters],
+    }
+    return hashlib.sha256(msgspec.json.encode(material)).hexdigest()[:32]
 
 
 @dataclass
@@ -374,10 +386,8 @@ class Service:
                 frames.truncate(0)
                 raise
             rendition = narration.rendition
-            timings = Timings(rendition.sample_rate_hz, rendition.sentence_samples,
-                              rendition.total_samples)
             frames.seek(0)
-            if not self.store.finish(record.id, owner, narration.head, frames, timings):
+            if not self.store.finish(record.id, owner, narration.head, frames, rendition):
                 logger.warning("article %s: another attempt has it now; this one's audio is"
                                " dropped", record.id)
                 return

@@ -70,17 +70,6 @@ _SQLITE_FULL = getattr(sqlite3, "SQLITE_FULL", 13)
 _NEARLY_FULL_BYTES = 1_000_000
 
 
-class Timings(msgspec.Struct, frozen=True):
-    """What the finished audio's timings are, enough to rebuild a Rendition without its PCM."""
-
-    sample_rate_hz: int
-    sentence_samples: tuple[tuple[int, int], ...]
-    length_samples: int
-
-    def rendition(self) -> Rendition:
-        return Rendition(self.sample_rate_hz, b"", self.sentence_samples, self.length_samples)
-
-
 @dataclass(frozen=True, slots=True)
 class Record:
     """One article as the store knows it."""
@@ -97,7 +86,8 @@ class Record:
     error: str | None
     attempts: int
     """Times a worker started it since it was queued (a retry starts the count again)."""
-    timings: Timings | None
+    rendition: Rendition | None
+    """The finished audio's timings (no PCM)."""
     size_bytes: int | None
     created_at: float
     updated_at: float
@@ -109,22 +99,17 @@ class Record:
     gave it. Only bound articles answer a lookup by URL or appear in the feed."""
 
     @property
-    def rendition(self) -> Rendition | None:
-        return self.timings.rendition() if self.timings else None
-
-    @property
     def age_s(self) -> float:
         """Seconds since it finished (or was queued)."""
         return time.time() - (self.finished_at or self.created_at)
 
     @property
     def duration_ms(self) -> int | None:
-        rendition = self.rendition
-        return rendition.duration_ms if rendition else None
+        return self.rendition.duration_ms if self.rendition else None
 
 
 _script_decoder = msgspec.json.Decoder(Script)
-_timings_decoder = msgspec.json.Decoder(Timings)
+_rendition_decoder = msgspec.json.Decoder(Rendition)
 
 
 class DataLock:
@@ -375,7 +360,7 @@ class Store:
         return cursor.rowcount == 1
 
     def finish(self, article_id: str, owner: str, head: bytes, frames: BinaryIO,
-               timings: Timings) -> bool:
+               rendition: Rendition) -> bool:
         """Put the whole MP3 in place, `head` then the rest of the attempt's own open `frames`
         file, and mark the article done; False (nothing changed) when `owner` no longer runs
         it. The frames are read from the attempt's file, never by name: a file of that name
@@ -389,7 +374,7 @@ class Store:
                 "UPDATE articles SET status = 'done', done = total, timings = ?, size_bytes = ?,"
                 " error = NULL, owner = NULL, updated_at = ?, finished_at = ?"
                 " WHERE id = ? AND status = 'running' AND owner = ?",
-                (msgspec.json.encode(timings), size, now, now, article_id, owner))
+                (msgspec.json.encode(rendition.without_pcm()), size, now, now, article_id, owner))
         if cursor.rowcount:
             self.partial_path(article_id).unlink(missing_ok=True)
         return cursor.rowcount == 1
@@ -563,6 +548,7 @@ def _is_full(error: sqlite3.OperationalError, root: Path) -> bool:
 def _record(row: sqlite3.Row) -> Record:
     values: dict[str, Any] = dict(row)
     values["script"] = _script_decoder.decode(values["script"])
-    values["timings"] = _timings_decoder.decode(values["timings"]) if values["timings"] else None
+    timings = values.pop("timings")
+    values["rendition"] = _rendition_decoder.decode(timings) if timings else None
     values["bound"] = bool(values.get("bound", 1))
     return Record(**values)

@@ -52,10 +52,20 @@ def test_a_data_directory_of_an_older_version_keeps_working(tmp_path: Path) -> N
         db.execute("INSERT INTO articles (id, status, source_url, script, voice, speed, total,"
                    " created_at, updated_at) VALUES ('a', 'queued', ?, ?, 'v', 1.0, 0, 1, 1)",
                    ("https://news.example/old/", msgspec.json.encode(script)))
+        # A finished one, its timings as the first versions wrote them.
+        db.execute("INSERT INTO articles (id, status, source_url, script, voice, speed, total,"
+                   " timings, size_bytes, created_at, updated_at, finished_at)"
+                   " VALUES ('b', 'done', ?, ?, 'v', 1.0, 1, ?, 9, 1, 1, 2)",
+                   ("https://news.example/done/", msgspec.json.encode(script),
+                    b'{"sample_rate_hz":22050,"sentence_samples":[[0,22050]],'
+                    b'"length_samples":44100}'))
     store = Store(old)
     Store(old)  # opening it again changes nothing
     record = store.latest_for_url("https://news.example/old/")
     assert record is not None and record.bound and record.owner is None
+    done = store.get("b")
+    assert done is not None and done.rendition is not None
+    assert (done.duration_ms, done.rendition.sentence_spans()[0].end_ms) == (2000, 1000)
 
 
 def test_one_holder_of_the_data_lock_at_a_time(tmp_path: Path) -> None:

@@ -82,9 +82,9 @@ def test_only_the_attempt_that_runs_a_job_may_finish_it(tmp_path: Path) -> None:
 
 
 def _timings():
-    from audiobrief.service.store import Timings
+    from audiobrief.model import Rendition
 
-    return Timings(22050, ((0, 10),), 10)
+    return Rendition(22050, ((0, 10),), length_samples=10)
 
 
 def test_sixty_submits_at_once_accept_at_most_the_queue_limit(voice, tmp_path: Path) -> None:
