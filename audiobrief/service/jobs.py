@@ -1,10 +1,10 @@
-"""The job side of the service: voices loaded once, a pool of worker threads that take queued
-articles from the store, narrate them and put the MP3 in place.
+"""The job side of the service: voices loaded once, worker threads that take queued articles,
+narrate them and store the MP3, over the backends' Protocols (backends.py).
 
-A job's MP3 frames are appended to a partial file as each sentence is encoded, so a listener can
-start before the end; the finished file is renamed into place whole. Jobs left running by a
-stopped or crashed process are queued again when the next one starts; one process at a time
-serves from a data directory (its lock), and only the attempt that claimed a job may finish it.
+A job's MP3 frames go to its live frames as each sentence is encoded, so a listener can start
+before the end; the finished MP3 is stored whole. Jobs left running by a stopped or crashed
+process are queued again when the next one starts, and only the attempt that claimed a job may
+finish it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import shutil
 import threading
 import time
 import uuid
@@ -27,7 +26,7 @@ from audiobrief.errors import AudiobriefError, StorageFullError, TooLongError
 from audiobrief.files import DISK_FULL
 from audiobrief.model import Script
 from audiobrief.service.audio_cache import AudioCache
-from audiobrief.service.store import DataLock, Record, SentenceFiles, Status, Store
+from audiobrief.service.backends import Backends, Record, Status
 from audiobrief.settings import Settings
 from audiobrief.synthesize import Cancellation, Cancelled
 from audiobrief.voices import Voice, default_workers
@@ -73,10 +72,6 @@ class Metrics:
 STOPPING = "the service is stopping"
 """Why a job is cancelled when the service stops: it goes back to the queue, not failed."""
 
-LOW_DISK_BYTES = 16_000_000
-"""Free space under which /healthz reports the disk as a problem: less than one long article."""
-
-
 class _BoundedFrames:
     """The job's frames file, refusing to grow past the audio a job may make (CBR: bytes are
     time), so one article cannot fill the disk whatever its script."""
@@ -104,28 +99,34 @@ class Service:
     """Everything the web handlers share: settings, the store, voices and the job workers."""
 
     def __init__(self, settings: Settings, workers: int | None = None,
-                 voices: Mapping[str, Voice] | None = None) -> None:
+                 voices: Mapping[str, Voice] | None = None,
+                 backends: Backends | None = None) -> None:
         self.settings = settings
-        self.lock = DataLock(settings.data)
-        """Held from here until `stop`: a second process on the same data directory would
-        requeue this one's running jobs and delete their partial files."""
-        self.lock.acquire()
-        self.store = Store(settings.data)
-        self.sentences = SentenceFiles(self.store.sentence_dir,
-                                       settings.sentence_cache_mb * 1_000_000)
+        backends = backends or Backends.embedded(settings)
+        self.lock = backends.lock
+        """Held from here until `stop`, where the backends allow one process at a time (a
+        second process on the same data directory would requeue this one's running jobs and
+        delete their frames)."""
+        if self.lock is not None:
+            self.lock.acquire()
+        self.jobs = backends.jobs
+        self.audio = backends.audio
+        self.sentences = backends.sentences
+        self.queue = backends.queue
+        self.live = backends.live
         self.metrics = Metrics()
         self.runs_at_once = default_workers()
         """Pieces of speech synthesised at once, over all jobs: one per core."""
         self.workers = workers or settings.workers or self.runs_at_once
         """Jobs in progress at once."""
-        self.audio_cache = AudioCache()
+        self.audio_cache = AudioCache(self.audio)
         self._counts: dict[Status, int] = {}
         self._counted_at = -1e9
         self._finished: dict[str, Record] = {}
         """Finished articles by id: they never change again, so reads skip SQLite."""
         self.last_served: dict[str, float] = {}
         """When each finished MP3 was last answered from memory, so the audio kept on disk is
-        the most recently used (`Store.evict`)."""
+        the most recently used (`JobTable.evict`)."""
         self.on_forget: list[Callable[[str], None]] = []
         """Called with an article id when a finished article is no longer finished (its audio
         evicted, or found damaged and queued again): caches of its answers drop it."""
@@ -134,7 +135,6 @@ class Service:
         self._voices: dict[str, Voice] = dict(voices or {})
         """Loaded voices by name; a caller may hand in voices it has loaded already."""
         self._voices_lock = threading.Lock()
-        self._wake = threading.Condition()
         self._stopping = threading.Event()
         self._running: dict[str, Cancellation] = {}
         """How to stop each job under way, by its attempt (see `stop`)."""
@@ -145,34 +145,22 @@ class Service:
         metrics scrapes must not queue behind SQLite)."""
         now = time.monotonic()
         if now - self._counted_at > 1.0:
-            self._counts = self.store.counts()
+            self._counts = self.jobs.counts()
             self._counted_at = now
         return self._counts
 
     def health(self) -> list[str]:
         """What stops the service from doing its work, one sentence each (empty: all well),
-        checked at most once a second: the data directory missing or not writable, the disk
-        nearly full, the job workers gone."""
+        checked at most once a second: a backend that cannot be used (a data directory missing
+        or not writable, its disk nearly full), the job workers gone."""
         now = time.monotonic()
         if now - self._checked_at <= 1.0:
             return self._health
-        problems = []
-        try:
-            self.store.ensure_directories()
-            for directory in (self.store.root, self.store.audio_dir, self.store.sentence_dir):
-                if not os.access(directory, os.W_OK | os.X_OK):
-                    problems.append(f"the data directory {directory} is not writable")
-            free = shutil.disk_usage(self.store.root).free
-            if free < LOW_DISK_BYTES:
-                problems.append(f"the disk holding {self.store.root} is nearly full"
-                                f" ({free // 1_000_000} MB free)")
-            self.store.counts()
-        except Exception as error:  # whatever it is, it is the answer /healthz reports
-            problems.append(f"the data directory {self.store.root} cannot be used: {error}")
+        problems = [*self.jobs.problems(), *self.audio.problems(), *self.sentences.problems()]
         if self._threads and not any(thread.is_alive() for thread in self._threads):
             problems.append("the job workers have stopped")
-        self._health, self._checked_at = problems, now
-        return problems
+        self._health, self._checked_at = list(dict.fromkeys(problems)), now
+        return self._health
 
     def finished_record(self, article_id: str) -> Record | None:
         """A finished article if it is known in memory or in the store, else None."""
@@ -183,7 +171,7 @@ class Service:
         """An article, from memory once it is finished."""
         if (record := self._finished.get(article_id)) is not None:
             return record
-        record = self.store.get(article_id)
+        record = self.jobs.get(article_id)
         if record is not None and record.status == "done":
             if len(self._finished) >= 4096:
                 self._finished.clear()
@@ -225,51 +213,54 @@ class Service:
         voice = pipeline.voice_spec(self.settings, options).name
         identity = article_id(script, voice, options.speed, self.settings)
         limit = self.settings.queue_limit
-        existing = self.store.get(identity)
+        existing = self.jobs.get(identity)
         if existing and existing.status != "failed":
             new = False
         elif existing:
-            new = self.store.retry(identity, limit)
+            new = self.jobs.retry(identity, limit)
         else:
             # Two requests for the same new article at once: only the first one inserts it.
-            new = self.store.add(identity, script, voice, options.speed, source_url,
-                                 bound=url_bound, queue_limit=limit)
+            new = self.jobs.add(identity, script, voice, options.speed, source_url,
+                                bound=url_bound, queue_limit=limit)
         if url_bound and existing is not None and not existing.bound:
-            self.store.bind(identity, source_url)
+            self.jobs.bind(identity, source_url)
         if new:
-            with self._wake:
-                self._wake.notify()
-        record = self.store.get(identity)
+            self.queue.put(identity)
+        record = self.jobs.get(identity)
         assert record is not None
         return record, new
 
     def retry(self, article_id: str) -> bool:
         """Queue a failed article again (its attempts start from zero); False when it had not
         failed. Past the queue limit, QueueFullError."""
-        queued = self.store.retry(article_id, self.settings.queue_limit)
+        queued = self.jobs.retry(article_id, self.settings.queue_limit)
         if queued:
-            with self._wake:
-                self._wake.notify()
+            self.queue.put(article_id)
         return queued
 
     def audio_damaged(self, article_id: str) -> None:
         """A finished MP3 is missing or not its recorded size on disk: forget it and make it
         again (the article goes back to the queue; a listener gets the growing stream)."""
         self._forget(article_id)
-        if self.store.requeue_damaged(article_id):
-            with self._wake:
-                self._wake.notify()
+        if self.jobs.requeue_damaged(article_id):
+            logger.warning("article %s: its MP3 is missing or damaged; queued again", article_id)
+            self.queue.put(article_id)
 
     def start(self) -> None:
         """Take the queue over: requeue what a stopped process left running, sweep its
         temporary files, then start the workers."""
-        self.lock.acquire()  # again, when started after a stop
-        requeued = self.store.requeue_unfinished()
+        if self.lock is not None:
+            self.lock.acquire()  # again, when started after a stop
+        requeued = self.jobs.requeue_unfinished()
         if requeued:
             logger.info("queued again %d article(s) left unfinished by the last run", requeued)
-        if swept := self.store.sweep_temporary():
+        self.live.sweep()
+        if swept := self.audio.sweep() + self.sentences.sweep():
             logger.info("removed %d temporary file(s) left by the last run", swept)
-        if damaged := self.store.requeue_damaged_files():
+        damaged = sum(self.jobs.requeue_damaged(article_id)
+                      for article_id, size in self.jobs.finished_sizes()
+                      if self.audio.size(article_id) != size)
+        if damaged:
             logger.warning("queued again %d article(s) whose MP3 was missing or damaged", damaged)
         self._stopping.clear()
         for number in range(self.workers):
@@ -283,27 +274,28 @@ class Service:
         self._stopping.set()
         for cancel in list(self._running.values()):
             cancel.cancel(STOPPING)
-        with self._wake:
-            self._wake.notify_all()
+        self.queue.wake_all()
         deadline = time.monotonic() + timeout_s
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         self._threads.clear()
-        self.lock.release()
+        if self.lock is not None:
+            self.lock.release()
 
     close = stop
 
     def _work(self) -> None:
         while not self._stopping.is_set():
             try:
-                record = self.store.claim(self._attempt_token(), self.settings.max_attempts)
-            except Exception:  # the store cannot be read now (disk, lock): try again shortly
+                article_id = self.queue.take(timeout_s=1.0)
+                record = None if article_id is None or self._stopping.is_set() else (
+                    self.jobs.claim(article_id, self._attempt_token(),
+                                    self.settings.max_attempts))
+            except Exception:  # the table cannot be read now (disk, lock): try again shortly
                 logger.exception("could not take a job from the queue")
                 self._stopping.wait(5.0)
                 continue
             if record is None:
-                with self._wake:
-                    self._wake.wait(timeout=1.0)
                 continue
             assert record.owner is not None
             cancel = self._running[record.owner] = Cancellation()
@@ -313,7 +305,7 @@ class Service:
                 self._run(record, record.owner, cancel)
             except Cancelled as stopped:
                 if self._stopping.is_set():
-                    self._quietly(self.store.release, record.id, record.owner)
+                    self._ended(self.jobs.release, record.id, record.owner)
                     logger.info("article %s back in the queue: %s", record.id, stopped)
                 else:
                     logger.warning("article %s: %s; this attempt stops", record.id, stopped)
@@ -325,8 +317,8 @@ class Service:
                     self._failed(record, f"internal error: {type(error).__name__}")
                     continue
                 self._failed(record, str(StorageFullError(
-                    f"the disk holding {self.store.root} filled up while the audio was written"
-                    f" ({error.strerror}); free some space, then retry the article")))
+                    f"the disk filled up while the audio was written ({error.strerror}); free"
+                    " some space, then retry the article")))
             except Exception as error:  # a bug: keep the worker alive, record it, log it
                 logger.exception("article %s failed", record.id)
                 self._failed(record, f"internal error: {type(error).__name__}")
@@ -340,39 +332,40 @@ class Service:
 
     def _failed(self, record: Record, message: str) -> None:
         assert record.owner is not None
-        self._quietly(self.store.fail, record.id, record.owner, message)
+        self._ended(self.jobs.fail, record.id, record.owner, message)
         with self.metrics.lock:
             self.metrics.jobs_failed += 1
 
-    @staticmethod
-    def _quietly(action: Callable[..., object], *args: object) -> None:
-        """Record a job's end; if even that fails (a full disk), the job stays running and is
-        requeued by the next start, and the worker lives on."""
+    def _ended(self, action: Callable[..., bool], article_id: str, owner: str,
+               *args: object) -> bool:
+        """Record a job's end by its own attempt, then drop its live frames (only then: the
+        frames of a job another attempt has taken are that attempt's); whether it was recorded.
+        If even recording fails (a full disk), the job stays running and is requeued by the
+        next start, and the worker lives on."""
         try:
-            action(*args)
+            if action(article_id, owner, *args):
+                self.live.end(article_id)
+                return True
         except Exception:
             logger.exception("could not record the end of a job")
+        return False
 
     def _run(self, record: Record, owner: str, cancel: Cancellation) -> None:
         started = time.perf_counter()
         voice = self.voice(record.voice)
-        self.store.ensure_directories()  # someone may have removed them while we ran
-        partial = self.store.partial_path(record.id)
-        # A fresh file, never one an earlier attempt of the same job may still hold open.
-        partial.unlink(missing_ok=True)
         last_progress = 0.0
 
         def progress(done: int, total: int) -> None:
             nonlocal last_progress
             now = time.monotonic()
             if done == total or now - last_progress > 0.25:
-                if not self.store.progress(record.id, owner, done):
+                if not self.jobs.progress(record.id, owner, done):
                     cancel.cancel("another attempt has the job now")
                 last_progress = now
 
         options = pipeline.Options(voice=record.voice, speed=record.speed)
         minutes = self.settings.max_audio_minutes
-        with open(partial, "w+b") as frames:
+        with self.live.open(record.id) as frames:
             bounded = _BoundedFrames(frames, minutes * 60 * self.settings.bitrate_kbps * 125,
                                      minutes)
             try:
@@ -387,14 +380,20 @@ class Service:
                 raise
             rendition = narration.rendition
             frames.seek(0)
-            if not self.store.finish(record.id, owner, narration.head, frames, rendition):
+            # Stored from the attempt's own spool, never by name: a spool of that name may be
+            # another attempt's by now.
+            if not self.jobs.owns(record.id, owner) or not self.jobs.finish(
+                    record.id, owner, rendition,
+                    self.audio.put(record.id, narration.head, frames)):
                 logger.warning("article %s: another attempt has it now; this one's audio is"
                                " dropped", record.id)
                 return
+        self.live.end(record.id)
         self.sentences.prune()
         if self.settings.audio_cache_mb:
-            for evicted in self.store.evict(self.settings.audio_cache_mb * 1_000_000,
-                                            self.last_served, keep=record.id):
+            for evicted in self.jobs.evict(self.settings.audio_cache_mb * 1_000_000,
+                                           self.last_served, keep=record.id):
+                self.audio.delete(evicted)
                 self._forget(evicted)
         elapsed = time.perf_counter() - started
         with self.metrics.lock:
@@ -406,7 +405,7 @@ class Service:
 
     def _forget(self, article_id: str) -> None:
         self._finished.pop(article_id, None)
-        self.audio_cache.drop(self.store.audio_path(article_id))
+        self.audio_cache.drop(article_id)
         self.last_served.pop(article_id, None)
         for listener in self.on_forget:
             listener(article_id)

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import anyio
@@ -16,8 +14,7 @@ from litestar import Response
 from litestar.response import Stream
 
 from audiobrief.errors import AudioRemadeError
-from audiobrief.files import file_size
-from audiobrief.service.store import Record, Store
+from audiobrief.service.backends import BlobStore, Record
 
 if TYPE_CHECKING:
     from litestar.types import HTTPResponseBodyEvent, HTTPResponseStartEvent, HTTPScope, Send
@@ -71,12 +68,12 @@ def answer(record: Record, size: int, range_header: str | None, if_none_match: s
     return Answer(200, headers, 0, size)
 
 
-def serve_file(record: Record, path: Path, range_header: str | None,
+def serve_file(record: Record, blobs: BlobStore, range_header: str | None,
                if_none_match: str | None, if_range: str | None) -> Response[bytes] | Stream:
     """The finished MP3 as a Litestar response (see `answer`): files too large for the fast
-    path's memory cache, read from disk. A file that is missing or not its recorded size is
-    never sent (`answer_cached` has queued it again by then): 503 until it is made again."""
-    size = file_size(path)
+    path's memory cache, read from the blob store. One that is missing or not its recorded size
+    is never sent (`answer_cached` has queued it again by then): 503 until it is made again."""
+    size = blobs.size(record.id)
     if size is None or (record.size_bytes is not None and size != record.size_bytes):
         raise AudioRemadeError(f"the audio of article {record.id} was missing or damaged on"
                                " disk and is being made again; try again shortly")
@@ -84,10 +81,10 @@ def serve_file(record: Record, path: Path, range_header: str | None,
     if plan.end <= plan.start:
         return Response(b"", status_code=plan.status, media_type=MP3, headers=plan.headers)
     if plan.end - plan.start <= IN_MEMORY_MAX:
-        return Response(_read(path, plan.start, plan.end), status_code=plan.status,
+        return Response(blobs.read(record.id, plan.start, plan.end), status_code=plan.status,
                         media_type=MP3, headers=plan.headers)
-    return Stream(_chunks(path, plan.start, plan.end), status_code=plan.status, media_type=MP3,
-                  headers=plan.headers)
+    return Stream(_chunks(blobs, record.id, plan.start, plan.end), status_code=plan.status,
+                  media_type=MP3, headers=plan.headers)
 
 
 _AUDIO_PATH = re.compile(r"^/v1/articles/([0-9a-f]{32})/audio\.mp3$")
@@ -112,18 +109,18 @@ async def answer_cached(service: Service, scope: HTTPScope, send: Send) -> bool:
     size = record.size_bytes if record is not None else None
     if record is None or size is None:
         return False
-    path = service.store.audio_path(record.id)
     if size > IN_MEMORY_MAX:
-        if file_size(path) != size:
+        if service.audio.size(record.id) != size:
             service.audio_damaged(record.id)
         return False
     request_headers = dict(scope["headers"])
     plan = answer(record, size, header(request_headers, b"range"),
                   header(request_headers, b"if-none-match"), header(request_headers, b"if-range"))
     body = b""
-    if (scope["method"] == "GET" and plan.end > plan.start) or not service.audio_cache.holds(path):
+    if ((scope["method"] == "GET" and plan.end > plan.start)
+            or not service.audio_cache.holds(record.id)):
         try:
-            content = service.audio_cache.read(path, size)
+            content = service.audio_cache.read(record.id, size)
         except OSError:  # unreadable: left to the route, which reports the error
             return False
         if content is None:
@@ -171,67 +168,59 @@ def _range(header: str, size: int) -> tuple[int, int] | str | None:
     return start, end
 
 
-def _read(path: Path, start: int, end: int) -> bytes:
-    with open(path, "rb") as file:
-        return os.pread(file.fileno(), end - start, start)
+async def _chunks(blobs: BlobStore, article_id: str, start: int,
+                  end: int) -> AsyncIterator[bytes]:
+    while start < end:
+        chunk = await anyio.to_thread.run_sync(blobs.read, article_id, start,
+                                               min(end, start + _CHUNK))
+        if not chunk:
+            break
+        start += len(chunk)
+        yield chunk
 
 
-async def _chunks(path: Path, start: int, end: int) -> AsyncIterator[bytes]:
-    async with await anyio.open_file(path, "rb") as file:
-        await file.seek(start)
-        left = end - start
-        while left > 0:
-            chunk = await file.read(min(_CHUNK, left))
-            if not chunk:
-                break
-            left -= len(chunk)
-            yield chunk
-
-
-def serve_growing(store: Store, article_id: str) -> Stream:
+def serve_growing(service: Service, article_id: str) -> Stream:
     """The MP3 frames of a queued or running job, sent as each sentence is encoded.
 
     The stream ends when the job does. Its frames are byte for byte those of the finished file
     (which adds the ID3 tag and an Info frame in front).
     """
-    return Stream(_follow(store, article_id), media_type=MP3,
+    return Stream(_follow(service, article_id), media_type=MP3,
                   headers={"Cache-Control": "no-store", "X-Audiobrief-Status": "running"})
 
 
-async def _follow(store: Store, article_id: str) -> AsyncIterator[bytes]:
-    partial = store.partial_path(article_id)
-    file = None
+async def _follow(service: Service, article_id: str) -> AsyncIterator[bytes]:
+    reader = None
     try:
         while True:
-            if file is None:
-                try:
-                    file = open(partial, "rb")  # noqa: SIM115 (held across awaits)
-                except FileNotFoundError:
-                    record = await anyio.to_thread.run_sync(store.get, article_id)
+            if reader is None:
+                reader = service.live.reader(article_id)
+                if reader is None:
+                    record = await anyio.to_thread.run_sync(service.jobs.get, article_id)
                     if record is None or record.status == "failed":
                         return
                     if record.status == "done":
                         # Finished before we started reading: send the whole file instead.
                         with contextlib.suppress(FileNotFoundError):  # evicted meanwhile
-                            async for chunk in _chunks(store.audio_path(article_id), 0,
-                                                       record.size_bytes or 1 << 62):
+                            async for chunk in _chunks(service.audio, article_id, 0,
+                                                       record.size_bytes or 0):
                                 yield chunk
                         return
                     await anyio.sleep(_POLL_S)
                     continue
-            chunk = file.read(_CHUNK)
+            chunk = reader.read(_CHUNK)
             if chunk:
                 yield chunk
                 continue
-            record = await anyio.to_thread.run_sync(store.get, article_id)
+            record = await anyio.to_thread.run_sync(service.jobs.get, article_id)
             if record is None or record.status in ("done", "failed"):
-                # The writer closed the file before marking the job: what is left is the end.
-                while chunk := file.read(_CHUNK):
+                # The writer closed the spool before marking the job: what is left is the end.
+                while chunk := reader.read(_CHUNK):
                     yield chunk
                 return
             if record.status == "queued":  # requeued (the service stopped); start again
                 return
             await anyio.sleep(_POLL_S)
     finally:
-        if file is not None:
-            file.close()
+        if reader is not None:
+            reader.close()

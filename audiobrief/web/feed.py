@@ -19,8 +19,8 @@ from litestar import Request, Response, get
 from litestar.params import Parameter
 
 from audiobrief.load import web_url
+from audiobrief.service.backends import Record
 from audiobrief.service.jobs import Service
-from audiobrief.service.store import Record
 from audiobrief.settings import Settings
 from audiobrief.web.audio import MP3
 from audiobrief.web.problems import Declared, answer, route_responses
@@ -220,9 +220,9 @@ def feed_xml(
     """The podcast feed of finished articles, newest first."""
     service: Service = request.app.state.service
     settings = service.settings
-    paging = Paging(page, min(per_page, MAX_PER_PAGE), service.store.finished_count())
-    records = service.store.finished(paging.per_page, paging.offset)
-    newest = records[:1] if paging.page == 1 else service.store.finished(1)
+    paging = Paging(page, min(per_page, MAX_PER_PAGE), service.jobs.finished_count())
+    records = service.jobs.finished(paging.per_page, paging.offset)
+    newest = records[:1] if paging.page == 1 else service.jobs.finished(1)
     built_at = (newest[0].finished_at if newest else None) or time.time()
     body = render(records, settings, public_base(request), paging, built_at)
     return Response(body, media_type=MEDIA_TYPE, headers=public_cache(request, CACHE_MAX_AGE_S))

@@ -25,8 +25,8 @@ from audiobrief.errors import (
 )
 from audiobrief.load import from_content
 from audiobrief.model import Page
+from audiobrief.service.backends import Record
 from audiobrief.service.jobs import Service
-from audiobrief.service.store import Record
 from audiobrief.settings import Settings
 from audiobrief.web.schemas import ArticleRequest
 

@@ -23,8 +23,8 @@ from litestar.response import Redirect, Stream
 from audiobrief import sidecars
 from audiobrief.errors import ConflictError, KeyRequiredError, NotFoundError, RequestError
 from audiobrief.model import Rendition, Script
+from audiobrief.service.backends import Record
 from audiobrief.service.jobs import Service
-from audiobrief.service.store import Record
 from audiobrief.settings import Settings
 from audiobrief.web import audio, player
 from audiobrief.web.intake import Fetches, StatusCache
@@ -120,7 +120,7 @@ def _fetches(connection: ASGIConnection[Any, Any, Any, Any]) -> Fetches:
 
 def _fresh_for_url(service: Service, url: str) -> Record | None:
     """The article bound to `url`, unless it is finished and older than url_ttl_s."""
-    record = service.store.latest_for_url(url)
+    record = service.jobs.latest_for_url(url)
     if record is None or (record.status == "done"
                           and record.age_s >= service.settings.url_ttl_s):
         return None
@@ -156,7 +156,7 @@ def find_article(request: Request[Any, Any, Any],
 
     Its 404 says in `create` whether this caller may have it made (POST /v1/articles).
     """
-    record = _service(request).store.latest_for_url(url)
+    record = _service(request).jobs.latest_for_url(url)
     if record is None:
         raise NotFoundError(f"no audio for {url} yet").with_extra(create=may_create(request))
     return accepted(record)
@@ -218,11 +218,11 @@ def audio_mp3(
     if record.status == "done":
         # Finished files up to IN_MEMORY_MAX get here only if gone from disk: the app
         # answers the others before routing (audio.answer_cached).
-        return audio.serve_file(record, service.store.audio_path(article_id), range_header,
+        return audio.serve_file(record, service.audio, range_header,
                                 if_none_match, if_range)
     if record.status == "failed":
         raise ConflictError(f"article {article_id} failed: {record.error}")
-    return audio.serve_growing(service.store, article_id)
+    return audio.serve_growing(service, article_id)
 
 
 SIDECARS: dict[str, tuple[Callable[[Script, Rendition], str], str]] = {

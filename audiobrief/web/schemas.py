@@ -9,7 +9,7 @@ import msgspec
 from audiobrief import pipeline
 from audiobrief.encode import chapter_spans
 from audiobrief.errors import LexiconError, RequestError
-from audiobrief.service.store import Record, Status
+from audiobrief.service.backends import Record, Status
 from audiobrief.settings import Settings
 
 Speed = Annotated[float, msgspec.Meta(ge=0.25, le=4.0)]

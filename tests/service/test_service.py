@@ -29,7 +29,7 @@ service.stop()
 web = sorted(m for m in sys.modules if m.split(".")[0] in ("litestar", "uvicorn")
              or m.startswith("audiobrief.web"))
 print(json.dumps({"status": record.status, "duration_ms": record.duration_ms, "web": web,
-                  "mp3": service.store.audio_path(record.id).stat().st_size}))
+                  "mp3": service.audio.size(record.id)}))
 """
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from audiobrief.service.store import SentenceFiles
+from audiobrief.service.local import SentenceFiles
 
 
 def test_cache_returns_what_was_put(tmp_path: Path) -> None:
@@ -37,7 +37,7 @@ def test_a_data_directory_of_an_older_version_keeps_working(tmp_path: Path) -> N
     import msgspec
 
     from audiobrief.model import Script
-    from audiobrief.service.store import Store
+    from audiobrief.service.sqlite import SqliteJobs
 
     old = tmp_path / "data"
     old.mkdir()
@@ -59,8 +59,8 @@ def test_a_data_directory_of_an_older_version_keeps_working(tmp_path: Path) -> N
                    ("https://news.example/done/", msgspec.json.encode(script),
                     b'{"sample_rate_hz":22050,"sentence_samples":[[0,22050]],'
                     b'"length_samples":44100}'))
-    store = Store(old)
-    Store(old)  # opening it again changes nothing
+    store = SqliteJobs(old / "audiobrief.sqlite3")
+    SqliteJobs(old / "audiobrief.sqlite3")  # opening it again changes nothing
     record = store.latest_for_url("https://news.example/old/")
     assert record is not None and record.bound and record.owner is None
     done = store.get("b")
@@ -72,7 +72,7 @@ def test_one_holder_of_the_data_lock_at_a_time(tmp_path: Path) -> None:
     import pytest
 
     from audiobrief.errors import DataLockedError
-    from audiobrief.service.store import DataLock
+    from audiobrief.service.local import DataLock
 
     first = DataLock(tmp_path)
     first.acquire()

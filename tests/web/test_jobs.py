@@ -14,7 +14,8 @@ from pathlib import Path
 import httpx
 from mutagen.mp3 import MP3
 
-from audiobrief.service.store import Store
+from audiobrief.service.backends import Backends
+from audiobrief.settings import Settings
 from tests.conftest import EXAMPLE_HTML
 from tests.web.conftest import free_port, wait_done, wait_progress
 
@@ -29,10 +30,10 @@ def test_a_stopped_service_resumes_its_job(make_client, tmp_path: Path) -> None:
     wait_progress(first, article_id, 2)
     first.__exit__(None, None, None)  # the app stops mid-job
 
-    store = Store(data)
-    assert store.get(article_id).status == "queued"
-    assert not store.audio_path(article_id).exists()
-    assert not store.partial_path(article_id).exists()
+    backends = Backends.embedded(Settings(data=data))
+    assert backends.jobs.get(article_id).status == "queued"
+    assert backends.audio.size(article_id) is None
+    assert backends.live.reader(article_id) is None
 
     second = make_client(data=data)
     status = wait_done(second, article_id)
@@ -71,9 +72,9 @@ def test_a_killed_process_loses_nothing(tmp_path: Path) -> None:
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait()
-    store = Store(data)
-    assert store.get(article_id).status == "running"  # as the crash left it
-    assert not store.audio_path(article_id).exists()
+    backends = Backends.embedded(Settings(data=data))
+    assert backends.jobs.get(article_id).status == "running"  # as the crash left it
+    assert backends.audio.size(article_id) is None
 
     process = _serve(data, port)
     try:
@@ -106,7 +107,7 @@ def test_a_failed_job_says_why_and_can_be_retried(make_client, tmp_path: Path) -
     client = make_client(data=data)
     created = client.post("/v1/articles", json={"text": "Note\n\nA short one."}).json()
     # The voice that made the script is gone by the time the job runs.
-    store = Store(data)
+    store = Backends.embedded(Settings(data=data)).jobs
     script = store.get(created["id"]).script
     store.add("f" * 32, script, "en_XX-uninstalled", 1.0, None)
     status = wait_done(client, "f" * 32)

@@ -17,7 +17,7 @@ from mutagen.mp3 import MP3
 
 from audiobrief import pipeline
 from audiobrief.load import from_content
-from audiobrief.service.store import Store
+from audiobrief.service.backends import Backends
 from audiobrief.settings import Settings
 from tests.web.conftest import wait_done, wait_progress
 
@@ -38,7 +38,7 @@ def _script(text: str, settings: Settings, url: str | None = None):
 def test_temporary_files_of_a_killed_process_are_swept_at_start(make_client,
                                                                 tmp_path: Path) -> None:
     data = tmp_path / "data"
-    Store(data)
+    Backends.embedded(Settings(data=data))
     left = [data / "audio" / ".0123.mp3.abcd1234.tmp",
             data / "sentences" / "ab" / ".ab12.pcm.99.tmp", data / "audio" / "0123.frames"]
     for path in left:
@@ -71,19 +71,20 @@ def test_finished_audio_is_bounded_least_recently_used_out(make_client) -> None:
         "text": _repeated("The mayor of Odesa spoke about the port and the grain ships.", 30)})
     second_id = second.json()["id"]
     assert wait_done(client, second_id)["status"] == "done"
-    store = client.app.state.service.store
-    assert store.get(second_id).size_bytes > 1_000_000 * 0.5
+    service = client.app.state.service
+    assert service.jobs.get(second_id).size_bytes > 1_000_000 * 0.5
     # The first is gone, file and record: asked for again, the same request makes it again.
     assert client.get(f"/v1/articles/{first_id}").status_code == 404
     assert client.get(f"/v1/articles/{first_id}/audio.mp3").status_code == 404
-    assert not store.audio_path(first_id).exists()
+    assert service.audio.size(first_id) is None
     assert client.get(f"/v1/articles/{second_id}/audio.mp3").status_code == 200
 
 
 def test_a_job_stops_at_the_audio_limit(make_client, tmp_path: Path) -> None:
     data = tmp_path / "data"
     client = make_client(data=data, max_audio_minutes=1)
-    store = Store(data)
+    backends = Backends.embedded(Settings(data=data))
+    store = backends.jobs
     # Past any estimate at request time, straight into the queue: the job itself must stop.
     script = _script(_repeated("The minister spoke in Kyiv about the long winter ahead.", 40),
                      Settings())
@@ -91,8 +92,8 @@ def test_a_job_stops_at_the_audio_limit(make_client, tmp_path: Path) -> None:
     status = wait_done(client, "c" * 32)
     assert status["status"] == "failed"
     assert "passed 1 minute, the limit per article" in status["error"]
-    assert not store.audio_path("c" * 32).exists()
-    assert not store.partial_path("c" * 32).exists()
+    assert backends.audio.size("c" * 32) is None
+    assert backends.live.reader("c" * 32) is None
 
 
 def _truncate(path: Path) -> int:
@@ -105,7 +106,7 @@ def _truncate(path: Path) -> int:
 def test_a_truncated_mp3_is_never_served_and_is_made_again(finished_client,
                                                            finished_article_id) -> None:
     service = finished_client.app.state.service
-    path = service.store.audio_path(finished_article_id)
+    path = service.audio.path(finished_article_id)
     whole = _truncate(path)  # after start, before any read
     response = finished_client.get(f"/v1/articles/{finished_article_id}/audio.mp3")
     assert response.status_code in (200, 503)
@@ -207,11 +208,11 @@ def test_anonymous_audio_under_a_url_never_answers_for_it(voice, tmp_path: Path)
     fake = _script("Minister resigns\n\nThe minister resigned tonight.", settings, url)
     record, new = service.submit(fake, pipeline.Options(), url, url_bound=False)
     assert new and not record.bound
-    assert service.store.latest_for_url(url) is None
+    assert service.jobs.latest_for_url(url) is None
     real = _script("Budget passes\n\nThe budget passed tonight.", settings, url)
     bound, _ = service.submit(real, pipeline.Options(), url)
-    assert service.store.latest_for_url(url).id == bound.id
+    assert service.jobs.latest_for_url(url).id == bound.id
     # The same script from a fetch (or a keyed caller) binds the anonymous one.
     service.submit(fake, pipeline.Options(), url, url_bound=True)
-    assert service.store.get(record.id).bound
+    assert service.jobs.get(record.id).bound
     service.stop()

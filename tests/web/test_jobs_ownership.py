@@ -17,7 +17,7 @@ import pytest
 from audiobrief import pipeline
 from audiobrief.errors import DataLockedError, QueueFullError
 from audiobrief.load import from_content
-from audiobrief.service.store import Store
+from audiobrief.service.backends import Backends
 from audiobrief.settings import Settings
 from tests.web.conftest import free_port, wait_done
 
@@ -61,24 +61,22 @@ def test_only_the_attempt_that_runs_a_job_may_finish_it(tmp_path: Path) -> None:
     """A job requeued under its first runner (the issue's second process) cannot be published
     truncated by that runner: its finish, progress and failure change nothing."""
     settings = Settings(data=tmp_path / "data")
-    store = Store(settings.data)
+    store = Backends.embedded(settings).jobs
     store.add("a" * 32, _script(LONG, settings), settings.voice, 1.0, None)
-    first = store.claim("first")
+    first = store.claim("a" * 32, "first")
     assert first is not None and first.owner == "first"
-    store.partial_path(first.id).write_bytes(b"frames of the first attempt")
+    assert store.claim("a" * 32, "other") is None  # running: not to be claimed twice
 
     assert store.requeue_unfinished() == 1  # what a restart does
-    second = store.claim("second")
+    second = store.claim("a" * 32, "second")
     assert second is not None and second.id == first.id
+    assert not store.owns(first.id, "first")  # the Service stores no audio without this
     assert not store.progress(first.id, "first", 5)
-    with open(tmp_path / "first.frames", "w+b") as frames:
-        frames.write(b"truncated")
-        frames.seek(0)
-        assert not store.finish(first.id, "first", b"ID3", frames, _timings())
+    assert not store.finish(first.id, "first", _timings(), 9)
     assert not store.fail(first.id, "first", "it went wrong")
+    assert not store.release(first.id, "first")
     record = store.get(first.id)
     assert (record.status, record.owner, record.done) == ("running", "second", 0)
-    assert not store.audio_path(first.id).exists()
 
 
 def _timings():
@@ -113,7 +111,7 @@ def test_sixty_submits_at_once_accept_at_most_the_queue_limit(voice, tmp_path: P
     service.stop()
     assert len(outcomes) == 60
     assert outcomes.count("accepted") == 5
-    assert service.store.counts()["queued"] == 5
+    assert service.jobs.counts()["queued"] == 5
 
 
 def test_retry_obeys_the_queue_limit(make_client, tmp_path: Path) -> None:
@@ -121,7 +119,7 @@ def test_retry_obeys_the_queue_limit(make_client, tmp_path: Path) -> None:
     client = make_client(data=data, queue_limit=1, workers=1)
     service = client.app.state.service
     settings = service.settings
-    store = Store(data)
+    store = Backends.embedded(settings).jobs
     store.add("f" * 32, _script("Note\n\nA short one.", settings), "en_XX-uninstalled", 1.0,
               None)
     assert wait_done(client, "f" * 32)["status"] == "failed"
@@ -136,7 +134,7 @@ def test_a_job_that_keeps_killing_the_process_ends_failed(make_client, tmp_path:
     """Left running by dead processes as often as attempts allow, it is not started again."""
     data = tmp_path / "data"
     settings = Settings(data=data)
-    store = Store(data)
+    store = Backends.embedded(settings).jobs
     store.add("d" * 32, _script(LONG, settings), settings.voice, 1.0, None)
     with sqlite3.connect(store.path) as db:  # as three killed processes left it
         db.execute("UPDATE articles SET status = 'running', attempts = 3, done = 7"
@@ -163,5 +161,5 @@ def test_stopping_the_service_does_not_count_as_an_attempt(make_client, tmp_path
             assert time.monotonic() < deadline
             time.sleep(0.02)
         client.__exit__(None, None, None)
-    assert Store(data).get(article_id).attempts == 0
+    assert Backends.embedded(Settings(data=data)).jobs.get(article_id).attempts == 0
     assert wait_done(make_client(data=data, max_attempts=2), article_id)["status"] == "done"

@@ -1,41 +1,27 @@
-"""The service's state on disk: an SQLite table of articles (jobs) and content-addressed files.
-
-    DATA/lock                   held (flock) by the one process that serves from DATA
-    DATA/audiobrief.sqlite3     one row per article: request, status, progress, script, timings
-    DATA/audio/ID.mp3           finished audio, renamed into place only when whole
-    DATA/audio/ID.frames        MP3 frames of a job still running, appended sentence by sentence
-    DATA/sentences/AB/KEY.pcm   audio of each sentence ever made (key: voice and
-                                phonemizer, speed, spoken text; see `sentence_key`)
+"""The embedded job table: one SQLite file of articles (jobs), `DATA/audiobrief.sqlite3`.
 
 Every call opens its own short-lived connection (WAL mode), so worker threads and request
-handlers never share one. A running job belongs to the attempt that claimed it (`owner`): only
-that attempt may record its progress, finish or fail it.
+handlers never share one.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
-import os
 import shutil
 import sqlite3
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import Any
 
 import msgspec
 
-from audiobrief.errors import DataLockedError, QueueFullError, StorageFullError
-from audiobrief.files import file_size, write_atomic, write_atomic_after
+from audiobrief.errors import QueueFullError, StorageFullError
 from audiobrief.model import Rendition, Script
+from audiobrief.service.backends import STATUSES, Record, Status
 
 logger = logging.getLogger(__name__)
-
-Status = Literal["queued", "running", "done", "failed"]
-STATUSES: tuple[Status, ...] = ("queued", "running", "done", "failed")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -70,100 +56,16 @@ _SQLITE_FULL = getattr(sqlite3, "SQLITE_FULL", 13)
 _NEARLY_FULL_BYTES = 1_000_000
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
-    """One article as the store knows it."""
-
-    id: str
-    status: Status
-    source_url: str | None
-    script: Script
-    voice: str
-    speed: float
-    done: int
-    """Sentences synthesised so far."""
-    total: int
-    error: str | None
-    attempts: int
-    """Times a worker started it since it was queued (a retry starts the count again)."""
-    rendition: Rendition | None
-    """The finished audio's timings (no PCM)."""
-    size_bytes: int | None
-    created_at: float
-    updated_at: float
-    finished_at: float | None
-    owner: str | None = None
-    """The attempt running it (see `Store.claim`); None when it is not running."""
-    bound: bool = True
-    """Whether `source_url` is vouched for: audiobrief fetched it itself, or a caller with a key
-    gave it. Only bound articles answer a lookup by URL or appear in the feed."""
-
-    @property
-    def age_s(self) -> float:
-        """Seconds since it finished (or was queued)."""
-        return time.time() - (self.finished_at or self.created_at)
-
-    @property
-    def duration_ms(self) -> int | None:
-        return self.rendition.duration_ms if self.rendition else None
-
-
 _script_decoder = msgspec.json.Decoder(Script)
 _rendition_decoder = msgspec.json.Decoder(Rendition)
 
 
-class DataLock:
-    """The data directory's lock file, held by one process at a time (flock: the kernel lets
-    go of it when the process ends, however it ends)."""
+class SqliteJobs:
+    """The JobTable in one SQLite file."""
 
-    def __init__(self, root: Path) -> None:
-        self.path = Path(root) / "lock"
-        self._file: Any = None
-
-    @property
-    def held(self) -> bool:
-        return self._file is not None
-
-    def acquire(self) -> None:
-        """Take the lock, or raise DataLockedError naming the process that has it."""
-        if self._file is not None:
-            return
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        file = open(self.path, "a+")  # noqa: SIM115 (held for the life of the service)
-        try:
-            fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            file.seek(0)
-            holder = file.read(32).strip()
-            file.close()
-            raise DataLockedError(
-                f"another audiobrief process{f' (pid {holder})' if holder else ''} is serving"
-                f" from {self.path.parent}; stop it, or give this one its own AUDIOBRIEF_DATA"
-            ) from None
-        except BaseException:
-            file.close()
-            raise
-        file.seek(0)
-        file.truncate()
-        file.write(f"{os.getpid()}\n")
-        file.flush()
-        self._file = file
-
-    def release(self) -> None:
-        if self._file is not None:
-            self._file.close()  # closing the descriptor releases the flock
-            self._file = None
-
-
-class Store:
-    """Articles and their audio under one data directory."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
-        self.audio_dir = self.root / "audio"
-        self.sentence_dir = self.root / "sentences"
-        self.ensure_directories()
-        self.path = self.root / "audiobrief.sqlite3"
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
@@ -174,11 +76,6 @@ class Store:
                     db.execute(f"ALTER TABLE articles ADD COLUMN {name} {kind}")
             db.execute("COMMIT")
 
-    def ensure_directories(self) -> None:
-        """Make the file directories again if something removed them."""
-        self.audio_dir.mkdir(parents=True, exist_ok=True)
-        self.sentence_dir.mkdir(parents=True, exist_ok=True)
-
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -187,9 +84,9 @@ class Store:
             db.execute("PRAGMA busy_timeout=30000")
             yield db
         except sqlite3.OperationalError as error:
-            if _is_full(error, self.root):
+            if _is_full(error, self.path.parent):
                 raise StorageFullError(
-                    f"the disk holding {self.root} is full; free some space (or lower"
+                    f"the disk holding {self.path.parent} is full; free some space (or lower"
                     " AUDIOBRIEF_AUDIO_CACHE_MB) and try again") from error
             raise
         finally:
@@ -272,32 +169,13 @@ class Store:
         with self._connect() as db:
             cursor = db.execute("UPDATE articles SET status = 'queued', owner = NULL,"
                                 " updated_at = ? WHERE status = 'running'", (time.time(),))
-        for partial in self.audio_dir.glob("*.frames"):
-            partial.unlink(missing_ok=True)
         return cursor.rowcount
 
-    def sweep_temporary(self) -> int:
-        """Remove the temporary files of writes a killed process left behind; returns how many.
-        Only for the lock holder, at start, when no write of its own is under way."""
-        removed = 0
-        for pattern in (".*.tmp", "audio/.*.tmp", "sentences/*/.*.tmp"):
-            for path in self.root.glob(pattern):
-                with contextlib.suppress(FileNotFoundError):
-                    path.unlink()
-                    removed += 1
-        return removed
-
-    def requeue_damaged_files(self) -> int:
-        """Queue again every finished article whose MP3 is missing or not its recorded size
-        (removed by hand, a disk restored from an old backup); returns how many."""
+    def finished_sizes(self) -> list[tuple[str, int | None]]:
         with self._connect() as db:
             rows = db.execute(
                 "SELECT id, size_bytes FROM articles WHERE status = 'done'").fetchall()
-        damaged = 0
-        for article_id, size in rows:
-            if file_size(self.audio_path(article_id)) != size:
-                damaged += self.requeue_damaged(article_id)
-        return damaged
+        return [(row[0], row[1]) for row in rows]
 
     def requeue_damaged(self, article_id: str) -> bool:
         """A finished article whose file is missing or damaged goes back to the queue."""
@@ -311,31 +189,37 @@ class Store:
                            article_id)
         return cursor.rowcount == 1
 
-    def claim(self, owner: str, max_attempts: int = 3) -> Record | None:
-        """Take the oldest queued article for the attempt `owner` (atomically), or None.
+    def next_queued(self) -> str | None:
+        with self._connect() as db:
+            row = db.execute("SELECT id FROM articles WHERE status = 'queued'"
+                             " ORDER BY created_at LIMIT 1").fetchone()
+        return row[0] if row else None
+
+    def claim(self, article_id: str, owner: str, max_attempts: int = 3) -> Record | None:
+        """Start the queued article for the attempt `owner` (atomically), or None when it is not
+        queued.
 
         A job already started `max_attempts` times without finishing (each time the process
         running it ended) is not started again: it ends failed, saying so.
         """
         now = time.time()
         with self._connect() as db, _immediate(db):
-            while True:
-                row = db.execute("SELECT id, attempts, done, total FROM articles"
-                                 " WHERE status = 'queued' ORDER BY created_at LIMIT 1").fetchone()
-                if row is None:
-                    return None
-                if row["attempts"] < max_attempts:
-                    break
+            row = db.execute("SELECT attempts, done, total FROM articles"
+                             " WHERE id = ? AND status = 'queued'", (article_id,)).fetchone()
+            if row is None:
+                return None
+            if row["attempts"] >= max_attempts:
                 reason = (f"stopped {row['attempts']} times without finishing (the process"
                           f" running it ended each time); the last attempt got to sentence"
                           f" {row['done']} of {row['total']}")
                 db.execute("UPDATE articles SET status = 'failed', error = ?, owner = NULL,"
-                           " updated_at = ? WHERE id = ?", (reason, now, row["id"]))
-                logger.warning("article %s failed: %s", row["id"], reason)
+                           " updated_at = ? WHERE id = ?", (reason, now, article_id))
+                logger.warning("article %s failed: %s", article_id, reason)
+                return None
             claimed = db.execute(
                 "UPDATE articles SET status = 'running', done = 0, attempts = attempts + 1,"
                 " owner = ?, updated_at = ? WHERE id = ? RETURNING *",
-                (owner, now, row["id"])).fetchone()
+                (owner, now, article_id)).fetchone()
         return _record(claimed)
 
     def progress(self, article_id: str, owner: str, done: int) -> bool:
@@ -355,28 +239,17 @@ class Store:
                 " attempts = max(0, attempts - 1), updated_at = ?"
                 " WHERE id = ? AND status = 'running' AND owner = ?",
                 (time.time(), article_id, owner))
-        if cursor.rowcount:
-            self.partial_path(article_id).unlink(missing_ok=True)
         return cursor.rowcount == 1
 
-    def finish(self, article_id: str, owner: str, head: bytes, frames: BinaryIO,
-               rendition: Rendition) -> bool:
-        """Put the whole MP3 in place, `head` then the rest of the attempt's own open `frames`
-        file, and mark the article done; False (nothing changed) when `owner` no longer runs
-        it. The frames are read from the attempt's file, never by name: a file of that name
-        may be another attempt's."""
-        if not self._owns(article_id, owner):
-            return False
-        size = write_atomic_after(self.audio_path(article_id), head, frames)
+    def finish(self, article_id: str, owner: str, rendition: Rendition, size_bytes: int) -> bool:
         now = time.time()
         with self._connect() as db:
             cursor = db.execute(
                 "UPDATE articles SET status = 'done', done = total, timings = ?, size_bytes = ?,"
                 " error = NULL, owner = NULL, updated_at = ?, finished_at = ?"
                 " WHERE id = ? AND status = 'running' AND owner = ?",
-                (msgspec.json.encode(rendition.without_pcm()), size, now, now, article_id, owner))
-        if cursor.rowcount:
-            self.partial_path(article_id).unlink(missing_ok=True)
+                (msgspec.json.encode(rendition.without_pcm()), size_bytes, now, now, article_id,
+                 owner))
         return cursor.rowcount == 1
 
     def fail(self, article_id: str, owner: str, error: str) -> bool:
@@ -385,8 +258,6 @@ class Store:
                 "UPDATE articles SET status = 'failed', error = ?, owner = NULL, updated_at = ?"
                 " WHERE id = ? AND status = 'running' AND owner = ?",
                 (error, time.time(), article_id, owner))
-        if cursor.rowcount:
-            self.partial_path(article_id).unlink(missing_ok=True)
         return cursor.rowcount == 1
 
     def retry(self, article_id: str, queue_limit: int | None = None) -> bool:
@@ -408,7 +279,8 @@ class Store:
     def evict(self, max_bytes: int, last_served: Mapping[str, float] | None = None,
               keep: str | None = None) -> list[str]:
         """Delete finished articles, least recently finished or served first (unbound ones
-        before bound ones), until their audio is under 90 % of `max_bytes`; returns their ids.
+        before bound ones), until their audio is under 90 % of `max_bytes`; returns their ids,
+        whose files the caller deletes.
 
         The row goes with its file: the id is derived from the script, so the same request
         makes the same id again, and a lookup by URL finds nothing until then.
@@ -433,80 +305,22 @@ class Store:
                 cursor = db.execute("DELETE FROM articles WHERE id = ? AND status = 'done'",
                                     (row["id"],))
             if cursor.rowcount:
-                self.audio_path(row["id"]).unlink(missing_ok=True)
                 total -= row["size_bytes"] or 0
                 evicted.append(row["id"])
         logger.info("finished audio: removed %d least recently used article(s)", len(evicted))
         return evicted
 
-    # Files ----------------------------------------------------------------------------------
-
-    def audio_path(self, article_id: str) -> Path:
-        return self.audio_dir / f"{article_id}.mp3"
-
-    def partial_path(self, article_id: str) -> Path:
-        return self.audio_dir / f"{article_id}.frames"
-
-    def _owns(self, article_id: str, owner: str) -> bool:
+    def owns(self, article_id: str, owner: str) -> bool:
         with self._connect() as db:
             return db.execute("SELECT 1 FROM articles WHERE id = ? AND status = 'running'"
                               " AND owner = ?", (article_id, owner)).fetchone() is not None
 
-
-class SentenceFiles:
-    """Sentence audio cached as files, so an unchanged sentence is never synthesised twice.
-
-    Bounded: `prune()` removes the least recently used files once they pass `max_bytes` (a hit
-    marks a file used by touching it).
-    """
-
-    def __init__(self, root: Path, max_bytes: int = 2_000_000_000) -> None:
-        self.root = Path(root)
-        self.max_bytes = max_bytes
-
-    def _path(self, key: str) -> Path:
-        return self.root / key[:2] / f"{key}.pcm"
-
-    def get(self, key: str) -> bytes | None:
-        path = self._path(key)
+    def problems(self) -> list[str]:
         try:
-            pcm = path.read_bytes()
-        except FileNotFoundError:
-            return None
-        with contextlib.suppress(OSError):
-            os.utime(path)
-        return pcm
-
-    def put(self, key: str, pcm: bytes) -> None:
-        """Keep a sentence's audio; on a full disk it is not kept (the job goes on without)."""
-        path = self._path(key)
-        # parents: the whole cache directory may have been removed while the service runs.
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            write_atomic(path, pcm)
-        except StorageFullError:
-            logger.warning("sentence cache: the disk is full; %s not kept", path.name)
-
-    def prune(self) -> int:
-        """Remove the least recently used files until the cache is under 90 % of its bound;
-        returns how many were removed."""
-        files = []
-        for path in self.root.glob("*/*.pcm"):
-            with contextlib.suppress(FileNotFoundError):
-                stat = path.stat()
-                files.append((stat.st_mtime, stat.st_size, path))
-        total = sum(size for _, size, _ in files)
-        if total <= self.max_bytes:
-            return 0
-        removed = 0
-        for _, size, path in sorted(files):
-            if total <= self.max_bytes * 0.9:
-                break
-            path.unlink(missing_ok=True)
-            total -= size
-            removed += 1
-        logger.info("sentence cache: removed %d least recently used files", removed)
-        return removed
+            self.counts()
+        except Exception as error:  # whatever it is, it is the answer a health check reports
+            return [f"the job table {self.path} cannot be used: {error}"]
+        return []
 
 
 @contextlib.contextmanager

@@ -1,0 +1,273 @@
+"""The seams of the service: what it needs of a job table, a blob store, a sentence store, a queue
+and a channel for a running job's live MP3 frames, as Protocols, and the records they trade.
+
+`Service` (jobs.py) holds one of each (`Backends`) and knows no engine. The embedded default,
+`Backends.embedded`, is SQLite (sqlite.py) with files and threads (local.py) in one data
+directory; another engine implements the same Protocols.
+
+A running job belongs to the attempt that claimed it (its `owner`): only that attempt may record
+its progress, finish or fail it, so a job taken over by another attempt cannot be ended twice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, BinaryIO, Literal, Protocol
+
+from audiobrief.model import Rendition, Script
+
+if TYPE_CHECKING:
+    from audiobrief.settings import Settings
+
+Status = Literal["queued", "running", "done", "failed"]
+STATUSES: tuple[Status, ...] = ("queued", "running", "done", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One article as the job table knows it."""
+
+    id: str
+    status: Status
+    source_url: str | None
+    script: Script
+    voice: str
+    speed: float
+    done: int
+    """Sentences synthesised so far."""
+    total: int
+    error: str | None
+    attempts: int
+    """Times a worker started it since it was queued (a retry starts the count again); a job
+    that keeps ending its process is failed after `Settings.max_attempts`."""
+    rendition: Rendition | None
+    """The finished audio's timings (no PCM)."""
+    size_bytes: int | None
+    created_at: float
+    updated_at: float
+    finished_at: float | None
+    owner: str | None = None
+    """The attempt running it (see `JobTable.claim`); None when it is not running."""
+    bound: bool = True
+    """Whether `source_url` is vouched for: audiobrief fetched it itself, or a caller with a key
+    gave it. Only bound articles answer a lookup by URL or appear in the feed."""
+
+    @property
+    def age_s(self) -> float:
+        """Seconds since it finished (or was queued)."""
+        return time.time() - (self.finished_at or self.created_at)
+
+    @property
+    def duration_ms(self) -> int | None:
+        return self.rendition.duration_ms if self.rendition else None
+
+
+class JobTable(Protocol):
+    """Articles and the state of their jobs, one row each, keyed by article id."""
+
+    def add(self, article_id: str, script: Script, voice: str, speed: float,
+            source_url: str | None, *, bound: bool = True,
+            queue_limit: int | None = None) -> bool:
+        """Queue a new article; False when one with this id exists already. With `queue_limit`,
+        QueueFullError when that many wait (checked and inserted atomically)."""
+        ...
+
+    def bind(self, article_id: str, source_url: str | None) -> bool:
+        """Vouch for an article's URL (the same script came from a fetch or a keyed caller)."""
+        ...
+
+    def get(self, article_id: str) -> Record | None: ...
+
+    def latest_for_url(self, source_url: str) -> Record | None:
+        """The newest article bound to this URL that has not failed."""
+        ...
+
+    def finished(self, limit: int, offset: int = 0) -> list[Record]:
+        """Finished bound articles (the feed's), newest first."""
+        ...
+
+    def finished_count(self) -> int:
+        """How many articles `finished` lists in all."""
+        ...
+
+    def finished_sizes(self) -> list[tuple[str, int | None]]:
+        """(id, recorded MP3 size) of every finished article."""
+        ...
+
+    def counts(self) -> dict[Status, int]:
+        """Articles by status."""
+        ...
+
+    def next_queued(self) -> str | None:
+        """The oldest queued article's id."""
+        ...
+
+    def claim(self, article_id: str, owner: str, max_attempts: int) -> Record | None:
+        """Start a queued article for the attempt `owner`, atomically; None when it is not
+        queued (another attempt took it). One started `max_attempts` times already without
+        finishing is failed instead, saying how far it got."""
+        ...
+
+    def owns(self, article_id: str, owner: str) -> bool:
+        """Whether `owner` is the attempt running the article."""
+        ...
+
+    def progress(self, article_id: str, owner: str, done: int) -> bool:
+        """Record sentences done; False when `owner` no longer runs it."""
+        ...
+
+    def release(self, article_id: str, owner: str) -> bool:
+        """Back to the queue (the service is stopping); the attempt does not count."""
+        ...
+
+    def finish(self, article_id: str, owner: str, rendition: Rendition, size_bytes: int) -> bool:
+        """Mark it done with its timings and MP3 size; False when `owner` no longer runs it."""
+        ...
+
+    def fail(self, article_id: str, owner: str, error: str) -> bool: ...
+
+    def retry(self, article_id: str, queue_limit: int | None = None) -> bool:
+        """Queue a failed article again, its attempts from zero; False when it had not failed.
+        With `queue_limit`, QueueFullError as `add`."""
+        ...
+
+    def requeue_damaged(self, article_id: str) -> bool:
+        """A finished article whose MP3 is missing or damaged goes back to the queue."""
+        ...
+
+    def requeue_unfinished(self) -> int:
+        """Queue again the jobs whose attempt is gone; returns how many."""
+        ...
+
+    def evict(self, max_bytes: int, last_served: Mapping[str, float],
+              keep: str | None = None) -> list[str]:
+        """Delete finished articles, least recently finished or served first (unbound ones
+        first), until their audio is under 90 % of `max_bytes`; returns their ids (their blobs
+        are the caller's to delete)."""
+        ...
+
+    def problems(self) -> list[str]:
+        """What keeps the table from being used, one sentence each; empty when all is well."""
+        ...
+
+
+class BlobStore(Protocol):
+    """Finished MP3s by article id, each written once and whole, never seen partial."""
+
+    def put(self, article_id: str, head: bytes, rest: BinaryIO) -> int:
+        """Store `head` and then the rest of the open file `rest`; returns the size."""
+        ...
+
+    def size(self, article_id: str) -> int | None:
+        """The stored size, or None when there is none."""
+        ...
+
+    def read(self, article_id: str, start: int, end: int) -> bytes:
+        """Bytes [start, end); FileNotFoundError when there is none."""
+        ...
+
+    def delete(self, article_id: str) -> None: ...
+
+    def sweep(self) -> int:
+        """Remove what writes of a killed process left behind; returns how many."""
+        ...
+
+    def problems(self) -> list[str]: ...
+
+
+class SentenceStore(Protocol):
+    """Audio of every sentence made, keyed by what determines it (`synthesize.sentence_key`)."""
+
+    def get(self, key: str) -> bytes | None: ...
+
+    def put(self, key: str, pcm: bytes) -> None:
+        """Keep it if there is room; a store that cannot keep it drops it, saying so in the log."""
+        ...
+
+    def prune(self) -> int:
+        """Keep within the store's bound, least recently used out first; returns how many went."""
+        ...
+
+    def sweep(self) -> int: ...
+
+    def problems(self) -> list[str]: ...
+
+
+class Queue(Protocol):
+    """Which article a worker tries next."""
+
+    def put(self, article_id: str) -> None:
+        """An article was queued (or queued again)."""
+        ...
+
+    def take(self, timeout_s: float) -> str | None:
+        """An article to try to claim, or None after `timeout_s` with nothing to do."""
+        ...
+
+    def wake_all(self) -> None:
+        """Let every waiting `take` return now (the service is stopping)."""
+        ...
+
+
+class FramesReader(Protocol):
+    def read(self, size: int, /) -> bytes:
+        """Up to `size` more bytes; empty when nothing more is written yet."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class LiveFrames(Protocol):
+    """A running job's MP3 frames as they are written, for listeners who start before the end."""
+
+    def open(self, article_id: str) -> BinaryIO:
+        """A new, empty spool for an attempt's frames; what is written and flushed to it can be
+        read at once, and the attempt reads it back from the start to store the MP3."""
+        ...
+
+    def reader(self, article_id: str) -> FramesReader | None:
+        """The article's frames from the first, those written so far and then those to come;
+        None when no frames are kept for it (not started, or ended). A reader opened before
+        `end` reads to the end of what was written."""
+        ...
+
+    def end(self, article_id: str) -> None:
+        """The attempt is over: its frames are no longer kept."""
+        ...
+
+    def sweep(self) -> int: ...
+
+
+class Lock(Protocol):
+    """Held from a service's start to its stop, where the backends need one process at a time."""
+
+    def acquire(self) -> None: ...
+
+    def release(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Backends:
+    """One of each seam, as one Service uses them."""
+
+    jobs: JobTable
+    audio: BlobStore
+    sentences: SentenceStore
+    queue: Queue
+    live: LiveFrames
+    lock: Lock | None = None
+
+    @classmethod
+    def embedded(cls, settings: Settings) -> Backends:
+        """SQLite, files and threads in `settings.data`, for one process (its lock)."""
+        from audiobrief.service import local, sqlite
+
+        root = settings.data
+        jobs = sqlite.SqliteJobs(root / "audiobrief.sqlite3")
+        return cls(jobs=jobs, audio=local.AudioFiles(root / "audio"),
+                   sentences=local.SentenceFiles(root / "sentences",
+                                                 settings.sentence_cache_mb * 1_000_000),
+                   queue=local.ThreadQueue(jobs), live=local.FramesFiles(root / "audio"),
+                   lock=local.DataLock(root))
