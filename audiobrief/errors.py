@@ -34,10 +34,17 @@ class AudiobriefError(Exception):
     """Members an HTTP answer carries beside its `detail` (e.g. OpenAI's `error`)."""
     retry_after_s: int | None = None
     """When a client may usefully ask again."""
+    field: str | None = None
+    """The request field at fault, when one is (OpenAI's `param`)."""
 
     def with_extra(self, **members: object) -> AudiobriefError:
         """This error, its HTTP answer carrying `members` too."""
         self.extra = {**(self.extra or {}), **members}
+        return self
+
+    def for_field(self, field: str) -> AudiobriefError:
+        """This error, naming the request field at fault."""
+        self.field = field
         return self
 
 

@@ -7,26 +7,22 @@ import json
 import logging
 import re
 import threading
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
-from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.problem_details import (
     ProblemDetailsConfig,
-    ProblemDetailsException,
     ProblemDetailsPlugin,
 )
 
-from audiobrief import errors
 from audiobrief.service.jobs import Service
 from audiobrief.settings import Settings, get_settings
 from audiobrief.voices import Voice
-from audiobrief.web import audio, feed, intake, routes, speech
+from audiobrief.web import audio, feed, intake, problems, routes, speech
 
 if TYPE_CHECKING:
     from litestar.types import LifeSpanReceive, LifeSpanScope, LifeSpanSend, Receive, Scope, Send
@@ -34,54 +30,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # Each error class answers with one status, once, here. Order: subclasses before their bases.
-STATUS_BY_ERROR: dict[type[errors.AudiobriefError], int] = {
-    errors.SourceTooLargeError: 413,
-    errors.RefusedAddressError: 400,
-    errors.SourceError: 422,
-    errors.NoArticleError: 422,
-    errors.VoiceNotFoundError: 400,
-    errors.LexiconError: 400,
-    errors.TooLongError: 413,
-    errors.RequestError: 400,
-    errors.SettingsError: 400,
-    errors.KeyRequiredError: 401,
-    errors.NotFoundError: 404,
-    errors.ConflictError: 409,
-    errors.AudioRemadeError: 503,
-    errors.StorageFullError: 507,
-    errors.QueueFullError: 503,
-}
-TITLE_BY_STATUS = {400: "Bad request", 401: "Key needed", 404: "Not found", 409: "Not now",
-                   413: "Too large", 422: "Cannot narrate this", 503: "Busy",
-                   507: "Out of storage"}
-RETRY_AFTER_BUSY_S = 30
 READ_METHODS = frozenset({"GET", "HEAD"})
 CORS_HEADERS = "Content-Type, Authorization, X-API-Key, Range, If-None-Match, If-Range"
 CORS_MAX_AGE_S = 3600
 _AUDIO_PATH = re.compile(r"^/v1/articles/[^/]+/audio\.mp3$")
-
-
-def _problem(status: int) -> Callable[[errors.AudiobriefError], ProblemDetailsException]:
-    def convert(error: errors.AudiobriefError) -> ProblemDetailsException:
-        headers: dict[str, str] = {}
-        retry_after = error.retry_after_s or (RETRY_AFTER_BUSY_S if status in (503, 507) else None)
-        if retry_after:
-            headers["Retry-After"] = str(retry_after)
-        if status == 401:
-            headers["WWW-Authenticate"] = 'Bearer realm="audiobrief"'
-        return ProblemDetailsException(
-            detail=str(error), status_code=status, title=TITLE_BY_STATUS[status],
-            type_=f"https://audiobrief.invalid/problems/{type(error).__name__}",
-            headers=headers or None, extra=error.extra)
-
-    return convert
-
-
-def _http_problem(error: HTTPException) -> ProblemDetailsException:
-    """Litestar's own errors (404, malformed JSON, body too large…) with the message as detail."""
-    return ProblemDetailsException(detail=error.detail, status_code=error.status_code,
-                                   title=HTTPStatus(error.status_code).phrase,
-                                   headers=error.headers, extra=error.extra)
 
 
 class AudiobriefApp(Litestar):
@@ -171,14 +123,11 @@ def create_app(settings: Settings | None = None,
         finally:
             service.stop()
 
-    problem_map: dict[type[Exception], Any] = {
-        cls: _problem(status) for cls, status in STATUS_BY_ERROR.items()}
-    problem_map[HTTPException] = _http_problem
     app = AudiobriefApp(
         route_handlers=[*routes.ROUTES, *feed.ROUTES, *speech.ROUTES],
         lifespan=[lifespan],
         plugins=[ProblemDetailsPlugin(ProblemDetailsConfig(
-            exception_to_problem_detail_map=problem_map))],
+            exception_to_problem_detail_map=dict.fromkeys(problems.MAPPED, problems.problem)))],
         cors_config=CORSConfig(
             allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS", "HEAD"],
             allow_headers=["Content-Type", "Authorization", "X-API-Key", "Range",

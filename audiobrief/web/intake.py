@@ -19,7 +19,6 @@ from audiobrief.errors import (
     AudiobriefError,
     NoArticleError,
     QueueFullError,
-    RequestError,
     SourceError,
     TooLongError,
 )
@@ -41,11 +40,8 @@ T = TypeVar("T")
 
 def _submit(service: Service, request: ArticleRequest, keyed: bool) -> tuple[Record, bool]:
     """Read the source (fetching a URL with private addresses refused), script it, queue it."""
-    sources = [name for name in ("html", "text") if getattr(request, name) is not None]
-    if len(sources) > 1 or not (sources or request.url):
-        raise RequestError("give exactly one of url, html or text")
     settings = service.settings
-    request.check(settings)
+    request.validate(settings)
     limits = pipeline.limits(settings, refuse_private=True)
     source: str | Page
     if request.html is not None:

@@ -1,6 +1,6 @@
-"""What each route really answers, for the OpenAPI schema: the application/problem+json body of
-every refusal (RFC 9457, as app.py sends it), the other answers (`answer`: audio, 206, 304...),
-and operation classes that keep the schema to those (`Declared`, `also_in`)."""
+"""Refusals: every error mapped once to its application/problem+json answer (RFC 9457), OpenAI's
+`error` member beside it on the speech route; and what each route really answers, for the
+OpenAPI schema (`answer`: audio, 206, 304…, and the operation classes `Declared`, `also_in`)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,81 @@ from http import HTTPStatus
 from typing import Any
 
 import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, Operation, Schema
+from litestar.plugins.problem_details import ProblemDetailsException
+
+from audiobrief import errors
 
 MEDIA_TYPE = "application/problem+json"
+
+STATUS_BY_ERROR: dict[type[errors.AudiobriefError], int] = {
+    errors.SourceTooLargeError: 413,
+    errors.RefusedAddressError: 400,
+    errors.SourceError: 422,
+    errors.NoArticleError: 422,
+    errors.VoiceNotFoundError: 400,
+    errors.LexiconError: 400,
+    errors.TooLongError: 413,
+    errors.RequestError: 400,
+    errors.SettingsError: 400,
+    errors.KeyRequiredError: 401,
+    errors.NotFoundError: 404,
+    errors.ConflictError: 409,
+    errors.AudioRemadeError: 503,
+    errors.StorageFullError: 507,
+    errors.QueueFullError: 503,
+}
+TITLE_BY_STATUS = {400: "Bad request", 401: "Key needed", 404: "Not found", 409: "Not now",
+                   413: "Too large", 422: "Cannot narrate this", 503: "Busy",
+                   507: "Out of storage"}
+RETRY_AFTER_BUSY_S = 30
+MAPPED: tuple[type[Exception], ...] = (*STATUS_BY_ERROR, HTTPException)
+"""Every exception with an answer of its own; anything else is a bug (500)."""
+
+
+def problem(error: Exception) -> ProblemDetailsException:
+    """The one mapping: an AudiobriefError by its class (STATUS_BY_ERROR), with its extra
+    members, Retry-After and WWW-Authenticate where they apply; Litestar's own errors (unknown
+    path, malformed JSON, validation, a body too large) with their message as the detail."""
+    if isinstance(error, HTTPException):
+        return ProblemDetailsException(detail=error.detail, status_code=error.status_code,
+                                       title=HTTPStatus(error.status_code).phrase,
+                                       headers=error.headers, extra=error.extra)
+    assert isinstance(error, errors.AudiobriefError)
+    status = next(code for cls, code in STATUS_BY_ERROR.items() if isinstance(error, cls))
+    headers: dict[str, str] = {}
+    retry_after = error.retry_after_s or (RETRY_AFTER_BUSY_S if status in (503, 507) else None)
+    if retry_after:
+        headers["Retry-After"] = str(retry_after)
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="audiobrief"'
+    return ProblemDetailsException(
+        detail=str(error), status_code=status, title=TITLE_BY_STATUS[status],
+        type_=f"https://audiobrief.invalid/problems/{type(error).__name__}",
+        headers=headers or None, extra=error.extra)
+
+
+def openai_problem(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    """The problem with OpenAI's `error` member beside it, for every refusal of the speech route:
+    OpenAI's clients show `error.message` (naming the field at fault), not `detail`."""
+    answer = problem(error)
+    fields = answer.extra if isinstance(answer.extra, list) else []
+    field = getattr(error, "field", None) or next(
+        (item.get("key") for item in fields if isinstance(item, dict)), None)
+    message = str(answer.detail)
+    if fields and isinstance(fields[0], dict):
+        message = f"{message}: {field + ' ' if field else ''}{fields[0].get('message', '')}"
+    status = answer.status_code
+    kind = ("authentication_error" if status == 401 else "server_error" if status >= 500
+            else "invalid_request_error")
+    members = answer.extra if isinstance(answer.extra, dict) else (
+        {"extra": answer.extra} if answer.extra else {})
+    answer.extra = {**members, "error": {"message": message, "type": kind, "param": field,
+                                         "code": None}}
+    return answer.to_response(request)
 
 
 class FieldError(msgspec.Struct):
@@ -101,7 +172,7 @@ ROUTE_STATUSES: dict[tuple[str, str], tuple[int, ...]] = {
 }
 """Every status each route answers, keyed by (method, path as in the OpenAPI schema).
 
-Read from the handlers and the errors they raise (app.STATUS_BY_ERROR), tried against the app:
+Read from the handlers and the errors they raise (STATUS_BY_ERROR), tried against the app:
 - 400 everywhere a parameter is validated (missing `url`, `page=0`, malformed JSON); on
   embed.js a Host that is not a host. Not on the audio: a malformed Range is ignored (the whole
   file), as HTTP allows. 413 also when the body is over AUDIOBRIEF_MAX_REQUEST_BYTES (Litestar

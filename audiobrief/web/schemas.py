@@ -51,8 +51,12 @@ class ArticleRequest(msgspec.Struct, forbid_unknown_fields=True):
     """Pronunciations for this request (word → the voice's espeak phonemes); they beat the
     built-in lexicon. At most AUDIOBRIEF_MAX_LEXICON_ENTRIES entries."""
 
-    def check(self, settings: Settings) -> None:
-        """Refuse what the settings do not allow, before any work is done."""
+    def validate(self, settings: Settings) -> None:
+        """What the schema's types cannot say, and what the settings do not allow: refused
+        before any work is done."""
+        sources = [name for name in ("html", "text") if getattr(self, name) is not None]
+        if len(sources) > 1 or not (sources or self.url):
+            raise RequestError("give exactly one of url, html or text")
         if self.title is not None and len(self.title) > settings.max_title_chars:
             raise RequestError(f"title is {len(self.title):,} characters; the limit is"
                                f" {settings.max_title_chars}")

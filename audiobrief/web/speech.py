@@ -31,14 +31,14 @@ from audiobrief import pipeline
 from audiobrief.encode import EncodeOptions
 from audiobrief.encoders import Encoder, encoder_for
 from audiobrief.encoders import Format as AudioFormat
-from audiobrief.errors import AudiobriefError, QueueFullError, RequestError, VoiceNotFoundError
+from audiobrief.errors import QueueFullError, RequestError, VoiceNotFoundError
 from audiobrief.load import from_content
 from audiobrief.model import Article, Page, Script, Section
 from audiobrief.service.jobs import Service
 from audiobrief.settings import Settings
 from audiobrief.synthesize import Cancellation, Cancelled, SynthesisOptions, Timeline
 from audiobrief.voices import Voice, find_voice
-from audiobrief.web.problems import also_in, answer, route_responses
+from audiobrief.web.problems import MAPPED, also_in, answer, openai_problem, route_responses
 from audiobrief.web.routes import require_key
 from audiobrief.web.schemas import Speed
 
@@ -94,12 +94,14 @@ class SpeechRequest(msgspec.Struct):
     def voice_name(self) -> str:
         return self.voice if isinstance(self.voice, str) else self.voice.id
 
-
-def invalid(message: str, param: str) -> AudiobriefError:
-    """A RequestError (400) whose problem+json also carries OpenAI's `error` member, so OpenAI's
-    clients show the reason (they read `error.message`, not `detail`)."""
-    return RequestError(message).with_extra(error={
-        "message": message, "type": "invalid_request_error", "param": param, "code": None})
+    def validate(self) -> None:
+        """What the schema's types cannot say: the formats and stream formats made here."""
+        if self.response_format not in MEDIA_TYPES:
+            raise RequestError(f"response_format {self.response_format!r} is not supported;"
+                               f" use one of {', '.join(MEDIA_TYPES)}").for_field("response_format")
+        if self.stream_format != "audio":
+            raise RequestError("stream_format 'sse' is not supported; use 'audio'").for_field(
+                "stream_format")
 
 
 # The request → a script → audio. ---------------------------------------------------------------
@@ -129,7 +131,7 @@ def _article(page: Page) -> Article:
             paragraphs.append(" ".join(" ".join(block).split()))
             block.clear()
     if not paragraphs:
-        raise invalid("input has nothing to say: it is only white space", "input")
+        raise RequestError("input has nothing to say: it is only white space").for_field("input")
     # The title is not spoken (headline off) and a stream carries no tag to hold it.
     return Article(title="", byline=None, date=None, site=None, url=None, language="en",
                    sections=(Section(None, tuple(paragraphs)),))
@@ -143,8 +145,8 @@ def _prepare(service: Service, request: SpeechRequest) -> tuple[Script, Voice]:
     options = pipeline.Options(voice=name, speed=request.speed, chapters="none", headline=False)
     script = pipeline.prepare(_article(page), settings, options)
     if not script.sentence_count:  # refused now: once the 200 has started, only a cut stream
-        raise invalid("input has nothing to say: no sentence in it can be spoken",
-                                 "input")
+        raise RequestError("input has nothing to say: no sentence in it can be spoken"
+                           ).for_field("input")
     return script, service.voice(name)
 
 
@@ -240,17 +242,13 @@ async def _audio(receive: MemoryObjectReceiveStream[bytes | Exception],
                   "wav (22.05 kHz, RIFF sizes 0xFFFFFFFF) and pcm (16-bit LE mono, 24 kHz).",
       response_description="The audio: audio/mpeg, audio/wav or audio/pcm.",
       operation_class=also_in(200, MEDIA_TYPES["wav"], MEDIA_TYPES["pcm"]),
+      exception_handlers=dict.fromkeys(MAPPED, openai_problem),
       responses=route_responses("POST", "/v1/audio/speech", {
           200: answer("The audio: audio/mpeg, audio/wav or audio/pcm, as response_format asks.",
                       MEDIA_TYPES["mp3"])}))
 async def create_speech(request: Request[Any, Any, Any],
                         data: JSONBody[SpeechRequest]) -> Stream:
-    if data.response_format not in MEDIA_TYPES:
-        raise invalid(f"response_format {data.response_format!r} is not supported;"
-                                 f" use one of {', '.join(MEDIA_TYPES)}", "response_format")
-    if data.stream_format != "audio":
-        raise invalid("stream_format 'sse' is not supported; use 'audio'",
-                                 "stream_format")
+    data.validate()
     service: Service = request.app.state.service
     streams: Streams = request.app.state.speeches
     streams.take()

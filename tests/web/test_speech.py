@@ -101,18 +101,43 @@ def test_no_input_or_too_much_is_refused(client: OpenAI, text: str) -> None:
 
 # Errors as problem+json, voices, the script. -----------------------------------------------------
 
-@pytest.mark.parametrize(("body", "detail"), [
-    ({"input": ""}, "Validation failed"),
-    ({"input": "Hello.", "response_format": "flac"}, "'flac' is not supported"),
-    ({"input": "Hello.", "response_format": "ogg"}, "Validation failed"),
-    ({"input": "Hello.", "speed": 4.5}, "Validation failed"),
-    ({"input": "Hello.", "stream_format": "sse"}, "'sse' is not supported"),
-], ids=["empty input", "flac", "unknown format", "too fast", "sse"])
-def test_bad_requests_are_problems(make_client, body: dict[str, object], detail: str) -> None:
+@pytest.mark.parametrize(("body", "detail", "param"), [
+    ({"input": ""}, "Validation failed", "input"),
+    ({"input": "Hello.", "response_format": "flac"}, "'flac' is not supported", "response_format"),
+    ({"input": "Hello.", "response_format": "ogg"}, "Validation failed", "response_format"),
+    ({"input": "Hello.", "speed": 4.5}, "Validation failed", "speed"),
+    ({"input": "Hello.", "stream_format": "sse"}, "'sse' is not supported", "stream_format"),
+    ({"input": " \n "}, "only white space", "input"),
+], ids=["empty input", "flac", "unknown format", "too fast", "sse", "white space"])
+def test_bad_requests_are_problems(make_client, body: dict[str, object], detail: str,
+                                   param: str) -> None:
+    """Every refusal is a problem, with OpenAI's error member beside it naming the field, as
+    OpenAI's clients show `error.message`."""
     response = make_client().post("/v1/audio/speech", json={"model": "tts-1", **body})
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/problem+json"
-    assert detail in response.json()["detail"]
+    problem = response.json()
+    assert detail in problem["detail"]
+    assert problem["error"]["type"] == "invalid_request_error"
+    assert problem["error"]["param"] == param
+    assert problem["error"]["message"].startswith(problem["detail"])
+    assert param in problem["error"]["message"]
+
+
+def test_every_refusal_of_speech_carries_openai_s_error(make_client) -> None:
+    """Not only the field checks: a missing key, a body too large, a busy voice, malformed JSON."""
+    client = make_client(api_keys=("secret",), max_request_bytes=2_000)
+    refusals = [
+        client.post("/v1/audio/speech", json={"input": "Hello."}),
+        client.post("/v1/audio/speech", content=b'{"input": ', headers={
+            "Authorization": "Bearer secret", "Content-Type": "application/json"}),
+        client.post("/v1/audio/speech", json={"input": "x" * 5_000},
+                    headers={"Authorization": "Bearer secret"}),
+    ]
+    assert [refusal.status_code for refusal in refusals] == [401, 400, 413]
+    kinds = [refusal.json()["error"]["type"] for refusal in refusals]
+    assert kinds == ["authentication_error", "invalid_request_error", "invalid_request_error"]
+    assert all(refusal.json()["error"]["message"] for refusal in refusals)
 
 
 def test_api_key_is_needed_when_configured(make_client) -> None:
