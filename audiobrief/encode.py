@@ -20,7 +20,7 @@ from mutagen import id3
 
 from audiobrief import __version__
 from audiobrief.errors import SettingsError
-from audiobrief.model import Rendition, Script, Span
+from audiobrief.model import Rendition, Script
 from audiobrief.settings import DEFAULT_DISCLOSURE, Settings
 
 log = logging.getLogger(__name__)
@@ -351,36 +351,6 @@ def assemble(tag: bytes, info_frame: bytes, frames: Iterable[bytes]) -> bytes:
     return b"".join((tag, info_frame, *frames))
 
 
-def chapter_spans(script: Script, rendition: Rendition) -> tuple[Span, ...]:
-    """Each chapter's stretch of the audio, ms: back to back from 0 to the rendition's end.
-
-    A later chapter starts at the first sample of its first sentence, so the pause before it
-    belongs to the chapter before.
-    """
-    samples = _sentence_samples(script, rendition)
-    starts: list[int] = []
-    index = 0
-    for chapter in script.chapters:
-        starts.append(samples[index][0] if index < len(samples) else rendition.total_samples)
-        index += len(chapter.sentences)
-    if starts:
-        starts[0] = 0
-    ends = [*starts[1:], rendition.total_samples]
-    rate = rendition.sample_rate_hz
-    return tuple(
-        Span(a * 1000 // rate, b * 1000 // rate) for a, b in zip(starts, ends, strict=True)
-    )
-
-
-def _sentence_samples(script: Script, rendition: Rendition) -> tuple[tuple[int, int], ...]:
-    if len(rendition.sentence_samples) != script.sentence_count:
-        raise ValueError(
-            f"the rendition times {len(rendition.sentence_samples)} sentences,"
-            f" the script has {script.sentence_count}"
-        )
-    return rendition.sentence_samples
-
-
 def language_code(language: str) -> str:
     """ISO 639-2 code for a BCP 47 tag ("en-GB" → "eng"); "und" when unknown."""
     primary = language.split("-")[0].split("_")[0].lower()
@@ -421,7 +391,7 @@ def tag(script: Script, rendition: Rendition, options: EncodeOptions | None = No
 
 
 def _add_chapters(tags: id3.ID3, script: Script, rendition: Rendition) -> None:
-    spans = chapter_spans(script, rendition)
+    spans = rendition.chapter_spans(script)
     ids = [f"chp{number}" for number in range(len(spans))]
     tags.add(
         id3.CTOC(

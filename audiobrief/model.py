@@ -199,3 +199,23 @@ class Rendition:
     def sentence_spans(self) -> tuple[Span, ...]:
         rate = self.sample_rate_hz
         return tuple(Span(a * 1000 // rate, b * 1000 // rate) for a, b in self.sentence_samples)
+
+    def chapter_spans(self, script: Script) -> tuple[Span, ...]:
+        """Each chapter of `script` (whose audio this is) as a stretch of it, back to back from
+        0 to the end: a later chapter starts at the first sample of its first sentence, so the
+        pause before it belongs to the chapter before."""
+        if len(self.sentence_samples) != script.sentence_count:
+            raise ValueError(f"the rendition times {len(self.sentence_samples)} sentences,"
+                             f" the script has {script.sentence_count}")
+        starts: list[int] = []
+        index = 0
+        for chapter in script.chapters:
+            starts.append(self.sentence_samples[index][0] if index < len(self.sentence_samples)
+                          else self.total_samples)
+            index += len(chapter.sentences)
+        if starts:
+            starts[0] = 0
+        ends = [*starts[1:], self.total_samples]
+        rate = self.sample_rate_hz
+        return tuple(Span(a * 1000 // rate, b * 1000 // rate)
+                     for a, b in zip(starts, ends, strict=True))

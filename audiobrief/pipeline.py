@@ -238,7 +238,7 @@ def narrate(script: Script, voice: Voice, settings: Settings, options: Options,
     rendition = timeline.rendition()
     head = encoding.tag(script, rendition, encode_options) + mp3.stream.info_frame()
     return Narration(script=script, rendition=rendition, head=head,
-                     chapters=encoding.chapter_spans(script, rendition))
+                     chapters=rendition.chapter_spans(script))
 
 
 def synth_file(source: str | Path, out: Path, settings: Settings, options: Options, *,

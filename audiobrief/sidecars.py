@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from audiobrief.encode import chapter_spans
 from audiobrief.model import Rendition, Script, Span
 
 JSON_CHAPTERS_VERSION = "1.2.0"
@@ -43,7 +42,7 @@ def transcript_vtt(script: Script, rendition: Rendition) -> str:
 def _chapters(script: Script, rendition: Rendition) -> list[tuple[str, Span]]:
     if not script.chaptered:
         return []
-    spans = chapter_spans(script, rendition)
+    spans = rendition.chapter_spans(script)
     return [(chapter.title, span) for chapter, span in zip(script.chapters, spans, strict=True)]
 
 

@@ -14,7 +14,6 @@ from audiobrief.encode import (
     Mp3Stream,
     _crc16,
     assemble,
-    chapter_spans,
     encode,
     language_code,
     tag,
@@ -327,7 +326,7 @@ def test_unsupported_sample_rate() -> None:
 
 
 def test_chapter_spans_cover_the_audio_back_to_back(script: Script, rendition: Rendition) -> None:
-    spans = chapter_spans(script, rendition)
+    spans = rendition.chapter_spans(script)
     assert len(spans) == 3
     assert spans[0].start_ms == 0
     assert spans[-1].end_ms == rendition.duration_ms
@@ -340,7 +339,7 @@ def test_chapter_spans_cover_the_audio_back_to_back(script: Script, rendition: R
 def test_chapter_spans_refuse_a_rendition_of_another_script(script: Script) -> None:
     short = Rendition(RATE_HZ, ((0, 100),), bytes(RATE_HZ * 2))
     with pytest.raises(ValueError, match="1 sentences, the script has 6"):
-        chapter_spans(script, short)
+        short.chapter_spans(script)
 
 
 def test_options_follow_the_settings() -> None:

@@ -7,7 +7,6 @@ import re
 
 import pytest
 
-from audiobrief.encode import chapter_spans
 from audiobrief.model import Chapter, Rendition, Script, Sentence
 from audiobrief.sidecars import chapters_json, chapters_vtt, transcript_vtt
 
@@ -88,7 +87,7 @@ def test_timestamps_count_hours(rendition: Rendition) -> None:
 def test_chapter_cues_match_the_mp3_chapters(rendition: Rendition) -> None:
     script = make_script()
     cues = _cues(chapters_vtt(script, rendition))
-    spans = chapter_spans(script, rendition)
+    spans = rendition.chapter_spans(script)
     assert [(start, end) for start, end, _t in cues] == [(s.start_ms, s.end_ms) for s in spans]
     assert [text for _s, _e, text in cues] == [
         "Kharkiv under fire",
@@ -101,7 +100,7 @@ def test_json_chapters_are_podcasting_2_0(rendition: Rendition) -> None:
     script = make_script()
     document = json.loads(chapters_json(script, rendition))
     assert document["version"] == "1.2.0"
-    spans = chapter_spans(script, rendition)
+    spans = rendition.chapter_spans(script)
     assert document["chapters"] == [
         {"startTime": span.start_ms / 1000, "endTime": span.end_ms / 1000, "title": title}
         for (title, _s), span in zip(LAYOUT, spans, strict=True)

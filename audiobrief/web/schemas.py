@@ -7,7 +7,6 @@ from typing import Annotated, Literal
 import msgspec
 
 from audiobrief import pipeline
-from audiobrief.encode import chapter_spans
 from audiobrief.errors import LexiconError, RequestError
 from audiobrief.service.backends import Record, Status
 from audiobrief.settings import Settings
@@ -142,7 +141,7 @@ def article_status(record: Record) -> ArticleStatus:
     if rendition is not None:
         if script.chaptered:
             chapters = [TimedChapter(chapter.title, span.start_s, span.end_s)
-                        for chapter, span in zip(script.chapters, chapter_spans(script, rendition),
+                        for chapter, span in zip(script.chapters, rendition.chapter_spans(script),
                                                  strict=True)]
         sentences = [TimedSentence(sentence.text, span.start_s, span.end_s)
                      for sentence, span in zip(script.sentences, rendition.sentence_spans(),
