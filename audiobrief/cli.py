@@ -98,7 +98,8 @@ def synth(source: str, out: Path, voice: str | None, speed: float, chapters: str
           chapters_json: Path | None, vtt: Path | None, workers: int | None,
           as_json: bool) -> None:
     """Narrate SOURCE (a URL, an HTML/text file, or - for stdin) into an MP3."""
-    from audiobrief.voices import default_workers, start_loading
+    from audiobrief.runtime import default_workers
+    from audiobrief.voices import start_loading
 
     settings = _settings()
     workers = workers or default_workers()

@@ -16,10 +16,10 @@ from typing import Protocol
 
 from audiobrief import encode as encoding
 from audiobrief import sidecars
+from audiobrief.atomic import write_atomic, write_atomic_after
 from audiobrief.encoders import Encoder, Mp3Frames
 from audiobrief.errors import AudiobriefError, OutputError, TooLongError
 from audiobrief.extract import extract
-from audiobrief.files import write_atomic, write_atomic_after
 from audiobrief.load import Limits, load
 from audiobrief.model import Article, ChapterMode, Page, Rendition, Script, Span
 from audiobrief.script import CHARS_PER_SECOND, PAUSE_MS, ScriptOptions, make_script

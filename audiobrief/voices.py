@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
@@ -14,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from audiobrief.errors import VoiceNotFoundError
-from audiobrief.sessions import load_session
+from audiobrief.runtime import default_workers, load_session
 from audiobrief.settings import DEFAULT_VOICE
 
 if TYPE_CHECKING:
@@ -210,41 +209,6 @@ def _identity(spec: VoiceSpec) -> str:
     except OSError:
         size = 0
     return f"{spec.name}\x00{size}\x00piper-{piper}"
-
-
-CGROUP = Path("/sys/fs/cgroup")
-
-
-def default_workers(cgroup: Path = CGROUP) -> int:
-    """One per core this process may use: the cores it may run on, and no more than a CPU
-    quota pays for (a container's `--cpus`, which neither `os.cpu_count()` nor ONNX Runtime's
-    own thread count sees). The default for pieces synthesised at once (each on one intra-op
-    thread, see `Voice`), for a single run's threads, and for articles the service narrates at
-    once."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    quota = cpu_quota(cgroup)
-    return max(1, min(cores, int(quota)) if quota is not None else cores)
-
-
-def cpu_quota(cgroup: Path = CGROUP) -> float | None:
-    """CPUs a cgroup quota allows (v2 `cpu.max`, v1 `cpu.cfs_quota_us`), None when unlimited
-    or unknown. A container sees its own cgroup at the root; a process on the host reads the
-    root's, which has no quota."""
-    try:
-        quota, period = (cgroup / "cpu.max").read_text().split()
-    except (OSError, ValueError):
-        try:
-            quota = (cgroup / "cpu/cpu.cfs_quota_us").read_text().strip()
-            period = (cgroup / "cpu/cpu.cfs_period_us").read_text().strip()
-        except OSError:
-            return None
-    try:
-        return int(quota) / int(period) if int(quota) > 0 else None
-    except (ValueError, ZeroDivisionError):  # "max": no quota
-        return None
 
 
 def espeak_phonemes(espeak_voice: str, text: str) -> str:

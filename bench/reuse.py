@@ -32,8 +32,9 @@ def main() -> None:
 
     from audiobrief import pipeline
     from audiobrief.model import Section
+    from audiobrief.runtime import default_workers
     from audiobrief.settings import Settings
-    from audiobrief.voices import Voice, default_workers
+    from audiobrief.voices import Voice
 
     settings, options = Settings(), pipeline.Options()
     page = ROOT / "tests/fixtures/kyiv-independent-kharkiv-missiles.html"

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from audiobrief.script.cyrillic import transliterate
-from audiobrief.script.detect import Context, looks_ukrainian
 from audiobrief.script.lexicon import Lexicon
+from audiobrief.script.names import Context, looks_ukrainian
 from audiobrief.script.pronounce import Pronouncer
 from audiobrief.script.ukrainian import pronounce_cyrillic, pronounce_name, to_cyrillic
 from audiobrief.voices import find_voice

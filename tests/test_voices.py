@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from audiobrief.voices import cpu_quota, default_workers
+from audiobrief.runtime import cpu_quota, default_workers
 
 
 def _cgroup(root: Path, files: dict[str, str]) -> Path:

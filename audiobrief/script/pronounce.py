@@ -16,8 +16,8 @@ from pathlib import Path
 
 from audiobrief.model import Pronunciation, PronunciationSource
 from audiobrief.script.cyrillic import has_cyrillic, transliterate
-from audiobrief.script.detect import Context, looks_ukrainian, own_evidence, spelled_out
 from audiobrief.script.lexicon import Entry, Lexicon, lexicon_key
+from audiobrief.script.names import Context, looks_ukrainian, own_evidence, spelled_out
 from audiobrief.script.ukrainian import pronounce_cyrillic, pronounce_name
 
 logger = logging.getLogger(__name__)

@@ -22,14 +22,15 @@ from typing import BinaryIO
 import msgspec
 
 from audiobrief import pipeline
+from audiobrief.atomic import DISK_FULL
 from audiobrief.errors import AudiobriefError, StorageFullError, TooLongError
-from audiobrief.files import DISK_FULL
 from audiobrief.model import Script
+from audiobrief.runtime import default_workers
 from audiobrief.service.audio_cache import AudioCache
 from audiobrief.service.backends import Backends, Record, Status
 from audiobrief.settings import Settings
 from audiobrief.synthesize import Cancellation, Cancelled
-from audiobrief.voices import Voice, default_workers
+from audiobrief.voices import Voice
 
 logger = logging.getLogger(__name__)
 

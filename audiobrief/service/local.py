@@ -17,8 +17,8 @@ import threading
 from pathlib import Path
 from typing import IO, BinaryIO
 
+from audiobrief.atomic import file_size, write_atomic, write_atomic_after
 from audiobrief.errors import DataLockedError, StorageFullError
-from audiobrief.files import file_size, write_atomic, write_atomic_after
 from audiobrief.service.backends import JobTable
 
 logger = logging.getLogger(__name__)

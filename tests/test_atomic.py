@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from audiobrief.files import write_atomic, write_atomic_after
+from audiobrief.atomic import write_atomic, write_atomic_after
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,9 @@
-"""ONNX Runtime sessions of a voice model, its optimised graph kept on disk per machine.
+"""ONNX Runtime for the voices: a model's sessions, and the cores this process may use.
 
-ONNX Runtime optimises a model's graph every time it builds a session: for a Piper voice of
-medium quality that is 0.8–1.1 s of the 1 s a session takes to load on 2 cores. The optimised
-graph can be saved and loaded as it is (0.17 s). Its layout transforms are specific to the CPU
-and the runtime version, so the saved file is keyed by both, and by the model file itself.
+ONNX Runtime optimises a model's graph every time it builds a session, most of the time a
+session takes to load; the optimised graph is saved and loaded as it is. Its layout transforms
+are specific to the CPU and the runtime version, so the saved file is keyed by both, and by the
+model file itself.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import platform
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from audiobrief.files import temp_path
+from audiobrief.atomic import temp_path
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -130,3 +130,38 @@ def _cpu() -> str:
     found = {line.split(":", 1)[0].strip(): line for line in lines
              if line.split(":", 1)[0].strip() in wanted}
     return "\n".join(sorted(found.values())) or f"{platform.machine()} {platform.processor()}"
+
+
+CGROUP = Path("/sys/fs/cgroup")
+
+
+def default_workers(cgroup: Path = CGROUP) -> int:
+    """One per core this process may use: the cores it may run on, and no more than a CPU
+    quota pays for (a container's `--cpus`, which neither `os.cpu_count()` nor ONNX Runtime's
+    own thread count sees). The default for pieces synthesised at once (each on one intra-op
+    thread, see `Voice`), for a single run's threads, and for articles the service narrates at
+    once."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    quota = cpu_quota(cgroup)
+    return max(1, min(cores, int(quota)) if quota is not None else cores)
+
+
+def cpu_quota(cgroup: Path = CGROUP) -> float | None:
+    """CPUs a cgroup quota allows (v2 `cpu.max`, v1 `cpu.cfs_quota_us`), None when unlimited
+    or unknown. A container sees its own cgroup at the root; a process on the host reads the
+    root's, which has no quota."""
+    try:
+        quota, period = (cgroup / "cpu.max").read_text().split()
+    except (OSError, ValueError):
+        try:
+            quota = (cgroup / "cpu/cpu.cfs_quota_us").read_text().strip()
+            period = (cgroup / "cpu/cpu.cfs_period_us").read_text().strip()
+        except OSError:
+            return None
+    try:
+        return int(quota) / int(period) if int(quota) > 0 else None
+    except (ValueError, ZeroDivisionError):  # "max": no quota
+        return None
