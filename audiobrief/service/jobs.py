@@ -15,11 +15,13 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
 from typing import BinaryIO
 
 import msgspec
+from prometheus_client import CollectorRegistry, Counter, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 from audiobrief import pipeline
 from audiobrief.atomic import DISK_FULL
@@ -59,19 +61,41 @@ def article_id(script: Script, voice: str, speed: float, settings: Settings) -> 
     return hashlib.sha256(msgspec.json.encode(material)).hexdigest()[:32]
 
 
-@dataclass
 class Metrics:
-    """Counters for /metrics since the process started."""
+    """The service's figures for /metrics (Prometheus), in a registry of its own per service:
+    counters since the process started, and the articles by status read when scraped."""
 
-    synthesis_seconds: float = 0.0
-    audio_seconds: float = 0.0
-    jobs_finished: int = 0
-    jobs_failed: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    def __init__(self, counts: Callable[[], Mapping[Status, int]]) -> None:
+        self.registry = CollectorRegistry()
+        self.synthesis_seconds = Counter("audiobrief_synthesis_seconds",
+                                         "Wall time spent making audio.", registry=self.registry)
+        self.audio_seconds = Counter("audiobrief_audio_seconds", "Seconds of audio made.",
+                                     registry=self.registry)
+        self.jobs_finished = Counter("audiobrief_jobs_finished", "Jobs finished since start.",
+                                     registry=self.registry)
+        self.jobs_failed = Counter("audiobrief_jobs_failed", "Jobs failed since start.",
+                                   registry=self.registry)
+        self.registry.register(_ByStatus(counts))
+
+    def text(self) -> bytes:
+        """The Prometheus text format."""
+        return generate_latest(self.registry)
+
+
+class _ByStatus(Collector):
+    def __init__(self, counts: Callable[[], Mapping[Status, int]]) -> None:
+        self.counts = counts
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily("audiobrief_jobs", "Articles by status.", labels=["status"])
+        for status, count in self.counts().items():
+            family.add_metric([status], count)
+        yield family
 
 
 STOPPING = "the service is stopping"
 """Why a job is cancelled when the service stops: it goes back to the queue, not failed."""
+
 
 class _BoundedFrames:
     """The job's frames file, refusing to grow past the audio a job may make (CBR: bytes are
@@ -115,7 +139,7 @@ class Service:
         self.sentences = backends.sentences
         self.queue = backends.queue
         self.live = backends.live
-        self.metrics = Metrics()
+        self.metrics = Metrics(self.counts)
         self.runs_at_once = default_workers()
         """Pieces of speech synthesised at once, over all jobs: one per core."""
         self.workers = workers or settings.workers or self.runs_at_once
@@ -334,8 +358,7 @@ class Service:
     def _failed(self, record: Record, message: str) -> None:
         assert record.owner is not None
         self._ended(self.jobs.fail, record.id, record.owner, message)
-        with self.metrics.lock:
-            self.metrics.jobs_failed += 1
+        self.metrics.jobs_failed.inc()
 
     def _ended(self, action: Callable[..., bool], article_id: str, owner: str,
                *args: object) -> bool:
@@ -397,10 +420,9 @@ class Service:
                 self.audio.delete(evicted)
                 self._forget(evicted)
         elapsed = time.perf_counter() - started
-        with self.metrics.lock:
-            self.metrics.synthesis_seconds += elapsed
-            self.metrics.audio_seconds += rendition.duration_ms / 1000
-            self.metrics.jobs_finished += 1
+        self.metrics.synthesis_seconds.inc(elapsed)
+        self.metrics.audio_seconds.inc(rendition.duration_ms / 1000)
+        self.metrics.jobs_finished.inc()
         logger.info("article %s done: %.1f s of audio in %.1f s", record.id,
                     rendition.duration_ms / 1000, elapsed)
 

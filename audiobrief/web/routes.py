@@ -19,6 +19,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import FromPath, HeaderParameter, JSONBody, Parameter
 from litestar.response import Redirect, Stream
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from audiobrief import sidecars
 from audiobrief.errors import ConflictError, KeyRequiredError, NotFoundError, RequestError
@@ -326,31 +327,11 @@ def healthz(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
                     headers={"Retry-After": str(RETRY_AFTER_S)} if problems else None)
 
 
-@get("/metrics", sync_to_thread=False, media_type="text/plain; version=0.0.4",
+@get("/metrics", sync_to_thread=False, media_type=CONTENT_TYPE_LATEST,
      operation_class=Declared, responses=route_responses("GET", "/metrics"))
-def metrics(request: Request[Any, Any, Any]) -> str:
+def metrics(request: Request[Any, Any, Any]) -> bytes:
     """Prometheus text format."""
-    service = _service(request)
-    counts = service.counts()
-    m = service.metrics
-    lines = ["# HELP audiobrief_jobs Articles by status.", "# TYPE audiobrief_jobs gauge"]
-    lines += [f'audiobrief_jobs{{status="{status}"}} {count}' for status, count in counts.items()]
-    with m.lock:
-        lines += [
-            "# HELP audiobrief_synthesis_seconds_total Wall time spent making audio.",
-            "# TYPE audiobrief_synthesis_seconds_total counter",
-            f"audiobrief_synthesis_seconds_total {m.synthesis_seconds:.3f}",
-            "# HELP audiobrief_audio_seconds_total Seconds of audio made.",
-            "# TYPE audiobrief_audio_seconds_total counter",
-            f"audiobrief_audio_seconds_total {m.audio_seconds:.3f}",
-            "# HELP audiobrief_jobs_finished_total Jobs finished since start.",
-            "# TYPE audiobrief_jobs_finished_total counter",
-            f"audiobrief_jobs_finished_total {m.jobs_finished}",
-            "# HELP audiobrief_jobs_failed_total Jobs failed since start.",
-            "# TYPE audiobrief_jobs_failed_total counter",
-            f"audiobrief_jobs_failed_total {m.jobs_failed}",
-        ]
-    return "\n".join(lines) + "\n"
+    return _service(request).metrics.text()
 
 
 ROUTES = [create_article, find_article, article, retry, audio_mp3, sidecar, audio_by_url, embed,

@@ -161,9 +161,15 @@ def test_health_and_metrics(finished_client) -> None:
     assert health.status_code == 200 and health.json()["status"] == "ok"
     metrics = finished_client.get("/metrics")
     assert metrics.headers["content-type"].startswith("text/plain")
-    assert 'audiobrief_jobs{status="done"} 1' in metrics.text
-    assert "audiobrief_synthesis_seconds_total" in metrics.text
-    assert "audiobrief_audio_seconds_total" in metrics.text
+    from prometheus_client.parser import text_string_to_metric_families
+
+    samples = {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+               for family in text_string_to_metric_families(metrics.text)
+               for sample in family.samples}
+    assert samples[("audiobrief_jobs", (("status", "done"),))] == 1
+    assert samples[("audiobrief_jobs", (("status", "queued"),))] == 0
+    for counter in ("synthesis_seconds", "audio_seconds", "jobs_finished", "jobs_failed"):
+        assert samples[(f"audiobrief_{counter}_total", ())] >= 0
 
 
 def test_cors_lets_other_sites_read_audio(finished_client, finished_article_id) -> None:
