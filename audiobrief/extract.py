@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 
 from lxml import etree
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from audiobrief.errors import NoArticleError
 from audiobrief.load import web_url
@@ -26,10 +29,8 @@ _BOILERPLATE = re.compile(
 _CREDIT = re.compile(r"\((photo|image|source)?:?[^()]*(/|via )[^()]*(getty|afp|reuters|ap|"
                      r"epa|anadolu|images|photo|press service)[^()]*\)\s*$", re.IGNORECASE)
 _HTML_LANG = re.compile(r"<html[^>]*\blang\s*=\s*[\"']?([A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*)", re.I)
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
-_MD_BULLET = re.compile(r"^\s*([-*+]|\d+[.)])\s+")
+# No raw HTML, as a posted text is never markup, and no indented code, as plain text indents prose.
+_MARKDOWN = MarkdownIt("commonmark", {"html": False}).disable("code")
 
 
 def extract(page: Page, title: str | None = None) -> Article:
@@ -99,39 +100,23 @@ def _from_html(page: Page) -> Article:
 
 
 def _from_text(page: Page) -> Article:
-    """Plain text or Markdown: `# Title`, `## Section`, blank lines between paragraphs."""
+    """Plain text or Markdown (CommonMark): a `# Title` before any paragraph is the title, other
+    headings open sections; plain text's first line is the title when it reads like one."""
     title: str | None = None
     sections: list[Section] = []
     heading: str | None = None
     paragraphs: list[str] = []
-    block: list[str] = []
-
-    def close_block() -> None:
-        if block:
-            text = _clean(_markdown_inline(" ".join(block)))
-            if text and not _is_boilerplate(text):
-                paragraphs.append(text)
-            block.clear()
-
-    for line in page.content.splitlines():
-        stripped = line.strip()
-        if match := _MD_HEADING.match(stripped):
-            close_block()
-            text = _clean(_markdown_inline(match.group(2)))
-            if len(match.group(1)) == 1 and title is None and not sections and not paragraphs:
-                title = text
-                continue
+    read_paragraph = False
+    for level, text in _markdown_blocks(page.content):
+        if level == 1 and title is None and not read_paragraph:
+            title = text
+        elif level:
             if paragraphs or heading:
                 sections.append(Section(heading, tuple(paragraphs)))
             heading, paragraphs = text, []
-        elif not stripped:
-            close_block()
-        elif _MD_BULLET.match(stripped):
-            close_block()
-            block.append(_MD_BULLET.sub("", stripped))
-        else:
-            block.append(stripped)
-    close_block()
+        elif not _is_boilerplate(text):
+            paragraphs.append(text)
+            read_paragraph = True
     if paragraphs or heading:
         sections.append(Section(heading, tuple(paragraphs)))
     sections = [s for s in sections if s.paragraphs]
@@ -146,9 +131,47 @@ def _from_text(page: Page) -> Article:
                    language="en", sections=tuple(sections))
 
 
-def _markdown_inline(text: str) -> str:
-    text = _MD_LINK.sub(r"\1", text)
-    return _MD_EMPHASIS.sub(r"\2", text)
+def _markdown_blocks(text: str) -> Iterator[tuple[int, str]]:
+    """(heading level, words) of each heading and (0, words) of each paragraph, list item and
+    code block of a Markdown text, in reading order; blocks without words are left out."""
+    # A line of any white space (a no-break space, a form feed) ends a paragraph, as a reader sees
+    # it; CommonMark counts only spaces and tabs as blank.
+    lines = "\n".join(line if line.strip() else "" for line in text.splitlines())
+    level = 0
+    for token in _MARKDOWN.parse(lines):
+        if token.type == "heading_open":
+            level = int(token.tag[1:])
+        elif token.type == "heading_close":
+            level = 0
+        elif token.type == "inline" and (words := _clean(_words(token.children or []))):
+            yield level, words
+        elif token.type == "fence":
+            yield from ((0, paragraph) for paragraph in _paragraphs(token.content))
+
+
+def _words(tokens: list[Token]) -> str:
+    """What a listener hears of inline Markdown: the text of emphasis, links and code spans, an
+    image's alt text; a line break is a space."""
+    spoken: list[str] = []
+    for token in tokens:
+        if token.type in ("text", "code_inline"):
+            spoken.append(token.content)
+        elif token.type in ("softbreak", "hardbreak"):
+            spoken.append(" ")
+        elif token.type == "image":
+            spoken.append(_words(token.children or []))
+    return "".join(spoken)
+
+
+def _paragraphs(text: str) -> Iterator[str]:
+    """The runs of lines between blank lines, each joined by spaces, white space collapsed."""
+    block: list[str] = []
+    for line in [*text.splitlines(), ""]:
+        if line.strip():
+            block.append(line.strip())
+        elif block:
+            yield " ".join(" ".join(block).split())
+            block.clear()
 
 
 def _clean(text: str) -> str:

@@ -95,6 +95,122 @@ def test_markdown_text(tmp_path: Path) -> None:
     assert article.sections[1].paragraphs == ("Sunny in Lviv.", "Rain in Odesa.")
 
 
+def _heard(text: str) -> tuple[str, list[tuple[str | None, tuple[str, ...]]]]:
+    """The title and the (heading, paragraphs) of each section a listener gets from `text`."""
+    article = extract(from_content(text, "text", "the posted text"))
+    return article.title, [(section.heading, section.paragraphs) for section in article.sections]
+
+
+@pytest.mark.parametrize(
+    ("markdown", "title", "sections"),
+    [
+        pytest.param("# Morning notes\n\nIntro.\n\n## Weather\n\nSunny.\n\n### In Lviv\n\nRain.",
+                     "Morning notes",
+                     [(None, ("Intro.",)), ("Weather", ("Sunny.",)), ("In Lviv", ("Rain.",))],
+                     id="headings-are-chapters"),
+        pytest.param("Morning notes\n=============\n\nIntro.\n\nWeather\n-------\n\nSunny.",
+                     "Morning notes", [(None, ("Intro.",)), ("Weather", ("Sunny.",))],
+                     id="underlined-headings"),
+        pytest.param("# *Morning* notes #\n\n## [Weather](https://x.example)\n\nSunny.",
+                     "Morning notes", [("Weather", ("Sunny.",))], id="heading-markup-stripped"),
+        pytest.param("# One\n\n# Two\n\nBody.", "One", [("Two", ("Body.",))],
+                     id="a-second-h1-is-a-chapter"),
+        pytest.param("Intro first.\n\n# Late\n\nBody.", "Intro first.",
+                     [(None, ("Intro first.",)), ("Late", ("Body.",))],
+                     id="an-h1-after-text-is-a-chapter"),
+        pytest.param("# Notes\n\n- Sunny in Lviv.\n- Rain in Odesa.\n\n1. First.\n2. Second.",
+                     "Notes", [(None, ("Sunny in Lviv.", "Rain in Odesa.", "First.", "Second."))],
+                     id="list-items-are-paragraphs"),
+        pytest.param("# Notes\n\n- Sunny in\n  Lviv.\n  - Dry in Kyiv.\n\n  Warm later.",
+                     "Notes", [(None, ("Sunny in Lviv.", "Dry in Kyiv.", "Warm later."))],
+                     id="nested-and-continued-items"),
+        pytest.param("# Notes\n\n" + "".join("  " * depth + f"- Item {depth}.\n"
+                                               for depth in range(8)) + "\nAfter the list.",
+                     "Notes", [(None, (*(f"Item {depth}." for depth in range(8)),
+                                       "After the list."))],
+                     id="a-list-nested-8-deep"),
+        pytest.param("# Notes\n\n> The governor said\n> nobody was hurt.\n>\n> > Quoted again.",
+                     "Notes", [(None, ("The governor said nobody was hurt.", "Quoted again."))],
+                     id="quotes-are-paragraphs"),
+        pytest.param("# Notes\n\n```\nfirst line\nsecond line\n\nafter a gap\n```",
+                     "Notes", [(None, ("first line second line", "after a gap"))],
+                     id="fenced-code-read-as-text"),
+        pytest.param("# Notes\n\n    An indented paragraph.\n\n---\n\nAfter a rule.",
+                     "Notes", [(None, ("An indented paragraph.", "After a rule."))],
+                     id="indented-prose-and-rules"),
+        pytest.param("# Notes\n\nRead more\n\nSubscribe now!\n\nThe body.", "Notes",
+                     [(None, ("The body.",))], id="boilerplate-dropped"),
+    ],
+)
+def test_markdown_structure_as_heard(markdown: str, title: str,
+                                     sections: list[tuple[str | None, tuple[str, ...]]]) -> None:
+    assert _heard(markdown) == (title, sections)
+
+
+@pytest.mark.parametrize(
+    ("markdown", "heard"),
+    [
+        pytest.param("Read the [governor's statement](https://x.example/s \"Title\").",
+                     "Read the governor's statement.", id="link-text-only"),
+        pytest.param("See [the report][r].\n\n[r]: https://x.example/report",
+                     "See the report.", id="reference-link"),
+        pytest.param("Mail <press@x.example> or see <https://x.example>.",
+                     "Mail press@x.example or see https://x.example.", id="autolinks"),
+        pytest.param("**Bold**, *italic*, _under_ and ***both***.",
+                     "Bold, italic, under and both.", id="emphasis-stripped"),
+        pytest.param("snake_case_name and 5 * 3 * 2 stay.", "snake_case_name and 5 * 3 * 2 stay.",
+                     id="not-emphasis-kept"),
+        pytest.param("Run `audiobrief synth` now.", "Run audiobrief synth now.",
+                     id="code-span-as-words"),
+        pytest.param("![A burnt-out *car*](car.jpg) stood there.",
+                     "A burnt-out car stood there.", id="image-alt-text"),
+        pytest.param(r"\*Not emphasis\* and AT&amp;T.", "*Not emphasis* and AT&T.",
+                     id="escapes-and-entities"),
+        pytest.param("<b>Bold</b> and <script>alert(1)</script> here.",
+                     "<b>Bold</b> and <script>alert(1)</script> here.", id="raw-html-is-text"),
+        pytest.param("<div>\nIn a div.\n</div>", "<div> In a div. </div>",
+                     id="raw-html-block-is-text"),
+        pytest.param("One line  \nand a hard break.", "One line and a hard break.",
+                     id="line-breaks-are-spaces"),
+    ],
+)
+def test_markdown_inline_as_heard(markdown: str, heard: str) -> None:
+    assert _heard(f"# Notes\n\n{markdown}") == ("Notes", [(None, (heard,))])
+
+
+def test_plain_text_reads_as_lines_and_blank_lines() -> None:
+    text = ("Missiles hit Kharkiv\r\n\r\nThe governor said\n  nobody was hurt.  \n\u00a0\n"
+            "\tA second paragraph,\nwrapped.\n\x0c\nRead more\n\nA third, after a page break.\n")
+    assert _heard(text) == ("Missiles hit Kharkiv", [(None, (
+        "The governor said nobody was hurt.", "A second paragraph, wrapped.",
+        "A third, after a page break."))])
+
+
+def test_plain_text_of_the_example_reads_as_the_page() -> None:
+    page = extract(load(EXAMPLE_HTML))
+    assert _heard(f"{page.title}\n\n{page.text}") == (page.title, [
+        (None, page.sections[0].paragraphs)])
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize(
+    "junk",
+    [
+        pytest.param("*" * 200_000, id="stars"),
+        pytest.param("*a" * 100_000, id="emphasis-openers"),
+        pytest.param("[" * 200_000, id="brackets"),
+        pytest.param("![" * 100_000, id="image-openers"),
+        pytest.param("`a" * 100_000, id="backticks"),
+        pytest.param(">" * 200_000 + " deep", id="nested-quotes"),
+    ],
+)
+def test_pathological_markdown_is_read_in_linear_time(junk: str) -> None:
+    """Openers that never close cost time in proportion to their number, not to its square."""
+    title, sections = _heard(f"# Notes\n\n{junk}\n\nThe governor said nobody was hurt.")
+    assert title == "Notes"
+    assert sections[-1][1][-1] == "The governor said nobody was hurt."
+
+
 def test_plain_text_title_override() -> None:
     page = from_content("Just one line of notes.", "text", "stdin")
     article = extract(page, title="Morning notes")
