@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Literal
 
 from lxml import etree
 from markdown_it import MarkdownIt
@@ -32,6 +33,8 @@ _HTML_LANG = re.compile(r"<html[^>]*\blang\s*=\s*[\"']?([A-Za-z]{2,3}(?:-[A-Za-z
 # No raw HTML, as a posted text is never markup, and no indented code, as plain text indents prose.
 _MARKDOWN = MarkdownIt("commonmark", {"html": False}).disable("code")
 
+_Block = Literal["heading", "paragraph"]
+
 
 def extract(page: Page, title: str | None = None) -> Article:
     """The article in `page`; `title` overrides the one found. Raises NoArticleError if none."""
@@ -44,6 +47,32 @@ def extract(page: Page, title: str | None = None) -> Article:
     if not paragraphs or (page.kind == "html" and not any(map(_is_prose, paragraphs))):
         raise NoArticleError(f"no article text found in {page.origin}")
     return article
+
+
+def verbatim(text: str) -> Article:
+    """`text` as it is, for speech that must say every word once: paragraphs at blank lines, a
+    paragraph's lines joined by spaces. No title is taken (it is empty), no line dropped and no
+    Markdown read; only white space gives an Article without sections."""
+    return Article(title="", byline=None, date=None, site=None, url=None, language="en",
+                   sections=_sections(("paragraph", p) for p in _paragraphs(text)))
+
+
+def _sections(blocks: Iterable[tuple[_Block, str]]) -> tuple[Section, ...]:
+    """Headings and paragraphs in reading order → sections: each heading opens one, paragraphs
+    before the first heading make one without a heading, a heading with no paragraph is dropped."""
+    sections: list[Section] = []
+    heading: str | None = None
+    paragraphs: list[str] = []
+    for block, text in blocks:
+        if block == "heading":
+            if paragraphs:
+                sections.append(Section(heading, tuple(paragraphs)))
+            heading, paragraphs = text, []
+        else:
+            paragraphs.append(text)
+    if paragraphs:
+        sections.append(Section(heading, tuple(paragraphs)))
+    return tuple(sections)
 
 
 def _from_html(page: Page) -> Article:
@@ -64,27 +93,8 @@ def _from_html(page: Page) -> Article:
         raise NoArticleError(f"no article text found in {page.origin}")
     doc = etree.fromstring(xml.encode("utf-8"))
     title = _clean(doc.get("title") or "")
-    sections: list[Section] = []
-    heading: str | None = None
-    paragraphs: list[str] = []
     main = doc.find("main")
-    for element in main.iter("head", "p", "item", "quote") if main is not None else ():
-        if element.tag == "quote" and element.find("p") is not None:
-            continue  # its paragraphs come on their own
-        text = _clean("".join(element.itertext()))
-        if not text or _is_boilerplate(text):
-            continue
-        if element.tag == "head":
-            if _same(text, title):
-                continue
-            if paragraphs or heading:
-                sections.append(Section(heading, tuple(paragraphs)))
-            heading, paragraphs = text, []
-        else:
-            paragraphs.append(_drop_credit(text))
-    if paragraphs or heading:
-        sections.append(Section(heading, tuple(paragraphs)))
-    sections = [s for s in sections if s.paragraphs]
+    sections = _sections(_html_blocks(main, title) if main is not None else ())
     if not title:
         title = _first_words(sections[0].paragraphs[0]) if sections else page.origin
     lang = doc.get("language") or _html_lang(page.content) or "en"
@@ -95,31 +105,41 @@ def _from_html(page: Page) -> Article:
         site=_clean(doc.get("sitename") or "") or None,
         url=web_url(doc.get("url")) or web_url(page.url),
         language=lang,
-        sections=tuple(sections),
+        sections=sections,
     )
+
+
+def _html_blocks(main: etree._Element, title: str) -> Iterator[tuple[_Block, str]]:
+    """The headings and paragraphs of trafilatura's `main`, without boilerplate, photo credits
+    or a heading that repeats the title."""
+    for element in main.iter("head", "p", "item", "quote"):
+        if element.tag == "quote" and element.find("p") is not None:
+            continue  # its paragraphs come on their own
+        text = _clean("".join(element.itertext()))
+        if not text or _is_boilerplate(text):
+            continue
+        if element.tag == "head":
+            if not _same(text, title):
+                yield "heading", text
+        else:
+            yield "paragraph", _drop_credit(text)
 
 
 def _from_text(page: Page) -> Article:
     """Plain text or Markdown (CommonMark): a `# Title` before any paragraph is the title, other
     headings open sections; plain text's first line is the title when it reads like one."""
     title: str | None = None
-    sections: list[Section] = []
-    heading: str | None = None
-    paragraphs: list[str] = []
+    blocks: list[tuple[_Block, str]] = []
     read_paragraph = False
     for level, text in _markdown_blocks(page.content):
         if level == 1 and title is None and not read_paragraph:
             title = text
         elif level:
-            if paragraphs or heading:
-                sections.append(Section(heading, tuple(paragraphs)))
-            heading, paragraphs = text, []
+            blocks.append(("heading", text))
         elif not _is_boilerplate(text):
-            paragraphs.append(text)
+            blocks.append(("paragraph", text))
             read_paragraph = True
-    if paragraphs or heading:
-        sections.append(Section(heading, tuple(paragraphs)))
-    sections = [s for s in sections if s.paragraphs]
+    sections = list(_sections(blocks))
     if title is None and sections and len(sections[0].paragraphs) > 1:
         first = sections[0].paragraphs[0]
         if len(first) <= 120 and not first.endswith((".", "!", "?", ":")):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from audiobrief.errors import NoArticleError
-from audiobrief.extract import extract
+from audiobrief.extract import extract, verbatim
 from audiobrief.load import from_content, load
 from tests.conftest import EXAMPLE_HTML, EXAMPLE_SEED, FIXTURES
 
@@ -222,6 +222,30 @@ def test_empty_text_is_no_article() -> None:
     page = from_content("# Only a title\n", "text", "stdin")
     with pytest.raises(NoArticleError, match="no article text found in stdin"):
         extract(page)
+
+
+@pytest.mark.parametrize(
+    ("text", "paragraphs"),
+    [
+        pytest.param("Short line\n\nRead more\n\n# Not a title\n\n- not a *list*",
+                     ("Short line", "Read more", "# Not a title", "- not a *list*"),
+                     id="every-line-kept-as-written"),
+        pytest.param("  The governor said\n\tnobody  was\u00a0hurt.\r\n \r\nAfter.\n\n\n",
+                     ("The governor said nobody was hurt.", "After."),
+                     id="lines-joined-white-space-collapsed"),
+        pytest.param(" \n\n \t\u00a0\n", (), id="only-white-space"),
+    ],
+)
+def test_verbatim_says_the_text_as_it_is(text: str, paragraphs: tuple[str, ...]) -> None:
+    article = verbatim(text)
+    assert article.title == ""
+    assert [(s.heading, s.paragraphs) for s in article.sections] == (
+        [(None, paragraphs)] if paragraphs else [])
+
+
+def test_a_heading_without_text_under_it_is_no_chapter() -> None:
+    assert _heard("# Notes\n\n## Empty\n\n## Weather\n\nSunny.\n\n## Empty at the end") == (
+        "Notes", [("Weather", ("Sunny.",))])
 
 
 ARTICLE_BODY = ("<p>The regional governor said on Friday that the missiles had struck a warehouse "

@@ -32,8 +32,9 @@ from audiobrief.encode import EncodeOptions
 from audiobrief.encoders import Encoder, encoder_for
 from audiobrief.encoders import Format as AudioFormat
 from audiobrief.errors import QueueFullError, RequestError, VoiceNotFoundError
+from audiobrief.extract import verbatim
 from audiobrief.load import from_content
-from audiobrief.model import Article, Page, Script, Section
+from audiobrief.model import Article, Page, Script
 from audiobrief.service.jobs import Service
 from audiobrief.settings import Settings
 from audiobrief.synthesize import Cancellation, Cancelled, SynthesisOptions, Timeline
@@ -117,24 +118,13 @@ def _voice_name(requested: str, settings: Settings) -> str:
 
 
 def _article(page: Page) -> Article:
-    """The text as it is: paragraphs at blank lines, no title taken from it, no line dropped.
-
-    `extract` would read a first short line as the title and drop lines like "Read more"; speech
-    must say every word it was given, once.
-    """
-    paragraphs: list[str] = []
-    block: list[str] = []
-    for line in [*page.content.splitlines(), ""]:
-        if line.strip():
-            block.append(line.strip())
-        elif block:
-            paragraphs.append(" ".join(" ".join(block).split()))
-            block.clear()
-    if not paragraphs:
+    """The text as it is (`extract.verbatim`): speech must say every word it was given, once,
+    where `extract` would read a first short line as the title and drop lines like "Read more".
+    The title stays empty: the headline is not spoken and a stream carries no tag to hold it."""
+    article = verbatim(page.content)
+    if not article.sections:
         raise RequestError("input has nothing to say: it is only white space").for_field("input")
-    # The title is not spoken (headline off) and a stream carries no tag to hold it.
-    return Article(title="", byline=None, date=None, site=None, url=None, language="en",
-                   sections=(Section(None, tuple(paragraphs)),))
+    return article
 
 
 def _prepare(service: Service, request: SpeechRequest) -> tuple[Script, Voice]:
