@@ -74,6 +74,14 @@ _SAMPLE_RATES_HZ: dict[int, tuple[int, int, int]] = {
 }
 _MPEG1_BITRATES_KBPS = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 _MPEG2_BITRATES_KBPS = (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)
+_BITRATES_KBPS: dict[int, tuple[int, ...]] = {
+    3: _MPEG1_BITRATES_KBPS,
+    2: _MPEG2_BITRATES_KBPS,
+    0: _MPEG2_BITRATES_KBPS,
+}
+"""Each version's rates by the header's bitrate index (0 is "free format", never written)."""
+_MPEG25_MAX_KBPS = 64
+"""LAME writes MPEG 2.5 (8 to 12 kHz) at no more than this, whatever rate it is asked for."""
 _MONO = 3
 """Channel-mode bits of a mono frame."""
 
@@ -84,6 +92,37 @@ _LAME_VERSION = b"LAME4.0"
 readers (mutagen, ffmpeg) trust its delay and padding fields."""
 _XING_FLAGS = 0x0F
 """Frames, bytes, TOC and quality fields present."""
+
+
+def bitrates_kbps(sample_rate_hz: int | None = None) -> tuple[int, ...]:
+    """The constant bit rates an MP3 of `sample_rate_hz` can have, lowest first; with no sample
+    rate, those of any MP3. Raises ValueError for a sample rate MP3 cannot hold."""
+    if sample_rate_hz is None:
+        return tuple(sorted({kbps for rates in _BITRATES_KBPS.values() for kbps in rates[1:]}))
+    version = _version(sample_rate_hz)
+    rates = _BITRATES_KBPS[version][1:]
+    if version == 0:  # MPEG 2.5
+        rates = tuple(kbps for kbps in rates if kbps <= _MPEG25_MAX_KBPS)
+    return rates
+
+
+def _check_bitrate(bitrate_kbps: int, sample_rate_hz: int | None = None) -> None:
+    """Raises SettingsError, naming the possible rates, if `bitrate_kbps` is not one of
+    `bitrates_kbps(sample_rate_hz)`."""
+    possible = bitrates_kbps(sample_rate_hz)
+    if bitrate_kbps not in possible:
+        problem = ("not an MP3 bit rate" if sample_rate_hz is None
+                   else f"not possible for {sample_rate_hz} Hz audio")
+        raise SettingsError(f"{bitrate_kbps} kbps is {problem};"
+                            f" choose one of {', '.join(map(str, possible))} kbps")
+
+
+def _version(sample_rate_hz: int) -> int:
+    """The header's version bits for MP3 audio at `sample_rate_hz`."""
+    for version, rates in _SAMPLE_RATES_HZ.items():
+        if sample_rate_hz in rates:
+            return version
+    raise ValueError(f"MP3 cannot hold audio at {sample_rate_hz} Hz")
 
 
 def _crc16_table() -> tuple[int, ...]:
@@ -132,8 +171,7 @@ class EncodeOptions:
         )
 
     def __post_init__(self) -> None:
-        if self.bitrate_kbps not in {*_MPEG1_BITRATES_KBPS, *_MPEG2_BITRATES_KBPS} - {0}:
-            raise SettingsError(f"{self.bitrate_kbps} kbps is not an MP3 bit rate")
+        _check_bitrate(self.bitrate_kbps)
         if not 0 <= self.quality <= 9:
             raise SettingsError(f"MP3 quality {self.quality} is not between 0 and 9")
 
@@ -171,11 +209,10 @@ def _parse_header(raw: bytes | bytearray) -> _FrameHeader:
         raise ValueError(f"not an MPEG Layer III frame header: {raw[:4].hex()}")
     if rate_index == 3:
         raise ValueError(f"reserved sample rate in frame header: {raw[:4].hex()}")
-    bitrates = _MPEG1_BITRATES_KBPS if version == 3 else _MPEG2_BITRATES_KBPS
     return _FrameHeader(
         version=version,
         sample_rate_hz=_SAMPLE_RATES_HZ[version][rate_index],
-        bitrate_kbps=bitrates[bitrate_index],
+        bitrate_kbps=_BITRATES_KBPS[version][bitrate_index],
         padding=bool((word >> 9) & 1),
         mode=(word >> 6) & 3,
     )
@@ -183,9 +220,8 @@ def _parse_header(raw: bytes | bytearray) -> _FrameHeader:
 
 def _header_bytes(header: _FrameHeader) -> bytes:
     """A header without CRC, padding or emphasis, marked original, for `header`'s format."""
-    bitrates = _MPEG1_BITRATES_KBPS if header.version == 3 else _MPEG2_BITRATES_KBPS
     word = 0x7FF << 21 | header.version << 19 | 1 << 17 | 1 << 16  # Layer III, no CRC
-    word |= bitrates.index(header.bitrate_kbps) << 12
+    word |= _BITRATES_KBPS[header.version].index(header.bitrate_kbps) << 12
     word |= _SAMPLE_RATES_HZ[header.version].index(header.sample_rate_hz) << 10
     word |= header.padding << 9 | header.mode << 6 | 1 << 2  # original
     return word.to_bytes(4, "big")
@@ -201,17 +237,8 @@ class Mp3Stream:
 
     def __init__(self, sample_rate_hz: int, options: EncodeOptions | None = None) -> None:
         self.options = options or EncodeOptions()
-        version = next(
-            (v for v, rates in _SAMPLE_RATES_HZ.items() if sample_rate_hz in rates), None
-        )
-        if version is None:
-            raise ValueError(f"MP3 cannot hold audio at {sample_rate_hz} Hz")
-        bitrates = _MPEG1_BITRATES_KBPS if version == 3 else _MPEG2_BITRATES_KBPS
-        if self.options.bitrate_kbps not in bitrates:
-            raise SettingsError(
-                f"{self.options.bitrate_kbps} kbps is not possible for {sample_rate_hz} Hz audio;"
-                f" choose one of {', '.join(map(str, bitrates[1:]))} kbps"
-            )
+        version = _version(sample_rate_hz)
+        _check_bitrate(self.options.bitrate_kbps, sample_rate_hz)
         self.sample_rate_hz = sample_rate_hz
         self._expected = _FrameHeader(
             version, sample_rate_hz, self.options.bitrate_kbps, False, _MONO
@@ -338,7 +365,7 @@ def _u32(value: int) -> bytes:
 def _info_header(audio: _FrameHeader) -> _FrameHeader:
     """The Info frame's header: the audio's format, at a bit rate whose frame holds the tag."""
     needed = 4 + audio.side_info_length + 120 + 36
-    bitrates = _MPEG1_BITRATES_KBPS if audio.version == 3 else _MPEG2_BITRATES_KBPS
+    bitrates = _BITRATES_KBPS[audio.version]
     for kbps in bitrates[bitrates.index(audio.bitrate_kbps) :]:
         header = audio._replace(bitrate_kbps=kbps, padding=False)
         if header.length >= needed:

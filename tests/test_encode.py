@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from audiobrief.encode import (
     Mp3Stream,
     _crc16,
     assemble,
+    bitrates_kbps,
     encode,
     language_code,
     tag,
@@ -23,6 +25,7 @@ from audiobrief.model import Chapter, Rendition, Script, Sentence
 from audiobrief.settings import DEFAULT_DISCLOSURE, Settings
 
 RATE_HZ = 22050
+SAMPLE_RATES_HZ = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
 
 
 def _sentence(text: str, pause_after_ms: int = 250) -> Sentence:
@@ -306,15 +309,53 @@ def test_stream_refuses_misuse() -> None:
         stream.info_frame()
 
 
+ANY_MP3_KBPS = "8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160, 192, 224, 256, 320"
+
+
 @pytest.mark.parametrize(
-    ("bitrate_kbps", "rate_hz", "message"),
-    [(65, RATE_HZ, "not an MP3 bit rate"), (320, RATE_HZ, "not possible for 22050 Hz")],
+    ("bitrate_kbps", "message"),
+    [(65, f"65 kbps is not an MP3 bit rate; choose one of {ANY_MP3_KBPS} kbps"),
+     (0, "0 kbps is not an MP3 bit rate"), (640, "640 kbps is not an MP3 bit rate")],
 )
-def test_impossible_bitrate_is_a_settings_error(
-    bitrate_kbps: int, rate_hz: int, message: str
+def test_a_bitrate_no_mp3_has_is_refused_with_the_options(bitrate_kbps: int, message: str) -> None:
+    with pytest.raises(SettingsError, match=f"^{message}"):
+        EncodeOptions(bitrate_kbps=bitrate_kbps)
+
+
+@pytest.mark.parametrize(
+    ("bitrate_kbps", "rate_hz", "possible"),
+    [
+        (320, RATE_HZ, "8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160"),
+        (8, 44100, "32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320"),
+        (80, 11025, "8, 16, 24, 32, 40, 48, 56, 64"),
+    ],
+)
+def test_a_bitrate_the_voices_rate_cannot_have_is_refused_by_the_stream(
+    bitrate_kbps: int, rate_hz: int, possible: str
 ) -> None:
-    with pytest.raises(SettingsError, match=message):
-        Mp3Stream(rate_hz, EncodeOptions(bitrate_kbps=bitrate_kbps))
+    options = EncodeOptions(bitrate_kbps=bitrate_kbps)  # an MP3 bit rate, so the settings pass
+    with pytest.raises(SettingsError, match=(
+            f"^{bitrate_kbps} kbps is not possible for {rate_hz} Hz audio;"
+            f" choose one of {possible} kbps$")):
+        Mp3Stream(rate_hz, options)
+
+
+def test_any_mp3s_bitrates_are_those_of_its_sample_rates() -> None:
+    assert ", ".join(map(str, bitrates_kbps())) == ANY_MP3_KBPS
+    every_rate = {kbps for rate_hz in SAMPLE_RATES_HZ for kbps in bitrates_kbps(rate_hz)}
+    assert sorted(every_rate) == list(bitrates_kbps())
+
+
+@pytest.mark.parametrize("rate_hz", SAMPLE_RATES_HZ)
+def test_every_possible_bitrate_is_the_one_written(rate_hz: int) -> None:
+    """Each rate `bitrates_kbps` allows is the one a player reads (LAME quietly writes another
+    when asked for one it cannot make)."""
+    seconds = np.arange(rate_hz) / rate_hz
+    pcm = (np.sin(2 * np.pi * 220 * seconds) * 8000).astype("<i2").tobytes()
+    for kbps in bitrates_kbps(rate_hz):
+        stream = Mp3Stream(rate_hz, EncodeOptions(bitrate_kbps=kbps))
+        info = MP3(io.BytesIO(stream.feed(pcm) + stream.finish())).info
+        assert (info.sample_rate, info.bitrate) == (rate_hz, kbps * 1000)
 
 
 def test_unsupported_sample_rate() -> None:
