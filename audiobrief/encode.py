@@ -154,8 +154,8 @@ class EncodeOptions:
     """Constant bit rate of the mono MP3."""
     quality: int = 3
     """LAME's algorithm quality, 0 (best, slowest) to 9 (worst, fastest). 3 is the lame
-    command's own default; 2 costs twice the CPU (0.28 s vs 0.15 s for 80 s of speech) for no
-    audible gain at 64 kbps mono speech, and encoding shares the cores with synthesis."""
+    command's own default; better ones cost much more CPU for no audible gain on mono speech at
+    64 kbps, and encoding shares the cores with synthesis."""
     disclosure: str = DEFAULT_DISCLOSURE
     """AI-disclosure text written to TXXX:AI_DISCLOSURE and COMM."""
     disclosure_url: str | None = None

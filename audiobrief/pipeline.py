@@ -89,11 +89,23 @@ def limits(settings: Settings, *, refuse_private: bool = False) -> Limits:
 
 
 def read(source: str | Path | Page, settings: Settings, title: str | None = None, *,
-         refuse_private: bool = False) -> Article:
-    """Load and extract: the article a source holds."""
+         refuse_private: bool = False, speed: float = 1.0) -> Article:
+    """Load and extract: the article a source holds.
+
+    A text is refused as too long (TooLongError) from its length before it is parsed: every
+    character of a text may be spoken, and parsing a text of any length as Markdown would take
+    any time.
+    """
     page = source if isinstance(source, Page) else load(
         source, limits(settings, refuse_private=refuse_private))
+    if page.kind == "text":
+        _check_length(len(page.content) / (CHARS_PER_SECOND * speed), settings)
     return _bounded(extract(page, title=title), settings)
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse settings no narration could use (SettingsError), before any work is taken on."""
+    encoding.EncodeOptions.from_settings(settings)
 
 
 def voice_spec(settings: Settings, options: Options) -> VoiceSpec:
@@ -127,7 +139,7 @@ def prepare(source: str | Path | Page | Article, settings: Settings, options: Op
     and checked again on the finished script, whose numbers and symbols may say more.
     """
     article = _bounded(source, settings) if isinstance(source, Article) else read(
-        source, settings, options.title, refuse_private=refuse_private)
+        source, settings, options.title, refuse_private=refuse_private, speed=options.speed)
     _check_length(_estimate_s(article, options), settings)
     spec = voice_spec(settings, options)
     script = make_script(article, pronouncer(spec, options.lexicons, options.lexicon_entries),

@@ -76,8 +76,8 @@ class Settings:
     feed_author: str = "audiobrief"
     feed_image: str | None = None
     model_cache: Path | None = field(default_factory=lambda: _user_cache(os.environ) / "models")
-    """Where voice models optimised for this machine are kept (loading then takes 0.2 s instead
-    of 1 s); empty: optimise on every load."""
+    """Where voice models optimised for this machine are kept, so a voice loads without
+    optimising its graph again; empty: optimise on every load."""
     extra: dict[str, str] = field(default_factory=dict)
     """AUDIOBRIEF_* variables this version does not know (kept so they can be reported)."""
 

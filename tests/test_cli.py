@@ -167,3 +167,13 @@ def test_voices_lists_the_default() -> None:
 def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+def test_a_bit_rate_no_mp3_can_have_stops_serve_at_start(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "audiobrief.cli", "serve", "--port", "0"], capture_output=True,
+        timeout=60, env={**os.environ, "AUDIOBRIEF_BITRATE_KBPS": "65",
+                         "AUDIOBRIEF_DATA": str(tmp_path / "data")})
+    assert result.returncode == 2
+    lines = result.stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and "65 kbps" in lines[0], lines

@@ -175,3 +175,17 @@ def test_the_length_estimate_is_quick_on_any_5_mb(text: str) -> None:
     with pytest.raises(TooLongError):
         pipeline.prepare(_text_article(text), Settings(), pipeline.Options())
     assert time.perf_counter() - start < 2
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("text", ["[" * 2_000_000, "![" * 1_000_000, "*a" * 1_000_000],
+                         ids=["brackets", "images", "emphasis"])
+def test_a_huge_text_page_is_refused_before_it_is_parsed(text: str) -> None:
+    """Markdown's worst inputs cost time by their length: a text is measured first."""
+    from audiobrief.load import from_content
+
+    page = from_content(text, "text", "the posted text")
+    start = time.perf_counter()
+    with pytest.raises(TooLongError, match="minutes of audio"):
+        pipeline.prepare(page, Settings(), pipeline.Options())
+    assert time.perf_counter() - start < 2

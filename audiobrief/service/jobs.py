@@ -126,6 +126,7 @@ class Service:
     def __init__(self, settings: Settings, workers: int | None = None,
                  voices: Mapping[str, Voice] | None = None,
                  backends: Backends | None = None) -> None:
+        pipeline.check_settings(settings)
         self.settings = settings
         backends = backends or Backends.embedded(settings)
         self.lock = backends.lock

@@ -52,7 +52,8 @@ def _submit(service: Service, request: ArticleRequest, keyed: bool) -> tuple[Rec
         assert request.url is not None
         source = request.url
     options = request.options()
-    article = pipeline.read(source, settings, options.title, refuse_private=True)
+    article = pipeline.read(source, settings, options.title, refuse_private=True,
+                            speed=options.speed)
     script = pipeline.prepare(article, settings, options)
     # The URL finds this audio (embed.js, /v1/audio.mp3?url=, the feed) only when audiobrief
     # fetched it or a key holder vouches for it: anyone could post a fake text for a real URL.
