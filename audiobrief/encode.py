@@ -1,17 +1,16 @@
 """Rendition + Script → MP3 bytes: mono CBR frames from LAME, a Xing/LAME "Info" frame for exact
 duration and seeking, and an ID3v2.4 tag with metadata, AI disclosure and CHAP/CTOC chapters.
 
-The audio frames can be produced incrementally (`Mp3Stream`) and the final file made afterwards of
-the tag, the Info frame and the same frames (`assemble`; `pipeline.narrate` writes the frames to a
-file and returns the tag and Info frame to go before them), so a streamed copy and the stored file
-never differ in audio.
+The audio frames are produced incrementally (`Mp3Stream`) and the final file is made afterwards of
+the tag, the Info frame and the same frames (`pipeline.narrate` writes the frames to a file and
+returns the tag and Info frame to go before them), so a streamed copy and the stored file never
+differ in audio.
 """
 
 from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -373,11 +372,6 @@ def _info_header(audio: _FrameHeader) -> _FrameHeader:
     raise ValueError(f"no frame of {audio} holds the Info tag")  # unreachable for real tables
 
 
-def assemble(tag: bytes, info_frame: bytes, frames: Iterable[bytes]) -> bytes:
-    """The whole MP3 file: ID3 tag, Info frame, then the audio frames exactly as streamed."""
-    return b"".join((tag, info_frame, *frames))
-
-
 def language_code(language: str) -> str:
     """ISO 639-2 code for a BCP 47 tag ("en-GB" → "eng"); "und" when unknown."""
     primary = language.split("-")[0].split("_")[0].lower()
@@ -437,11 +431,3 @@ def _add_chapters(tags: id3.ID3, script: Script, rendition: Rendition) -> None:
                 sub_frames=[id3.TIT2(encoding=id3.Encoding.UTF8, text=[chapter.title])],
             )
         )
-
-
-def encode(rendition: Rendition, script: Script, options: EncodeOptions | None = None) -> bytes:
-    """The finished MP3 of a rendition: ID3v2.4 tag, Info frame and CBR mono audio frames."""
-    options = options or EncodeOptions()
-    stream = Mp3Stream(rendition.sample_rate_hz, options)
-    frames = [stream.feed(rendition.pcm), stream.finish()]
-    return assemble(tag(script, rendition, options), stream.info_frame(), frames)

@@ -99,15 +99,6 @@ class SentenceCache(Protocol):
     def put(self, key: str, pcm: bytes) -> None: ...
 
 
-def synthesize(script: Script, voice: Voice, options: SynthesisOptions | None = None,
-               progress: Progress | None = None, cache: SentenceCache | None = None) -> Rendition:
-    """The whole script as one PCM buffer with each sentence's first and end sample."""
-    timeline = Timeline(voice.spec.sample_rate_hz)
-    for audio in synthesize_sentences(script, voice, options, progress, cache):
-        timeline.add(audio)
-    return timeline.rendition()
-
-
 class Timeline:
     """Lays sentence audio end to end, pauses included, keeping each sentence's sample span."""
 

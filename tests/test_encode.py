@@ -14,15 +14,14 @@ from audiobrief.encode import (
     EncodeOptions,
     Mp3Stream,
     _crc16,
-    assemble,
     bitrates_kbps,
-    encode,
     language_code,
     tag,
 )
 from audiobrief.errors import SettingsError
 from audiobrief.model import Chapter, Rendition, Script, Sentence
 from audiobrief.settings import DEFAULT_DISCLOSURE, Settings
+from tests.stages import assemble, encode
 
 RATE_HZ = 22050
 SAMPLE_RATES_HZ = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from audiobrief.settings import Settings
-from audiobrief.synthesize import synthesize
 from audiobrief.voices import Voice
+from tests.stages import synthesize
 from tests.test_synthesize import _script
 
 

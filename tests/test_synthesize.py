@@ -11,9 +11,9 @@ from audiobrief.synthesize import (
     MAX_PIECE_CHARS,
     SynthesisOptions,
     pieces,
-    synthesize,
     synthesize_sentences,
 )
+from tests.stages import synthesize
 
 
 def _script(*texts: str, pause_ms: int = 300) -> Script:
