@@ -9,11 +9,15 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from audiobrief.errors import AudiobriefError
+from audiobrief.errors import AudiobriefError, SettingsError
+
+if TYPE_CHECKING:  # the modules themselves are imported where used, to start quickly
+    from audiobrief.pipeline import Options
+    from audiobrief.settings import Settings
 
 CHAPTER_MODES = ["auto", "sections", "paragraphs", "none"]
 
@@ -48,7 +52,7 @@ def main(verbose: int) -> None:
     logging.basicConfig(level=level, format="%(message)s", handlers=[handler])
 
 
-def _settings() -> Any:
+def _settings() -> Settings:
     from audiobrief.settings import get_settings
 
     return get_settings()
@@ -56,7 +60,7 @@ def _settings() -> Any:
 
 def _options(voice: str | None = None, speed: float = 1.0, chapters: str = "auto",
              title: str | None = None, normalize: bool = True,
-             lexicons: tuple[Path, ...] = ()) -> Any:
+             lexicons: tuple[Path, ...] = ()) -> Options:
     from audiobrief.pipeline import Options
 
     if not 0.25 <= speed <= 4.0:
@@ -239,13 +243,60 @@ def voices(as_json: bool) -> None:
 @click.option("--port", type=int, default=8000, show_default=True)
 @click.option("--workers", type=int, default=None,
               help="Articles narrated at once (default: AUDIOBRIEF_WORKERS, else one per core).")
+@click.option("--role", type=click.Choice(["all", "web"]), default="all", show_default=True,
+              help="all: serve and narrate; web: serve only, workers narrate (distributed).")
 @click.option("--access-log", is_flag=True, help="Log a line per HTTP request.")
-def serve(host: str, port: int, workers: int | None, access_log: bool) -> None:
+def serve(host: str, port: int, workers: int | None, role: str, access_log: bool) -> None:
     """Run the HTTP service (settings from AUDIOBRIEF_* environment variables)."""
     from audiobrief.web.app import serve as run_server
 
-    run_server(_settings().replace(workers=workers), host=host, port=port,
-               access_log=access_log)
+    settings = _settings().replace(workers=workers)
+    if role == "web" and not settings.distributed:
+        raise SettingsError("--role web needs the distributed settings (AUDIOBRIEF_DATABASE_URL,"
+                            " AUDIOBRIEF_QUEUE_URL, AUDIOBRIEF_S3_ENDPOINT, AUDIOBRIEF_S3_BUCKET):"
+                            " without them nothing else would narrate")
+    run_server(settings, host=host, port=port, access_log=access_log, role=role)
+
+
+@main.command()
+@click.option("--concurrency", type=int, default=None,
+              help="Articles narrated at once (default: AUDIOBRIEF_WORKERS, else one per core).")
+def worker(concurrency: int | None) -> None:
+    """Narrate articles from the shared queue (distributed mode) until SIGTERM or SIGINT; the
+    running job is finished or put back for another worker."""
+    from audiobrief.service.worker import run_worker
+
+    settings = _settings().replace(workers=concurrency)
+    if not settings.distributed:
+        raise SettingsError("audiobrief worker needs the distributed settings"
+                            " (AUDIOBRIEF_DATABASE_URL, AUDIOBRIEF_QUEUE_URL,"
+                            " AUDIOBRIEF_S3_ENDPOINT, AUDIOBRIEF_S3_BUCKET); on one machine"
+                            " `audiobrief serve` narrates by itself")
+    run_worker(settings)
+
+
+@main.group()
+def db() -> None:
+    """The distributed job table (AUDIOBRIEF_DATABASE_URL)."""
+
+
+@db.command()
+def upgrade() -> None:
+    """Bring the database to this version's schema (safe to run again, and from many nodes)."""
+    settings = _settings()
+    if not settings.database_url:
+        raise SettingsError("AUDIOBRIEF_DATABASE_URL is not set")
+    try:
+        from audiobrief.service import postgres
+    except ImportError as error:
+        raise SettingsError(f"this needs audiobrief's distributed extra: {error}") from None
+    try:
+        before, now = postgres.upgrade(settings.database_url)
+    except postgres.psycopg.Error as error:
+        raise SettingsError(f"cannot upgrade the database: {str(error).splitlines()[0]}"
+                            ) from None
+    click.echo(f"schema version {before} → {now}" if before != now
+               else f"schema version {now}: nothing to do")
 
 
 @contextmanager

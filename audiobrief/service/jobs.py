@@ -29,7 +29,7 @@ from audiobrief.errors import AudiobriefError, StorageFullError, TooLongError
 from audiobrief.model import Script
 from audiobrief.runtime import default_workers
 from audiobrief.service.audio_cache import AudioCache
-from audiobrief.service.backends import Backends, Record, Status
+from audiobrief.service.backends import Backends, JobTable, Record, Status
 from audiobrief.settings import Settings
 from audiobrief.synthesize import Cancellation, Cancelled
 from audiobrief.voices import Voice
@@ -93,6 +93,37 @@ class _ByStatus(Collector):
         yield family
 
 
+class _Renewal:
+    """Renews a running attempt's hold on its job every third of a lease, on a thread of its
+    own (a long sentence must not let the lease run out); cancels the attempt when the hold is
+    lost."""
+
+    INTERVAL_S = 5.0
+
+    def __init__(self, jobs: JobTable, article_id: str, owner: str,
+                 cancel: Cancellation) -> None:
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._renew, daemon=True,
+                                        args=(jobs, article_id, owner, cancel),
+                                        name=f"audiobrief-lease-{article_id[:8]}")
+        self._thread.start()
+
+    def _renew(self, jobs: JobTable, article_id: str, owner: str, cancel: Cancellation) -> None:
+        while not self._done.wait(self.INTERVAL_S):
+            try:
+                held = jobs.renew(article_id, owner)
+            except Exception:  # the table is unreachable for now: the lease may still hold
+                logger.warning("article %s: could not renew its lease", article_id,
+                               exc_info=True)
+                continue
+            if not held:
+                cancel.cancel("another attempt has the job now")
+                return
+
+    def stop(self) -> None:
+        self._done.set()
+
+
 STOPPING = "the service is stopping"
 """Why a job is cancelled when the service stops: it goes back to the queue, not failed."""
 
@@ -125,10 +156,10 @@ class Service:
 
     def __init__(self, settings: Settings, workers: int | None = None,
                  voices: Mapping[str, Voice] | None = None,
-                 backends: Backends | None = None) -> None:
+                 backends: Backends | None = None, run_jobs: bool = True) -> None:
         pipeline.check_settings(settings)
         self.settings = settings
-        backends = backends or Backends.embedded(settings)
+        backends = backends or Backends.from_settings(settings)
         self.lock = backends.lock
         """Held from here until `stop`, where the backends allow one process at a time (a
         second process on the same data directory would requeue this one's running jobs and
@@ -164,7 +195,9 @@ class Service:
         self._stopping = threading.Event()
         self._running: dict[str, Cancellation] = {}
         """How to stop each job under way, by its attempt (see `stop`)."""
-        self._threads: list[threading.Thread] = []
+        self.run_jobs = run_jobs
+        """False on a web node of a distributed setup: it queues jobs, workers run them."""
+        self._started = False
 
     def counts(self) -> dict[Status, int]:
         """Articles by status, read from the store at most once a second (health probes and
@@ -183,7 +216,7 @@ class Service:
         if now - self._checked_at <= 1.0:
             return self._health
         problems = [*self.jobs.problems(), *self.audio.problems(), *self.sentences.problems()]
-        if self._threads and not any(thread.is_alive() for thread in self._threads):
+        if self.run_jobs and self._started and not self.queue.working():
             problems.append("the job workers have stopped")
         self._health, self._checked_at = list(dict.fromkeys(problems)), now
         return self._health
@@ -283,73 +316,72 @@ class Service:
         self.live.sweep()
         if swept := self.audio.sweep() + self.sentences.sweep():
             logger.info("removed %d temporary file(s) left by the last run", swept)
-        damaged = sum(self.jobs.requeue_damaged(article_id)
-                      for article_id, size in self.jobs.finished_sizes()
-                      if self.audio.size(article_id) != size)
+        # Each file checked where the one process owns the data directory (its lock); a shared
+        # bucket is not read whole on every node's start.
+        damaged = self.lock is not None and sum(
+            self.jobs.requeue_damaged(article_id)
+            for article_id, size in self.jobs.finished_sizes()
+            if self.audio.size(article_id) != size)
         if damaged:
             logger.warning("queued again %d article(s) whose MP3 was missing or damaged", damaged)
         self._stopping.clear()
-        for number in range(self.workers):
-            thread = threading.Thread(target=self._work, name=f"audiobrief-job-{number}",
-                                      daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        if self.run_jobs:
+            self.queue.start(self._handle, self.workers)
+        self._started = True
 
     def stop(self, timeout_s: float = 30.0) -> None:
         """Stop taking jobs; a running job stops after its current sentence and is requeued."""
         self._stopping.set()
         for cancel in list(self._running.values()):
             cancel.cancel(STOPPING)
-        self.queue.wake_all()
-        deadline = time.monotonic() + timeout_s
-        for thread in self._threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
-        self._threads.clear()
+        self.queue.stop(timeout_s)
         if self.lock is not None:
             self.lock.release()
 
     close = stop
 
-    def _work(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                article_id = self.queue.take(timeout_s=1.0)
-                record = None if article_id is None or self._stopping.is_set() else (
-                    self.jobs.claim(article_id, self._attempt_token(),
-                                    self.settings.max_attempts))
-            except Exception:  # the table cannot be read now (disk, lock): try again shortly
-                logger.exception("could not take a job from the queue")
-                self._stopping.wait(5.0)
-                continue
-            if record is None:
-                continue
-            assert record.owner is not None
-            cancel = self._running[record.owner] = Cancellation()
-            if self._stopping.is_set():  # stopped between the claim and now
-                cancel.cancel(STOPPING)
-            try:
-                self._run(record, record.owner, cancel)
-            except Cancelled as stopped:
-                if self._stopping.is_set():
-                    self._ended(self.jobs.release, record.id, record.owner)
-                    logger.info("article %s back in the queue: %s", record.id, stopped)
-                else:
-                    logger.warning("article %s: %s; this attempt stops", record.id, stopped)
-            except AudiobriefError as error:
-                self._failed(record, str(error))
-            except OSError as error:
-                if error.errno not in DISK_FULL:
-                    logger.exception("article %s failed", record.id)
-                    self._failed(record, f"internal error: {type(error).__name__}")
-                    continue
+    def _handle(self, article_id: str) -> bool:
+        """Run an article's job if it can be claimed; False when another attempt holds it (a
+        queue may offer it again later). Never raises: what goes wrong is the job's end."""
+        try:
+            record = self.jobs.claim(article_id, self._attempt_token(),
+                                     self.settings.max_attempts)
+        except Exception:  # the table cannot be read now: the job stays queued
+            logger.exception("could not claim article %s", article_id)
+            return True
+        if record is None:
+            held = self.jobs.get(article_id)
+            return held is None or held.status != "running"
+        assert record.owner is not None
+        cancel = self._running[record.owner] = Cancellation()
+        if self._stopping.is_set():  # stopped between the claim and now
+            cancel.cancel(STOPPING)
+        renewing = _Renewal(self.jobs, record.id, record.owner, cancel)
+        try:
+            self._run(record, record.owner, cancel)
+        except Cancelled as stopped:
+            if self._stopping.is_set():
+                self._ended(self.jobs.release, record.id, record.owner)
+                logger.info("article %s back in the queue: %s", record.id, stopped)
+            else:
+                logger.warning("article %s: %s; this attempt stops", record.id, stopped)
+        except AudiobriefError as error:
+            self._failed(record, str(error))
+        except OSError as error:
+            if error.errno not in DISK_FULL:
+                logger.exception("article %s failed", record.id)
+                self._failed(record, f"internal error: {type(error).__name__}")
+            else:
                 self._failed(record, str(StorageFullError(
                     f"the disk filled up while the audio was written ({error.strerror}); free"
                     " some space, then retry the article")))
-            except Exception as error:  # a bug: keep the worker alive, record it, log it
-                logger.exception("article %s failed", record.id)
-                self._failed(record, f"internal error: {type(error).__name__}")
-            finally:
-                del self._running[record.owner]
+        except Exception as error:  # a bug: keep the worker alive, record it, log it
+            logger.exception("article %s failed", record.id)
+            self._failed(record, f"internal error: {type(error).__name__}")
+        finally:
+            renewing.stop()
+            del self._running[record.owner]
+        return True
 
     @staticmethod
     def _attempt_token() -> str:
@@ -405,14 +437,14 @@ class Service:
                 raise
             rendition = narration.rendition
             frames.seek(0)
-            # Stored from the attempt's own spool, never by name: a spool of that name may be
-            # another attempt's by now.
-            if not self.jobs.owns(record.id, owner) or not self.jobs.finish(
-                    record.id, owner, rendition,
-                    self.audio.put(record.id, narration.head, frames)):
-                logger.warning("article %s: another attempt has it now; this one's audio is"
-                               " dropped", record.id)
-                return
+            with self.jobs.publishing(record.id, owner) as publish:
+                if publish is None:
+                    logger.warning("article %s: another attempt has it now; this one's audio"
+                                   " is dropped", record.id)
+                    return
+                # Stored from the attempt's own spool, never by name: a spool of that name may
+                # be another attempt's by now.
+                publish(rendition, self.audio.put(record.id, narration.head, frames))
         self.live.end(record.id)
         self.sentences.prune()
         if self.settings.audio_cache_mb:

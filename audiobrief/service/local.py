@@ -14,12 +14,13 @@ import logging
 import os
 import shutil
 import threading
+import time
 from pathlib import Path
 from typing import IO, BinaryIO
 
 from audiobrief.atomic import file_size, write_atomic, write_atomic_after
 from audiobrief.errors import DataLockedError, StorageFullError
-from audiobrief.service.backends import JobTable
+from audiobrief.service.backends import Handle, JobTable
 
 logger = logging.getLogger(__name__)
 
@@ -230,19 +231,48 @@ class ThreadQueue:
     def __init__(self, jobs: JobTable) -> None:
         self.jobs = jobs
         self._wake = threading.Condition()
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
 
     def put(self, article_id: str) -> None:
         with self._wake:
             self._wake.notify()
 
-    def take(self, timeout_s: float) -> str | None:
+    def start(self, handle: Handle, workers: int) -> None:
+        self._stopping.clear()
+        for number in range(workers):
+            thread = threading.Thread(target=self._work, args=(handle,), daemon=True,
+                                      name=f"audiobrief-job-{number}")
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self, timeout_s: float) -> None:
+        self._stopping.set()
+        with self._wake:
+            self._wake.notify_all()
+        deadline = time.monotonic() + timeout_s
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        self._threads.clear()
+
+    def working(self) -> bool:
+        return any(thread.is_alive() for thread in self._threads)
+
+    def _work(self, handle: Handle) -> None:
+        while not self._stopping.is_set():
+            try:
+                article_id = self._take(timeout_s=1.0)
+            except Exception:  # the table cannot be read now (disk, lock): try again shortly
+                logger.exception("could not take a job from the queue")
+                self._stopping.wait(5.0)
+                continue
+            if article_id is not None and not self._stopping.is_set():
+                handle(article_id)
+
+    def _take(self, timeout_s: float) -> str | None:
         # Looked up under the condition's lock, so a `put` in between cannot be missed.
         with self._wake:
             if (article_id := self.jobs.next_queued()) is not None:
                 return article_id
             self._wake.wait(timeout=timeout_s)
         return self.jobs.next_queued()
-
-    def wake_all(self) -> None:
-        with self._wake:
-            self._wake.notify_all()

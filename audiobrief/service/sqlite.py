@@ -19,7 +19,7 @@ import msgspec
 
 from audiobrief.errors import QueueFullError, StorageFullError
 from audiobrief.model import Rendition, Script
-from audiobrief.service.backends import STATUSES, Record, Status
+from audiobrief.service.backends import STATUSES, Publish, Record, Status
 
 logger = logging.getLogger(__name__)
 
@@ -241,16 +241,36 @@ class SqliteJobs:
                 (time.time(), article_id, owner))
         return cursor.rowcount == 1
 
+    def renew(self, article_id: str, owner: str) -> bool:
+        return self.owns(article_id, owner)  # one process: its attempts need no lease
+
+    @contextlib.contextmanager
+    def publishing(self, article_id: str, owner: str) -> Iterator[Publish | None]:
+        # One write transaction from the check to the mark: no attempt can take the job over
+        # while its audio is stored.
+        with self._connect() as db, _immediate(db):
+            if db.execute("SELECT 1 FROM articles WHERE id = ? AND status = 'running'"
+                          " AND owner = ?", (article_id, owner)).fetchone() is None:
+                yield None
+                return
+
+            def publish(rendition: Rendition, size_bytes: int) -> None:
+                now = time.time()
+                db.execute(
+                    "UPDATE articles SET status = 'done', done = total, timings = ?,"
+                    " size_bytes = ?, error = NULL, owner = NULL, updated_at = ?,"
+                    " finished_at = ? WHERE id = ?",
+                    (msgspec.json.encode(rendition.without_pcm()), size_bytes, now, now,
+                     article_id))
+
+            yield publish
+
     def finish(self, article_id: str, owner: str, rendition: Rendition, size_bytes: int) -> bool:
-        now = time.time()
-        with self._connect() as db:
-            cursor = db.execute(
-                "UPDATE articles SET status = 'done', done = total, timings = ?, size_bytes = ?,"
-                " error = NULL, owner = NULL, updated_at = ?, finished_at = ?"
-                " WHERE id = ? AND status = 'running' AND owner = ?",
-                (msgspec.json.encode(rendition.without_pcm()), size_bytes, now, now, article_id,
-                 owner))
-        return cursor.rowcount == 1
+        with self.publishing(article_id, owner) as publish:
+            if publish is None:
+                return False
+            publish(rendition, size_bytes)
+            return True
 
     def fail(self, article_id: str, owner: str, error: str) -> bool:
         with self._connect() as db:

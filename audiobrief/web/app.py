@@ -104,20 +104,22 @@ def _headers_only(send: Any) -> Any:
     return head_send
 
 
-def create_app(settings: Settings | None = None,
-               voices: Mapping[str, Voice] | None = None) -> Litestar:
+def create_app(settings: Settings | None = None, voices: Mapping[str, Voice] | None = None,
+               role: str = "all") -> Litestar:
     """A new app with its own service (store, voices, workers), started and stopped with it.
 
-    `voices` are voices loaded already (by name), used instead of loading them again.
+    `voices` are voices loaded already (by name), used instead of loading them again. With
+    `role` "web" (distributed), it narrates nothing itself and loads no voice for jobs.
     """
     settings = settings or get_settings()
-    service = Service(settings, voices=voices)
+    service = Service(settings, voices=voices, run_jobs=role == "all")
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         service.start()
-        # Load the default voice now, off the event loop, so the first job starts at once.
-        threading.Thread(target=_warm, args=(service,), daemon=True).start()
+        if role == "all":
+            # Load the default voice now, off the event loop, so the first job starts at once.
+            threading.Thread(target=_warm, args=(service,), daemon=True).start()
         try:
             yield
         finally:
@@ -154,7 +156,7 @@ def _warm(service: Service) -> None:
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000,
-          access_log: bool = False) -> None:
+          access_log: bool = False, role: str = "all") -> None:
     """Run the service until interrupted.
 
     Jobs, errors and start-up are logged; a line per request only with `access_log`: it costs
@@ -170,7 +172,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000,
         # A misspelt AUDIOBRIEF_API_KEYS would otherwise leave the service open without a word.
         logger.warning("AUDIOBRIEF_%s is not a setting of this version; it is ignored",
                        name.upper())
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
+    uvicorn.run(create_app(settings, role=role), host=host, port=port, log_level="info",
                 access_log=access_log)
 
 

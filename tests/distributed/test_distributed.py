@@ -1,0 +1,266 @@
+"""The distributed promises: web nodes and workers as real processes over real PostgreSQL, Redis
+and S3 servers; workers killed, Redis flushed and restarted, articles followed across nodes."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import obstore
+import pytest
+import redis
+from mutagen.mp3 import MP3
+
+from tests.distributed.cluster import cluster, wait_progress, wait_status
+from tests.distributed.servers import RedisServer, S3Server
+
+LONG = "Relay notes\n\n" + "\n\n".join(
+    f"Paragraph {n} tells what happened in Kharkiv and Zaporizhzhia on day {n} of the month."
+    for n in range(24))
+
+
+def _bucket(env: dict[str, str]) -> obstore.store.S3Store:
+    from audiobrief.service import s3
+
+    return s3.store(env["AUDIOBRIEF_S3_ENDPOINT"], env["AUDIOBRIEF_S3_BUCKET"],
+                    access_key=env["AWS_ACCESS_KEY_ID"],
+                    secret_key=env["AWS_SECRET_ACCESS_KEY"], region=env["AWS_REGION"])
+
+
+def _row(env: dict[str, str], article_id: str) -> dict[str, object]:
+    import psycopg
+    from psycopg.rows import dict_row
+
+    with psycopg.connect(env["AUDIOBRIEF_DATABASE_URL"], row_factory=dict_row) as db:
+        row = db.execute("SELECT status, owner, size_bytes, attempts, error FROM articles"
+                         " WHERE id = %s", (article_id,)).fetchone()
+    assert row is not None
+    return row
+
+
+class Listener:
+    """Reads a running job's audio from a web node as it is made, on a thread of its own."""
+
+    def __init__(self, url: str) -> None:
+        self.body = bytearray()
+        self.first_byte_s: float | None = None
+        self.status = 0
+        self._thread = threading.Thread(target=self._read, args=(url,), daemon=True)
+        self._thread.start()
+
+    def _read(self, url: str) -> None:
+        started = time.monotonic()
+        with httpx.stream("GET", url, timeout=180) as response:
+            self.status = response.status_code
+            for chunk in response.iter_bytes():
+                if self.first_byte_s is None:
+                    self.first_byte_s = time.monotonic() - started
+                self.body += chunk
+
+    def join(self, timeout_s: float = 180) -> bytes:
+        self._thread.join(timeout_s)
+        assert not self._thread.is_alive(), "the stream did not end"
+        return bytes(self.body)
+
+
+def test_settings_name_what_is_missing_and_the_schema_is_upgraded_once(
+        distributed_env: dict[str, str], tmp_path: Path) -> None:
+    partial = {key: value for key, value in distributed_env.items()
+               if key != "AUDIOBRIEF_S3_BUCKET"}
+    refused = subprocess.run([sys.executable, "-m", "audiobrief.cli", "serve", "--role", "web"],
+                             env=partial, capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines() == [
+        "audiobrief: distributed mode needs AUDIOBRIEF_S3_BUCKET too (set:"
+        " AUDIOBRIEF_DATABASE_URL, AUDIOBRIEF_QUEUE_URL, AUDIOBRIEF_S3_ENDPOINT)"]
+    again = subprocess.run([sys.executable, "-m", "audiobrief.cli", "db", "upgrade"],
+                           env=distributed_env, capture_output=True, text=True, timeout=60)
+    assert (again.returncode, again.stdout.strip()) == (0, "schema version 1: nothing to do")
+
+
+def test_a_database_never_upgraded_is_refused_at_start(postgres_url: str, queue_url: str,
+                                                       s3_server: S3Server, s3_bucket: str,
+                                                       tmp_path: Path) -> None:
+    import os
+
+    env = {**os.environ, "AUDIOBRIEF_DATABASE_URL": postgres_url,
+           "AUDIOBRIEF_QUEUE_URL": queue_url, "AUDIOBRIEF_S3_ENDPOINT": s3_server.endpoint,
+           "AUDIOBRIEF_S3_BUCKET": s3_bucket, "AUDIOBRIEF_DATA": str(tmp_path / "data")}
+    refused = subprocess.run([sys.executable, "-m", "audiobrief.cli", "worker"], env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2
+    assert "run `audiobrief db upgrade`" in refused.stderr
+
+
+def test_posted_on_one_node_followed_and_served_by_another(distributed_env: dict[str, str],
+                                                           tmp_path: Path) -> None:
+    with cluster(distributed_env, tmp_path) as nodes:
+        a, b = nodes.web(), nodes.web()
+        nodes.worker()
+        created = httpx.post(f"{a.url}/v1/articles", json={"text": LONG}, timeout=60)
+        assert created.status_code == 202, created.text
+        article_id = created.json()["id"]
+        listener = Listener(f"{b.url}/v1/articles/{article_id}/audio.mp3")
+        status = wait_status(b.url, article_id)
+        assert status["status"] == "done", status
+        streamed = listener.join()
+        final = httpx.get(f"{b.url}/v1/articles/{article_id}/audio.mp3", timeout=60)
+        assert final.status_code == 200
+        assert len(streamed) > 10_000 and final.content.endswith(streamed)
+        assert listener.first_byte_s is not None and listener.first_byte_s < 30
+        part = httpx.get(f"{a.url}/v1/articles/{article_id}/audio.mp3",
+                         headers={"Range": "bytes=1000-1999"}, timeout=60)
+        assert part.status_code == 206 and part.content == final.content[1000:2000]
+        assert abs(MP3(io.BytesIO(final.content)).info.length - status["duration"]) < 0.05
+        head = obstore.head(_bucket(distributed_env), f"audio/{article_id}.mp3")
+        assert head["size"] == len(final.content) == _row(distributed_env,
+                                                          article_id)["size_bytes"]
+
+
+def test_a_worker_killed_mid_job_is_taken_over_and_its_listener_hears_it_whole(
+        distributed_env: dict[str, str], tmp_path: Path) -> None:
+    with cluster(distributed_env, tmp_path) as nodes:
+        web = nodes.web()
+        workers = [nodes.worker(), nodes.worker()]
+        article_id = httpx.post(f"{web.url}/v1/articles", json={"text": LONG},
+                                timeout=60).json()["id"]
+        listener = Listener(f"{web.url}/v1/articles/{article_id}/audio.mp3")
+        wait_progress(web.url, article_id, 3)
+        owner = str(_row(distributed_env, article_id)["owner"])
+        running = next(w for w in workers if owner.startswith(f"{w.process.pid}-"))
+        running.kill()
+        killed_at = time.monotonic()
+        status = wait_status(web.url, article_id, timeout_s=240)
+        recovered_s = time.monotonic() - killed_at
+        assert status["status"] == "done", status
+        final = httpx.get(f"{web.url}/v1/articles/{article_id}/audio.mp3", timeout=60).content
+        streamed = listener.join()
+        assert final.endswith(streamed) and len(streamed) > 10_000
+        row = _row(distributed_env, article_id)
+        assert row["attempts"] == 2 and row["size_bytes"] == len(final)
+        assert obstore.head(_bucket(distributed_env),
+                            f"audio/{article_id}.mp3")["size"] == len(final)
+        assert abs(MP3(io.BytesIO(final)).info.length - status["duration"]) < 0.05
+        assert recovered_s < 120
+
+
+def test_sigterm_puts_the_running_job_back_for_another_worker(distributed_env: dict[str, str],
+                                                              tmp_path: Path) -> None:
+    with cluster(distributed_env, tmp_path) as nodes:
+        web = nodes.web()
+        first = nodes.worker()
+        article_id = httpx.post(f"{web.url}/v1/articles", json={"text": LONG},
+                                timeout=60).json()["id"]
+        wait_progress(web.url, article_id, 2)
+        assert first.stop() == 0
+        row = _row(distributed_env, article_id)
+        assert (row["status"], row["owner"], row["attempts"]) == ("queued", None, 0)
+        nodes.worker()
+        assert wait_status(web.url, article_id)["status"] == "done"
+
+
+def test_only_the_attempt_holding_the_lease_may_finish(distributed_env: dict[str, str]) -> None:
+    from audiobrief import pipeline
+    from audiobrief.model import Page, Rendition
+    from audiobrief.service.postgres import PostgresJobs
+    from audiobrief.settings import Settings
+
+    jobs = PostgresJobs(distributed_env["AUDIOBRIEF_DATABASE_URL"], lease_s=0.5)
+    try:
+        script = pipeline.prepare(Page("Lease\n\nA short note.", "text", "test"), Settings(),
+                                  pipeline.Options())
+        jobs.add("a" * 32, script, "en_US-joe-medium", 1.0, None)
+        first = jobs.claim("a" * 32, "first")
+        assert first is not None and jobs.claim("a" * 32, "second") is None  # its lease holds
+        time.sleep(0.7)  # the first attempt's worker died: its lease runs out
+        second = jobs.claim("a" * 32, "second")
+        assert second is not None and second.attempts == 2
+        timings = Rendition(22050, ((0, 10),), length_samples=10)
+        assert not jobs.renew("a" * 32, "first") and not jobs.progress("a" * 32, "first", 1)
+        with jobs.publishing("a" * 32, "first") as publish:
+            assert publish is None
+        assert not jobs.fail("a" * 32, "first", "it went wrong")
+        assert jobs.finish("a" * 32, "second", timings, 123)
+        record = jobs.get("a" * 32)
+        assert record is not None and (record.status, record.size_bytes) == ("done", 123)
+    finally:
+        jobs.close()
+
+
+def test_queued_articles_survive_redis_losing_its_data(distributed_env: dict[str, str],
+                                                       tmp_path: Path) -> None:
+    """A reconciler puts back in the queue what the job table says waits."""
+    with cluster(distributed_env, tmp_path) as nodes:
+        web = nodes.web()
+        article_id = httpx.post(f"{web.url}/v1/articles", json={"text": "Flush\n\nGone once."},
+                                timeout=60).json()["id"]
+        with redis.Redis.from_url(distributed_env["AUDIOBRIEF_QUEUE_URL"]) as client:
+            assert client.dbsize() > 0
+            client.flushdb()
+        nodes.worker()
+        assert wait_status(web.url, article_id, timeout_s=120)["status"] == "done"
+
+
+def test_queued_articles_survive_a_redis_restart(distributed_env: dict[str, str],
+                                                 redis_server: RedisServer,
+                                                 tmp_path: Path) -> None:
+    with cluster(distributed_env, tmp_path) as nodes:
+        web = nodes.web()
+        article_id = httpx.post(f"{web.url}/v1/articles", json={"text": "Restart\n\nKept."},
+                                timeout=60).json()["id"]
+        time.sleep(1.5)  # the append-only file is written every second
+        redis_server.kill()
+        redis_server.start()
+        nodes.worker()
+        assert wait_status(web.url, article_id, timeout_s=120)["status"] == "done"
+        again = httpx.post(f"{web.url}/v1/articles", json={"text": "Restart\n\nAfter."},
+                           timeout=60)
+        assert again.status_code == 202
+        assert wait_status(web.url, again.json()["id"])["status"] == "done"
+
+
+def test_a_failure_reaches_every_node_and_retry_works_across_them(
+        distributed_env: dict[str, str], tmp_path: Path) -> None:
+    from audiobrief import pipeline
+    from audiobrief.model import Page
+    from audiobrief.service.postgres import PostgresJobs
+    from audiobrief.service.saq_queue import SaqQueue
+    from audiobrief.settings import Settings
+
+    with cluster(distributed_env, tmp_path) as nodes:
+        a, b = nodes.web(), nodes.web()
+        nodes.worker()
+        jobs = PostgresJobs(distributed_env["AUDIOBRIEF_DATABASE_URL"])
+        queue = SaqQueue(distributed_env["AUDIOBRIEF_QUEUE_URL"], jobs)
+        try:
+            script = pipeline.prepare(Page("Gone\n\nThe voice is gone.", "text", "test"),
+                                      Settings(), pipeline.Options())
+            # The voice that made the script is gone by the time the job runs.
+            jobs.add("f" * 32, script, "en_XX-uninstalled", 1.0, None)
+            queue.put("f" * 32)
+            failed = wait_status(b.url, "f" * 32)
+            assert failed["status"] == "failed" and "en_XX-uninstalled" in failed["error"]
+            retried = httpx.post(f"{a.url}/v1/articles/{'f' * 32}/retry", timeout=60)
+            assert retried.status_code == 202
+            assert wait_status(b.url, "f" * 32)["status"] == "failed"
+            assert _row(distributed_env, "f" * 32)["attempts"] == 1
+        finally:
+            queue.close()
+            jobs.close()
+
+
+@pytest.mark.parametrize("role", ["web"])
+def test_a_web_node_loads_no_voice(distributed_env: dict[str, str], tmp_path: Path,
+                                   role: str) -> None:
+    with cluster(distributed_env, tmp_path) as nodes:
+        web = nodes.web()
+        status = Path(f"/proc/{web.process.pid}/status").read_text()
+        rss_mb = int(next(line.split()[1] for line in status.splitlines()
+                          if line.startswith("VmRSS"))) / 1024
+        assert rss_mb < 250, rss_mb
+        assert "onnxruntime" not in Path(f"/proc/{web.process.pid}/maps").read_text()
