@@ -266,6 +266,46 @@ class LiveFrames(Protocol):
     def sweep(self) -> int: ...
 
 
+class SpeechSource(Protocol):
+    """One speech being made elsewhere, as its audio arrives."""
+
+    def read(self, timeout_s: float) -> bytes | None:
+        """The next bytes; empty after `timeout_s` with nothing new; None at the end. Raises
+        when the speech failed where it is made."""
+        ...
+
+    def cancel(self) -> None:
+        """The client left: the speech stops before its next sentence."""
+        ...
+
+
+class SpeechSink(Protocol):
+    """Where a worker writes one speech's audio."""
+
+    def write(self, chunk: bytes) -> str | None:
+        """Add audio; why the speech is to stop now (the client left or stalled), or None."""
+        ...
+
+    def end(self) -> None: ...
+
+    def fail(self, message: str) -> None: ...
+
+
+Speak = Callable[[SpeechSink, Script, str, float, str], None]
+"""Makes one speech on a worker: its sink, script, voice name, speed and format."""
+
+
+class Speeches(Protocol):
+    """Speech requests made on workers, for web nodes that hold no voice."""
+
+    def request(self, script: Script, voice: str, speed: float,
+                response_format: str) -> SpeechSource: ...
+
+    def start(self, speak: Speak, workers: int) -> None: ...
+
+    def stop(self, timeout_s: float) -> None: ...
+
+
 class Lock(Protocol):
     """Held from a service's start to its stop, where the backends need one process at a time."""
 
@@ -284,6 +324,8 @@ class Backends:
     queue: Queue
     live: LiveFrames
     lock: Lock | None = None
+    speeches: Speeches | None = None
+    """Where speech is made when this node holds no voice (distributed); None: here."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Backends:
@@ -298,7 +340,7 @@ class Backends:
         try:
             import redis
 
-            from audiobrief.service import postgres, s3, saq_queue, streams
+            from audiobrief.service import postgres, s3, saq_queue, speech_queue, streams
         except ImportError as error:
             raise SettingsError(f"distributed mode needs audiobrief's distributed extra"
                                 f" (pip install 'audiobrief[distributed]'): {error}") from None
@@ -317,7 +359,9 @@ class Backends:
         return cls(jobs=jobs, audio=s3.S3Audio(bucket, settings.s3_prefix),
                    sentences=s3.SharedSentences(sentences, bucket, settings.s3_prefix),
                    queue=saq_queue.SaqQueue(settings.queue_url, jobs),
-                   live=streams.RedisFrames(client, settings.data))
+                   live=streams.RedisFrames(client, settings.data),
+                   speeches=speech_queue.SpeechQueue(settings.queue_url, client,
+                                                     settings.queue_limit))
 
     @classmethod
     def embedded(cls, settings: Settings) -> Backends:

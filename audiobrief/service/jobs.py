@@ -16,22 +16,24 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import msgspec
 from prometheus_client import CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from audiobrief import encode as encoding
 from audiobrief import pipeline
 from audiobrief.atomic import DISK_FULL
+from audiobrief.encoders import Format, encoder_for
 from audiobrief.errors import AudiobriefError, StorageFullError, TooLongError
 from audiobrief.model import Script
 from audiobrief.runtime import default_workers
 from audiobrief.service.audio_cache import AudioCache
-from audiobrief.service.backends import Backends, JobTable, Record, Status
+from audiobrief.service.backends import Backends, JobTable, Record, SpeechSink, Status
 from audiobrief.settings import Settings
-from audiobrief.synthesize import Cancellation, Cancelled
+from audiobrief.synthesize import Cancellation, Cancelled, SynthesisOptions, Timeline
 from audiobrief.voices import Voice
 
 logger = logging.getLogger(__name__)
@@ -171,6 +173,7 @@ class Service:
         self.sentences = backends.sentences
         self.queue = backends.queue
         self.live = backends.live
+        self.speeches = backends.speeches
         self.metrics = Metrics(self.counts)
         self.runs_at_once = default_workers()
         """Pieces of speech synthesised at once, over all jobs: one per core."""
@@ -327,6 +330,8 @@ class Service:
         self._stopping.clear()
         if self.run_jobs:
             self.queue.start(self._handle, self.workers)
+            if self.speeches is not None:
+                self.speeches.start(self._speak, self.settings.speech_streams)
         self._started = True
 
     def stop(self, timeout_s: float = 30.0) -> None:
@@ -335,6 +340,8 @@ class Service:
         for cancel in list(self._running.values()):
             cancel.cancel(STOPPING)
         self.queue.stop(timeout_s)
+        if self.speeches is not None and self.run_jobs:
+            self.speeches.stop(timeout_s)
         if self.lock is not None:
             self.lock.release()
 
@@ -382,6 +389,30 @@ class Service:
             renewing.stop()
             del self._running[record.owner]
         return True
+
+    def _speak(self, sink: SpeechSink, script: Script, voice_name: str, speed: float,
+               response_format: str) -> None:
+        """Make a speech another node's client asked for, onto `sink` (on a worker thread)."""
+        started = time.perf_counter()
+        try:
+            voice = self.voice(voice_name)
+            encoder = encoder_for(cast(Format, response_format), voice.spec.sample_rate_hz,
+                                  encoding.EncodeOptions.from_settings(self.settings))
+            cancel = Cancellation()
+            timeline = Timeline(voice.spec.sample_rate_hz, keep_pcm=False)
+            for chunk in pipeline.encoded(script, voice, encoder, timeline,
+                                          SynthesisOptions(speed), cancel=cancel):
+                if (why := sink.write(chunk)) is not None:
+                    cancel.cancel(why)
+            sink.end()
+            logger.info("spoke %d sentences for another node in %.1f s", script.sentence_count,
+                        time.perf_counter() - started)
+        except Cancelled as stopped:
+            logger.info("speech stopped: %s", stopped)
+        except Exception as error:  # the web node cuts its client's stream short, saying why
+            logger.exception("speech failed")
+            sink.fail(str(error) if isinstance(error, AudiobriefError)
+                      else f"internal error: {type(error).__name__}")
 
     @staticmethod
     def _attempt_token() -> str:

@@ -47,36 +47,52 @@ class Waiting(Protocol):
     def waiting(self, limit: int = ...) -> list[str]: ...
 
 
+class EventLoop:
+    """An asyncio loop on a thread of its own, holding one SAQ queue, for callers on threads."""
+
+    def __init__(self, url: str, name: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True,
+                                        name=f"audiobrief-saq-{name}")
+        self._thread.start()
+        self.queue: SaqBackend = self.run(self._connect(url, name))
+
+    @staticmethod
+    async def _connect(url: str, name: str) -> SaqBackend:
+        queue = SaqBackend.from_url(url, name=name)
+        await queue.connect()
+        return queue
+
+    def run(self, coroutine: Coroutine[Any, Any, T], timeout_s: float = 30.0) -> T:
+        """Run `coroutine` on the loop and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout_s)
+
+    def spawn(self, coroutine: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Run `coroutine` on the loop without waiting for it."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+
+    def close(self) -> None:
+        self.run(self.queue.disconnect())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(5)
+
+
 class SaqQueue:
     """The Queue Protocol on SAQ and Redis."""
 
     def __init__(self, url: str, jobs: Waiting, name: str = ARTICLES) -> None:
-        self.url = url
         self.jobs = jobs
-        self.name = name
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
-                                        name=f"audiobrief-saq-{name}")
-        self._thread.start()
-        self._queue: SaqBackend = self._run(self._connect())
+        self._loop = EventLoop(url, name)
         self._worker: Worker | None = None
         self._working: concurrent.futures.Future[None] | None = None
         self._upkeep: concurrent.futures.Future[None] | None = None
 
-    async def _connect(self) -> SaqBackend:
-        queue = SaqBackend.from_url(self.url, name=self.name)
-        await queue.connect()
-        return queue
-
-    def _run(self, coroutine: Coroutine[Any, Any, T], timeout_s: float = 30.0) -> T:
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout_s)
-
     def put(self, article_id: str) -> None:
-        self._run(self._enqueue(article_id))
+        self._loop.run(self._enqueue(article_id))
 
     async def _enqueue(self, article_id: str) -> None:
         # The article id is the job's key: SAQ holds one incomplete job per key.
-        await self._queue.enqueue("narrate", key=article_id, article_id=article_id, timeout=0,
+        await self._loop.queue.enqueue("narrate", key=article_id, article_id=article_id, timeout=0,
                                   heartbeat=HEARTBEAT_S, retries=RETRIES)
 
     def start(self, handle: Handle, workers: int) -> None:
@@ -97,11 +113,11 @@ class SaqQueue:
                 await asyncio.sleep(2.0)
 
         timers = PartialTimersDict(schedule=1, worker_info=10, sweep=SWEEP_S, abort=1)
-        self._worker = Worker(self._queue, functions=[("narrate", narrate)],
+        self._worker = Worker(self._loop.queue, functions=[("narrate", narrate)],
                               concurrency=workers, timers=timers, shutdown_grace_period_s=30)
         self._worker.SIGNALS = []  # its loop is not the main thread's: the process handles them
-        self._working = asyncio.run_coroutine_threadsafe(self._worker.start(), self._loop)
-        self._upkeep = asyncio.run_coroutine_threadsafe(self._reconcile(), self._loop)
+        self._working = self._loop.spawn(self._worker.start())
+        self._upkeep = self._loop.spawn(self._reconcile())
 
     async def _reconcile(self) -> None:
         """Every RECONCILE_S: jobs whose lease ran out go back to waiting, and every waiting
@@ -122,7 +138,7 @@ class SaqQueue:
         if self._upkeep is not None:
             self._upkeep.cancel()
         if self._worker is not None and self._working is not None:
-            self._run(self._worker.stop(), timeout_s + 5)
+            self._loop.run(self._worker.stop(), timeout_s + 5)
             self._working.cancel()
             self._worker = None
 
@@ -131,6 +147,4 @@ class SaqQueue:
 
     def close(self) -> None:
         self.stop(30.0)
-        self._run(self._queue.disconnect())
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
+        self._loop.close()

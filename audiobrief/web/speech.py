@@ -35,6 +35,7 @@ from audiobrief.errors import QueueFullError, RequestError, VoiceNotFoundError
 from audiobrief.extract import verbatim
 from audiobrief.load import from_content
 from audiobrief.model import Article, Page, Script
+from audiobrief.service.backends import SpeechSource
 from audiobrief.service.jobs import Service
 from audiobrief.settings import Settings
 from audiobrief.synthesize import Cancellation, Cancelled, SynthesisOptions, Timeline
@@ -53,6 +54,8 @@ MEDIA_TYPES: dict[str, str] = {"mp3": "audio/mpeg", "wav": "audio/wav", "pcm": "
 """The formats made here; OpenAI's opus, aac and flac are refused with 400."""
 _BUFFERED_CHUNKS = 4
 """Sentences encoded ahead of a slow client; past this, synthesis waits (memory stays flat)."""
+FIRST_BYTE_S = 30.0
+"""How long a web node waits for a worker to start a speech before it answers 503."""
 READER_STALL_S = 15.0
 """A client that takes no audio for this long has stopped reading: its synthesis ends, so
 clients that never read cannot hold threads or speech slots."""
@@ -127,8 +130,8 @@ def _article(page: Page) -> Article:
     return article
 
 
-def _prepare(service: Service, request: SpeechRequest) -> tuple[Script, Voice]:
-    """The script (same normaliser, sentences and names as articles) and the loaded voice."""
+def _script(service: Service, request: SpeechRequest) -> tuple[Script, str]:
+    """The script (same normaliser, sentences and names as articles) and the voice's name."""
     settings = service.settings
     page = from_content(request.input, "text", "the request", limits=pipeline.limits(settings))
     name = _voice_name(request.voice_name, settings)
@@ -137,6 +140,12 @@ def _prepare(service: Service, request: SpeechRequest) -> tuple[Script, Voice]:
     if not script.sentence_count:  # refused now: once the 200 has started, only a cut stream
         raise RequestError("input has nothing to say: no sentence in it can be spoken"
                            ).for_field("input")
+    return script, name
+
+
+def _prepare(service: Service, request: SpeechRequest) -> tuple[Script, Voice]:
+    """The script and the loaded voice."""
+    script, name = _script(service, request)
     return script, service.voice(name)
 
 
@@ -242,6 +251,8 @@ async def create_speech(request: Request[Any, Any, Any],
     service: Service = request.app.state.service
     streams: Streams = request.app.state.speeches
     streams.take()
+    if service.speeches is not None and not service.run_jobs:
+        return await _relayed(service, data, streams)
     try:
         # Normalising, phonemizing names and perhaps loading the voice: off the event loop.
         script, voice = await anyio.to_thread.run_sync(_prepare, service, data)
@@ -254,6 +265,58 @@ async def create_speech(request: Request[Any, Any, Any],
         streams.give_back()
         raise
     return Stream(body, media_type=MEDIA_TYPES[data.response_format])
+
+
+async def _relayed(service: Service, data: SpeechRequest, streams: Streams) -> Stream:
+    """A web node holding no voice: the speech is made by a worker (`Speeches`) and relayed.
+    The answer starts once the worker has sent its first bytes, so a speech no worker takes
+    is a 503, not a 200 that never says a word."""
+    assert service.speeches is not None
+    try:
+        script, name = await anyio.to_thread.run_sync(_script, service, data)
+        source = await anyio.to_thread.run_sync(service.speeches.request, script, name,
+                                                data.speed, data.response_format)
+        first = await _first_bytes(source)
+    except BaseException:
+        streams.give_back()
+        raise
+
+    async def relay() -> AsyncIterator[bytes]:
+        ended = False
+        try:
+            yield first
+            stalled_s = 0.0
+            while (chunk := await anyio.to_thread.run_sync(source.read, 1.0)) is not None:
+                if not chunk:
+                    stalled_s += 1.0
+                    if stalled_s > READER_STALL_S * 2:  # the worker is gone
+                        raise RuntimeError("the worker making this speech stopped answering")
+                    continue
+                stalled_s = 0.0
+                yield chunk
+            ended = True
+        finally:
+            streams.give_back()
+            if not ended:
+                await anyio.to_thread.run_sync(source.cancel)
+
+    logger.info("speech: %d sentences, voice %s, %s, made by a worker", script.sentence_count,
+                name, data.response_format)
+    return Stream(relay(), media_type=MEDIA_TYPES[data.response_format])
+
+
+async def _first_bytes(source: SpeechSource) -> bytes:
+    waited = 0.0
+    while waited < FIRST_BYTE_S:
+        chunk = await anyio.to_thread.run_sync(source.read, 1.0)
+        if chunk is None:
+            break
+        if chunk:
+            return chunk
+        waited += 1.0
+    await anyio.to_thread.run_sync(source.cancel)
+    raise QueueFullError(f"no worker started this speech within {FIRST_BYTE_S:.0f} s; try again"
+                         " in a moment")
 
 
 ROUTES = [create_speech]

@@ -264,3 +264,28 @@ def test_a_web_node_loads_no_voice(distributed_env: dict[str, str], tmp_path: Pa
                           if line.startswith("VmRSS"))) / 1024
         assert rss_mb < 250, rss_mb
         assert "onnxruntime" not in Path(f"/proc/{web.process.pid}/maps").read_text()
+
+
+def test_speech_is_made_by_a_worker_while_the_article_queue_is_full(
+        distributed_env: dict[str, str], tmp_path: Path) -> None:
+    """A web node holds no voice: speech goes to the workers on a queue of its own, so it does
+    not wait behind the articles."""
+    with cluster({**distributed_env, "AUDIOBRIEF_QUEUE_LIMIT": "1"}, tmp_path) as nodes:
+        web = nodes.web()
+        nodes.worker()
+        article = httpx.post(f"{web.url}/v1/articles", json={"text": LONG}, timeout=60)
+        assert article.status_code == 202
+        full = httpx.post(f"{web.url}/v1/articles", json={"text": "Another\n\nOne more."},
+                          timeout=60)
+        assert full.status_code == 503
+        started = time.monotonic()
+        with httpx.stream("POST", f"{web.url}/v1/audio/speech", timeout=120, json={
+                "model": "tts-1", "voice": "alloy", "input": "Kharkiv was quiet tonight.",
+                "response_format": "wav"}) as speech:
+            assert speech.status_code == 200, speech.read()
+            body = speech.read()
+        took_s = time.monotonic() - started
+        assert body[:4] == b"RIFF" and len(body) > 44 + 22_050  # over half a second of speech
+        status = httpx.get(f"{web.url}/v1/articles/{article.json()['id']}", timeout=10).json()
+        assert status["status"] in ("queued", "running"), "the speech waited for the article"
+        assert took_s < 60
