@@ -299,6 +299,22 @@ def upgrade() -> None:
                else f"schema version {now}: nothing to do")
 
 
+@db.command("migrate-from")
+@click.argument("data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def migrate_from(data_dir: Path) -> None:
+    """Copy an embedded data directory's articles and finished MP3s into the distributed
+    engines (the directory is only read)."""
+    settings = _settings()
+    if not settings.distributed:
+        raise SettingsError("migrate-from needs the distributed settings (AUDIOBRIEF_DATABASE_URL,"
+                            " AUDIOBRIEF_QUEUE_URL, AUDIOBRIEF_S3_ENDPOINT, AUDIOBRIEF_S3_BUCKET)")
+    from audiobrief.service.migrate import migrate_from as migrate
+
+    done = migrate(data_dir, settings)
+    click.echo(f"{done.articles} article(s) migrated ({done.audio_files} MP3 file(s) uploaded,"
+               f" {done.queued} queued again), {done.skipped} skipped")
+
+
 @contextmanager
 def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
     """A rich progress bar on a terminal (sentences done/total, ETA); nothing otherwise."""

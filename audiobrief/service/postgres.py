@@ -156,6 +156,21 @@ class PostgresJobs:
                  script.sentence_count, now, now, bound))
             return cursor.rowcount == 1
 
+    def insert(self, record: Record, status: Status) -> bool:
+        """Add an article as another table had it (a migration), with `status`; False when one
+        with its id is here already."""
+        rendition = record.rendition.without_pcm() if record.rendition else None
+        return self._count(
+            "INSERT INTO articles (id, status, source_url, script, voice, speed, done, total,"
+            " error, attempts, timings, size_bytes, created_at, updated_at, finished_at, bound)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (id) DO NOTHING",
+            (record.id, status, record.source_url, msgspec.json.encode(record.script),
+             record.voice, record.speed, record.done if status == "done" else 0, record.total,
+             record.error, msgspec.json.encode(rendition) if rendition else None,
+             record.size_bytes, record.created_at, record.updated_at, record.finished_at,
+             record.bound)) == 1
+
     def bind(self, article_id: str, source_url: str | None) -> bool:
         return self._count(
             "UPDATE articles SET bound = true, source_url = coalesce(%s, source_url)"

@@ -171,6 +171,12 @@ class SqliteJobs:
                                 " updated_at = ? WHERE status = 'running'", (time.time(),))
         return cursor.rowcount
 
+    def all(self) -> list[Record]:
+        """Every article, oldest first (for a migration)."""
+        with self._connect() as db:
+            rows = db.execute("SELECT * FROM articles ORDER BY created_at").fetchall()
+        return [_record(row) for row in rows]
+
     def finished_sizes(self) -> list[tuple[str, int | None]]:
         with self._connect() as db:
             rows = db.execute(

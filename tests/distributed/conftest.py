@@ -19,6 +19,7 @@ from tests.distributed.servers import (
     running_redis,
     running_seaweedfs,
 )
+from tests.web.conftest import finished_data  # noqa: F401 (a fixture: an embedded article)
 
 HERE = Path(__file__).parent
 

@@ -289,3 +289,25 @@ def test_speech_is_made_by_a_worker_while_the_article_queue_is_full(
         status = httpx.get(f"{web.url}/v1/articles/{article.json()['id']}", timeout=10).json()
         assert status["status"] in ("queued", "running"), "the speech waited for the article"
         assert took_s < 60
+
+
+def test_an_embedded_data_directory_migrates_and_answers_as_before(
+        distributed_env: dict[str, str], finished_data: tuple[Path, str], tmp_path: Path) -> None:
+    import shutil
+
+    data = tmp_path / "embedded"
+    shutil.copytree(finished_data[0], data)
+    article_id = finished_data[1]
+    mp3 = (data / "audio" / f"{article_id}.mp3").read_bytes()
+    with cluster(distributed_env, tmp_path) as nodes:
+        moved = nodes.run("db", "migrate-from", str(data))
+        assert moved.returncode == 0, moved.stderr
+        assert moved.stdout.strip() == ("1 article(s) migrated (1 MP3 file(s) uploaded,"
+                                        " 0 queued again), 0 skipped")
+        again = nodes.run("db", "migrate-from", str(data))
+        assert again.stdout.strip().endswith("1 skipped")
+        web = nodes.web()
+        status = httpx.get(f"{web.url}/v1/articles/{article_id}", timeout=10).json()
+        assert status["status"] == "done" and status["chapters"]
+        served = httpx.get(f"{web.url}/v1/articles/{article_id}/audio.mp3", timeout=60)
+        assert served.content == mp3
