@@ -1,5 +1,7 @@
 # audiobrief as a service: `docker build -t audiobrief . && docker run -p 8000:8000 -v ab:/data audiobrief`
+# For the distributed engines: `docker build --build-arg EXTRAS='[distributed]' …` (deploy/compose.yaml).
 FROM python:3.11-slim
+ARG EXTRAS=""
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -8,7 +10,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY audiobrief ./audiobrief
-RUN pip install --no-cache-dir . \
+RUN pip install --no-cache-dir ".${EXTRAS}" \
     && useradd --system --uid 10001 --home-dir /data audiobrief \
     && mkdir -p /data && chown audiobrief /data
 
