@@ -311,3 +311,44 @@ def test_an_embedded_data_directory_migrates_and_answers_as_before(
         assert status["status"] == "done" and status["chapters"]
         served = httpx.get(f"{web.url}/v1/articles/{article_id}/audio.mp3", timeout=60)
         assert served.content == mp3
+
+
+def test_an_upload_cut_short_leaves_no_object_and_the_row_unfinished(
+        distributed_env: dict[str, str]) -> None:
+    """What a worker killed during the upload leaves: no MP3 anyone can see, the job still its
+    (dead) attempt's until its lease runs out; the next attempt publishes it whole."""
+    from audiobrief import pipeline
+    from audiobrief.model import Page, Rendition
+    from audiobrief.service.postgres import PostgresJobs
+    from audiobrief.service.s3 import S3Audio
+    from audiobrief.settings import Settings
+
+    class Dying(io.BytesIO):
+        """20 MB of frames whose reading dies half-way, as the process would."""
+
+        def read(self, size: int | None = -1, /) -> bytes:
+            if self.tell() > 10_000_000:
+                raise OSError("killed")
+            return super().read(size)
+
+    audio = S3Audio(_bucket(distributed_env))
+    jobs = PostgresJobs(distributed_env["AUDIOBRIEF_DATABASE_URL"], lease_s=0.5)
+    try:
+        script = pipeline.prepare(Page("Upload\n\nA short note.", "text", "test"), Settings(),
+                                  pipeline.Options())
+        jobs.add("b" * 32, script, "en_US-joe-medium", 1.0, None)
+        assert jobs.claim("b" * 32, "first") is not None
+        timings = Rendition(22050, ((0, 10),), length_samples=10)
+        with pytest.raises(OSError, match="killed"), jobs.publishing("b" * 32, "first") as publish:
+            assert publish is not None
+            publish(timings, audio.put("b" * 32, b"ID3", Dying(bytes(20_000_000))))
+        assert audio.size("b" * 32) is None
+        record = jobs.get("b" * 32)
+        assert record is not None and (record.status, record.owner) == ("running", "first")
+        time.sleep(0.7)
+        assert jobs.claim("b" * 32, "second") is not None
+        assert jobs.finish("b" * 32, "second", timings,
+                           audio.put("b" * 32, b"ID3", io.BytesIO(b"frames")))
+        assert audio.size("b" * 32) == 9 and audio.read("b" * 32, 0, 9) == b"ID3frames"
+    finally:
+        jobs.close()
