@@ -3,12 +3,12 @@ one run; first byte through a web node; recovery after a worker is killed mid-jo
 
     python bench/distributed.py [--articles 6] [--runs 1]
 
-Starts real Redis, PostgreSQL and SeaweedFS servers on 127.0.0.1 (as tests/distributed does: Debian's
-redis-server and postgresql, SeaweedFS from its wheel), one `audiobrief serve --role web` and
-`audiobrief worker --concurrency 1` processes, each worker pinned to a core of its own with
-`taskset`. Every run narrates articles no run before it said, so the shared sentence cache gives
-nothing away. Targets from the scale-out issue: two workers >= 1.8x one, first byte <= 1.5 s,
-recovery <= 30 s.
+Starts real Redis, PostgreSQL and SeaweedFS servers on 127.0.0.1 (as tests/distributed does:
+Debian's redis-server and postgresql, SeaweedFS from its wheel), one `audiobrief serve --role
+web` and `audiobrief worker --concurrency 1` processes, each worker pinned to a core of its own
+with `taskset`. Every run narrates articles no run before it said, so the shared sentence cache
+gives nothing away. Targets from the scale-out issue: two workers >= 1.8x one, first byte
+<= 1.5 s, recovery <= 30 s.
 """
 
 from __future__ import annotations
