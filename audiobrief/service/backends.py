@@ -70,6 +70,35 @@ Publish = Callable[[Rendition, int], None]
 """Marks a job done with its timings and the stored MP3's size (see `JobTable.publishing`)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """What choosing finished audio to evict needs of a row."""
+
+    id: str
+    size_bytes: int
+    finished_at: float
+    bound: bool
+
+
+def to_evict(finished: list[Finished], max_bytes: int, last_served: Mapping[str, float],
+             keep: str | None = None) -> list[str]:
+    """Which finished articles go so their audio is under 90 % of `max_bytes` (none while it is
+    within `max_bytes`): unbound ones first, then the least recently finished or served."""
+    total = sum(row.size_bytes for row in finished)
+    if total <= max_bytes:
+        return []
+    order = sorted(finished, key=lambda row: (
+        row.bound, max(row.finished_at, last_served.get(row.id, 0.0))))
+    chosen = []
+    for row in order:
+        if total <= max_bytes * 0.9:
+            break
+        if row.id != keep:
+            chosen.append(row.id)
+            total -= row.size_bytes
+    return chosen
+
+
 class JobTable(Protocol):
     """Articles and the state of their jobs, one row each, keyed by article id."""
 

@@ -22,7 +22,7 @@ from psycopg_pool import ConnectionPool
 
 from audiobrief.errors import QueueFullError, SettingsError
 from audiobrief.model import Rendition, Script
-from audiobrief.service.backends import STATUSES, Record, Status
+from audiobrief.service.backends import STATUSES, Finished, Record, Status, to_evict
 
 logger = logging.getLogger(__name__)
 
@@ -334,24 +334,15 @@ class PostgresJobs:
 
     def evict(self, max_bytes: int, last_served: Mapping[str, float],
               keep: str | None = None) -> list[str]:
-        total = self._one("SELECT coalesce(sum(size_bytes), 0) AS n FROM articles"
-                          " WHERE status = 'done'")
-        left = int(total["n"]) if total else 0
-        if left <= max_bytes:
-            return []
         rows = self._all("SELECT id, size_bytes, finished_at, bound FROM articles"
                          " WHERE status = 'done'")
-        order = sorted(rows, key=lambda row: (
-            row["bound"], max(row["finished_at"] or 0.0, last_served.get(row["id"], 0.0))))
-        evicted = []
-        for row in order:
-            if left <= max_bytes * 0.9:
-                break
-            if row["id"] != keep and self._count(
-                    "DELETE FROM articles WHERE id = %s AND status = 'done'", (row["id"],)):
-                left -= row["size_bytes"] or 0
-                evicted.append(row["id"])
-        return evicted
+        chosen = to_evict([Finished(row["id"], row["size_bytes"] or 0, row["finished_at"] or 0.0,
+                                    row["bound"]) for row in rows], max_bytes, last_served, keep)
+        if not chosen:
+            return []
+        deleted = self._all("DELETE FROM articles WHERE id = ANY(%s) AND status = 'done'"
+                            " RETURNING id", (chosen,))
+        return [row["id"] for row in deleted]
 
     def problems(self) -> list[str]:
         try:

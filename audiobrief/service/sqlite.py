@@ -19,7 +19,7 @@ import msgspec
 
 from audiobrief.errors import QueueFullError, StorageFullError
 from audiobrief.model import Rendition, Script
-from audiobrief.service.backends import STATUSES, Publish, Record, Status
+from audiobrief.service.backends import STATUSES, Finished, Publish, Record, Status, to_evict
 
 logger = logging.getLogger(__name__)
 
@@ -311,28 +311,19 @@ class SqliteJobs:
         The row goes with its file: the id is derived from the script, so the same request
         makes the same id again, and a lookup by URL finds nothing until then.
         """
-        last_served = last_served or {}
         with self._connect() as db:
-            total = db.execute("SELECT coalesce(sum(size_bytes), 0) FROM articles"
-                               " WHERE status = 'done'").fetchone()[0]
-            if total <= max_bytes:
-                return []
             rows = db.execute("SELECT id, size_bytes, finished_at, bound FROM articles"
                               " WHERE status = 'done'").fetchall()
-        order = sorted(rows, key=lambda row: (
-            row["bound"], max(row["finished_at"] or 0.0, last_served.get(row["id"], 0.0))))
+        chosen = to_evict([Finished(row["id"], row["size_bytes"] or 0, row["finished_at"] or 0.0,
+                                    bool(row["bound"])) for row in rows],
+                          max_bytes, last_served or {}, keep)
         evicted = []
-        for row in order:
-            if total <= max_bytes * 0.9:
-                break
-            if row["id"] == keep:
-                continue
+        for article_id in chosen:
             with self._connect() as db:
                 cursor = db.execute("DELETE FROM articles WHERE id = ? AND status = 'done'",
-                                    (row["id"],))
+                                    (article_id,))
             if cursor.rowcount:
-                total -= row["size_bytes"] or 0
-                evicted.append(row["id"])
+                evicted.append(article_id)
         logger.info("finished audio: removed %d least recently used article(s)", len(evicted))
         return evicted
 
