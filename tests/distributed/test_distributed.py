@@ -352,3 +352,28 @@ def test_an_upload_cut_short_leaves_no_object_and_the_row_unfinished(
         assert audio.size("b" * 32) == 9 and audio.read("b" * 32, 0, 9) == b"ID3frames"
     finally:
         jobs.close()
+
+
+def test_finished_audio_past_its_budget_goes_least_recently_used_first(
+        distributed_env: dict[str, str]) -> None:
+    from audiobrief import pipeline
+    from audiobrief.model import Page, Rendition
+    from audiobrief.service.postgres import PostgresJobs
+    from audiobrief.settings import Settings
+
+    jobs = PostgresJobs(distributed_env["AUDIOBRIEF_DATABASE_URL"])
+    try:
+        script = pipeline.prepare(Page("Budget\n\nA short note.", "text", "test"), Settings(),
+                                  pipeline.Options())
+        timings = Rendition(22050, ((0, 10),), length_samples=10)
+        for article_id in ("1" * 32, "2" * 32, "3" * 32):
+            jobs.add(article_id, script, "en_US-joe-medium", 1.0, None)
+            assert jobs.claim(article_id, "w") is not None
+            assert jobs.finish(article_id, "w", timings, 1000)
+            time.sleep(0.01)
+        served = {"1" * 32: time.time()}  # the oldest was listened to just now
+        assert jobs.evict(3000, served) == []
+        assert jobs.evict(2500, served, keep="3" * 32) == ["2" * 32]
+        assert jobs.get("2" * 32) is None and jobs.get("1" * 32) is not None
+    finally:
+        jobs.close()
