@@ -42,16 +42,10 @@ def _article(tag: str, paragraphs: int = 12) -> str:
         for n in range(paragraphs))
 
 
-def _pinned_worker(cluster: Cluster, core: int) -> None:
-    node = cluster.worker()
-    if shutil.which("taskset"):
-        os.system(f"taskset -a -cp {core} {node.process.pid} > /dev/null")  # noqa: S605
-
-
 def throughput(cluster: Cluster, web: str, workers: int, articles: int) -> float:
     """Seconds of audio made per second of wall time with `workers` pinned workers."""
     for core in range(workers):
-        _pinned_worker(cluster, core % (os.cpu_count() or 1))
+        cluster.worker(core=core % (os.cpu_count() or 1) if shutil.which("taskset") else None)
     tag = uuid.uuid4().hex[:8]
     started = time.monotonic()
     ids = [httpx.post(f"{web}/v1/articles", json={"text": _article(f"{tag}-{n}")},
@@ -105,14 +99,33 @@ def recovery(cluster: Cluster, web: str, env: dict[str, str]) -> tuple[float, fl
     return taken, time.monotonic() - killed
 
 
+def _throughput_and_first_byte(cluster: Cluster, web: str, args: argparse.Namespace) -> None:
+    print(f"{args.articles} articles a run, each worker `--concurrency 1` pinned to one core"
+          " (taskset); one web node; audio s / wall s")
+    ones, twos = [], []
+    for run in range(args.runs):
+        ones.append(throughput(cluster, web, 1, args.articles))
+        twos.append(throughput(cluster, web, 2, args.articles))
+        print(f"run {run + 1}: 1 worker {ones[-1]:.1f}, 2 workers {twos[-1]:.1f},"
+              f" ratio {twos[-1] / ones[-1]:.2f}")
+    print(f"median ratio 2 workers / 1: "
+          f"{statistics.median(twos) / statistics.median(ones):.2f} (target >= 1.8)")
+    print(f"first MP3 byte through the web node after POST: {first_byte(cluster, web):.2f} s"
+          " (target <= 1.5 s)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=6, help="articles per throughput run")
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--recovery-only", action="store_true",
+                        help="only the worker kill (no throughput, no first byte)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
+        for part in ("redis", "s3"):
+            (root / part).mkdir()
         with running_redis(root / "redis") as redis_server, running_postgres() as postgres, \
                 running_seaweedfs(root / "s3") as s3:
             postgres.execute('CREATE DATABASE "bench"')
@@ -127,18 +140,8 @@ def main() -> None:
                 assert cluster.run("db", "upgrade").returncode == 0
                 web = cluster.web().url
                 assert web is not None
-                print(f"{args.articles} articles a run, each worker `--concurrency 1` pinned to"
-                      " one core (taskset); one web node; audio s / wall s")
-                ones, twos = [], []
-                for run in range(args.runs):
-                    ones.append(throughput(cluster, web, 1, args.articles))
-                    twos.append(throughput(cluster, web, 2, args.articles))
-                    print(f"run {run + 1}: 1 worker {ones[-1]:.1f}, 2 workers {twos[-1]:.1f},"
-                          f" ratio {twos[-1] / ones[-1]:.2f}")
-                print(f"median ratio 2 workers / 1: "
-                      f"{statistics.median(twos) / statistics.median(ones):.2f} (target >= 1.8)")
-                print(f"first MP3 byte through the web node after POST: "
-                      f"{first_byte(cluster, web):.2f} s (target <= 1.5 s)")
+                if not args.recovery_only:
+                    _throughput_and_first_byte(cluster, web, args)
                 for node in [n for n in cluster.nodes if n.kind == "worker"]:
                     node.stop(60)
                     cluster.nodes.remove(node)

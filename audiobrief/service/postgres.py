@@ -26,8 +26,9 @@ from audiobrief.service.backends import STATUSES, Finished, Record, Status, to_e
 
 logger = logging.getLogger(__name__)
 
-LEASE_S = 30.0
-"""How long an attempt holds its job without renewing it: past it, the job is another's to take."""
+LEASE_S = 15.0
+"""How long an attempt holds its job without renewing it (it renews every 5 s): past it, the job
+is another's to take, so a killed worker's job is taken over within about this long."""
 
 _MIGRATIONS: tuple[LiteralString, ...] = (
     """

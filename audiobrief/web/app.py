@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Each error class answers with one status, once, here. Order: subclasses before their bases.
 READ_METHODS = frozenset({"GET", "HEAD"})
 CORS_HEADERS = "Content-Type, Authorization, X-API-Key, Range, If-None-Match, If-Range"
 CORS_MAX_AGE_S = 3600

@@ -20,6 +20,8 @@ from audiobrief import errors
 
 MEDIA_TYPE = "application/problem+json"
 
+# Each error class answers with one status, here; the first class an error is an instance of
+# decides, so subclasses come before their bases.
 STATUS_BY_ERROR: dict[type[errors.AudiobriefError], int] = {
     errors.SourceTooLargeError: 413,
     errors.RefusedAddressError: 400,

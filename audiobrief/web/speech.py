@@ -277,9 +277,11 @@ async def _relayed(service: Service, data: SpeechRequest, streams: Streams) -> S
         source = await anyio.to_thread.run_sync(service.speeches.request, script, name,
                                                 data.speed, data.response_format)
         first = await _first_bytes(source)
-    except BaseException:
+    finally:
+        # The slot bounds this node's preparing only: the workers bound the speeches made (their
+        # pool, the speech queue's limit) and stop one whose reader stalls, so a body never
+        # read holds nothing here.
         streams.give_back()
-        raise
 
     async def relay() -> AsyncIterator[bytes]:
         ended = False
@@ -296,7 +298,6 @@ async def _relayed(service: Service, data: SpeechRequest, streams: Streams) -> S
                 yield chunk
             ended = True
         finally:
-            streams.give_back()
             if not ended:
                 await anyio.to_thread.run_sync(source.cancel)
 

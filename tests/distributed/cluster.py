@@ -61,13 +61,14 @@ class Cluster:
         return subprocess.run([sys.executable, "-m", "audiobrief.cli", *args], env=self.env,
                               capture_output=True, text=True, timeout=timeout_s)
 
-    def _spawn(self, kind: str, args: list[str], url: str | None = None) -> Node:
+    def _spawn(self, kind: str, args: list[str], url: str | None = None,
+               prefix: tuple[str, ...] = ()) -> Node:
         number = len(self.nodes)
         log = self.root / f"{kind}-{number}.log"
         env = {**self.env, "AUDIOBRIEF_DATA": str(self.root / f"node-{number}")}
         with open(log, "wb") as out:
-            process = subprocess.Popen([sys.executable, "-m", "audiobrief.cli", *args], env=env,
-                                       stdout=out, stderr=subprocess.STDOUT,
+            process = subprocess.Popen([*prefix, sys.executable, "-m", "audiobrief.cli", *args],
+                                       env=env, stdout=out, stderr=subprocess.STDOUT,
                                        start_new_session=True)
         node = Node(kind, process, log, url)
         self.nodes.append(node)
@@ -88,8 +89,12 @@ class Cluster:
                 raise RuntimeError(f"the web node did not start:\n{node.output()}")
             time.sleep(0.1)
 
-    def worker(self, concurrency: int = 1) -> Node:
-        node = self._spawn("worker", ["worker", "--concurrency", str(concurrency)])
+    def worker(self, concurrency: int = 1, core: int | None = None) -> Node:
+        """A worker; with `core`, pinned to that core from its start (`taskset`), so it sizes
+        its synthesis to the one core."""
+        prefix = ("taskset", "-c", str(core)) if core is not None else ()
+        node = self._spawn("worker", ["worker", "--concurrency", str(concurrency)],
+                           prefix=prefix)
         deadline = time.monotonic() + START_TIMEOUT_S
         while "worker ready" not in node.output():
             if node.process.poll() is not None:
