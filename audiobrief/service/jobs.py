@@ -154,7 +154,8 @@ class _BoundedFrames:
 
 
 class Service:
-    """Everything the web handlers share: settings, the store, voices and the job workers."""
+    """Everything the web handlers and workers share: settings, the backends, voices and the
+    job workers."""
 
     def __init__(self, settings: Settings, workers: int | None = None,
                  voices: Mapping[str, Voice] | None = None,
@@ -203,7 +204,7 @@ class Service:
         self._started = False
 
     def counts(self) -> dict[Status, int]:
-        """Articles by status, read from the store at most once a second (health probes and
+        """Articles by status, read from the job table at most once a second (health probes and
         metrics scrapes must not queue behind SQLite)."""
         now = time.monotonic()
         if now - self._counted_at > 1.0:
@@ -225,7 +226,7 @@ class Service:
         return self._health
 
     def finished_record(self, article_id: str) -> Record | None:
-        """A finished article if it is known in memory or in the store, else None."""
+        """A finished article if it is known in memory or in the job table, else None."""
         record = self.record(article_id)
         return record if record is not None and record.status == "done" else None
 

@@ -105,7 +105,7 @@ def _headers_only(send: Any) -> Any:
 
 def create_app(settings: Settings | None = None, voices: Mapping[str, Voice] | None = None,
                role: str = "all") -> Litestar:
-    """A new app with its own service (store, voices, workers), started and stopped with it.
+    """A new app with its own service (backends, voices, workers), started and stopped with it.
 
     `voices` are voices loaded already (by name), used instead of loading them again. With
     `role` "web" (distributed), it narrates nothing itself and loads no voice for jobs.

@@ -1,4 +1,4 @@
-"""What the HTTP API takes and gives: msgspec Structs at the web edge, built from store records."""
+"""What the HTTP API takes and gives: msgspec Structs at the web edge, built from job records."""
 
 from __future__ import annotations
 
