@@ -265,6 +265,10 @@ class Queue(Protocol):
         """Whether the workers started are alive (False before `start`)."""
         ...
 
+    def problems(self) -> list[str]:
+        """What keeps the queue from being used, one sentence each; empty when all is well."""
+        ...
+
 
 class FramesReader(Protocol):
     def read(self, size: int, /) -> bytes:

@@ -219,7 +219,8 @@ class Service:
         now = time.monotonic()
         if now - self._checked_at <= 1.0:
             return self._health
-        problems = [*self.jobs.problems(), *self.audio.problems(), *self.sentences.problems()]
+        problems = [*self.jobs.problems(), *self.audio.problems(), *self.sentences.problems(),
+                    *self.queue.problems()]
         if self.run_jobs and self._started and not self.queue.working():
             problems.append("the job workers have stopped")
         self._health, self._checked_at = list(dict.fromkeys(problems)), now

@@ -258,6 +258,9 @@ class ThreadQueue:
     def working(self) -> bool:
         return any(thread.is_alive() for thread in self._threads)
 
+    def problems(self) -> list[str]:
+        return []  # the job table's problems are its own
+
     def _work(self, handle: Handle) -> None:
         while not self._stopping.is_set():
             try:

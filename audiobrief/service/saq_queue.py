@@ -16,6 +16,7 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, Protocol, TypeVar
 
+import redis
 from saq import Queue as SaqBackend
 from saq import Worker
 from saq.types import PartialTimersDict
@@ -83,6 +84,7 @@ class SaqQueue:
     def __init__(self, url: str, jobs: Waiting, name: str = ARTICLES) -> None:
         self.jobs = jobs
         self._loop = EventLoop(url, name)
+        self._health = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self._worker: Worker | None = None
         self._working: concurrent.futures.Future[None] | None = None
         self._upkeep: concurrent.futures.Future[None] | None = None
@@ -144,6 +146,13 @@ class SaqQueue:
 
     def working(self) -> bool:
         return self._working is not None and not self._working.done()
+
+    def problems(self) -> list[str]:
+        try:
+            self._health.ping()
+        except Exception as error:  # whatever it is, it is the answer a health check reports
+            return [f"the queue (Redis) cannot be used: {type(error).__name__}: {error}"]
+        return []
 
     def close(self) -> None:
         self.stop(30.0)

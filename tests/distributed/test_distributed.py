@@ -215,7 +215,11 @@ def test_queued_articles_survive_a_redis_restart(distributed_env: dict[str, str]
                                 timeout=60).json()["id"]
         time.sleep(1.5)  # the append-only file is written every second
         redis_server.kill()
+        down = httpx.get(f"{web.url}/healthz", timeout=10)
+        assert down.status_code == 503 and "the queue (Redis) cannot be used" in down.text
         redis_server.start()
+        time.sleep(1.1)  # /healthz looks again after a second
+        assert httpx.get(f"{web.url}/healthz", timeout=10).status_code == 200
         nodes.worker()
         assert wait_status(web.url, article_id, timeout_s=120)["status"] == "done"
         again = httpx.post(f"{web.url}/v1/articles", json={"text": "Restart\n\nAfter."},
