@@ -74,9 +74,10 @@ class Cluster:
         self.nodes.append(node)
         return node
 
-    def web(self) -> Node:
+    def web(self, role: str = "web") -> Node:
+        """`audiobrief serve --role ROLE`, once it answers /healthz."""
         port = free_port()
-        node = self._spawn("web", ["serve", "--role", "web", "--port", str(port)],
+        node = self._spawn("web", ["serve", "--role", role, "--port", str(port)],
                            f"http://127.0.0.1:{port}")
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:

@@ -381,3 +381,16 @@ def test_finished_audio_past_its_budget_goes_least_recently_used_first(
         assert jobs.get("2" * 32) is None and jobs.get("1" * 32) is not None
     finally:
         jobs.close()
+
+
+def test_a_node_of_role_all_serves_and_narrates_over_the_shared_engines(
+        distributed_env: dict[str, str], tmp_path: Path) -> None:
+    with cluster(distributed_env, tmp_path) as nodes:
+        both = nodes.web(role="all")
+        article_id = httpx.post(f"{both.url}/v1/articles", json={"text": "Both\n\nOne node."},
+                                timeout=60).json()["id"]
+        assert wait_status(both.url, article_id)["status"] == "done"
+        with httpx.stream("POST", f"{both.url}/v1/audio/speech", timeout=120, json={
+                "input": "Odesa was calm.", "response_format": "pcm"}) as speech:
+            assert speech.status_code == 200 and len(speech.read()) > 24_000
+        assert obstore.head(_bucket(distributed_env), f"audio/{article_id}.mp3")["size"] > 0
