@@ -372,9 +372,9 @@ def _info_header(audio: _FrameHeader) -> _FrameHeader:
     raise ValueError(f"no frame of {audio} holds the Info tag")  # unreachable for real tables
 
 
-def language_code(language: str) -> str:
+def language_code(language: str | None) -> str:
     """ISO 639-2 code for a BCP 47 tag ("en-GB" → "eng"); "und" when unknown."""
-    primary = language.split("-")[0].split("_")[0].lower()
+    primary = (language or "").split("-")[0].split("_")[0].lower()
     if len(primary) == 3 and primary.isalpha():
         return primary
     return LANGUAGE_CODES.get(primary, UNDETERMINED_LANGUAGE)

@@ -1,7 +1,8 @@
-"""Page → Article: the headline, metadata and body sections a listener should hear."""
+"""Page → Article: the headline, metadata, body sections and language a listener should hear."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Iterable, Iterator
@@ -11,6 +12,7 @@ from lxml import etree
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from audiobrief import language
 from audiobrief.errors import NoArticleError
 from audiobrief.load import web_url
 from audiobrief.model import Article, Page, Section
@@ -40,9 +42,7 @@ def extract(page: Page, title: str | None = None) -> Article:
     """The article in `page`; `title` overrides the one found. Raises NoArticleError if none."""
     article = _from_html(page) if page.kind == "html" else _from_text(page)
     if title:
-        article = Article(title=title, byline=article.byline, date=article.date,
-                          site=article.site, url=article.url, language=article.language,
-                          sections=article.sections)
+        article = dataclasses.replace(article, title=title)
     paragraphs = [p for section in article.sections for p in section.paragraphs]
     if not paragraphs or (page.kind == "html" and not any(map(_is_prose, paragraphs))):
         raise NoArticleError(f"no article text found in {page.origin}")
@@ -53,8 +53,22 @@ def verbatim(text: str) -> Article:
     """`text` as it is, for speech that must say every word once: paragraphs at blank lines, a
     paragraph's lines joined by spaces. No title is taken (it is empty), no line dropped and no
     Markdown read; only white space gives an Article without sections."""
-    return Article(title="", byline=None, date=None, site=None, url=None, language="en",
-                   sections=_sections(("paragraph", p) for p in _paragraphs(text)))
+    sections = _sections(("paragraph", p) for p in _paragraphs(text))
+    return Article(title="", byline=None, date=None, site=None, url=None,
+                   language=_language("", sections), sections=sections)
+
+
+def _language(title: str, sections: tuple[Section, ...], declared: str | None = None
+              ) -> str | None:
+    """The language the title and body are written in, detected from their text (a page's
+    `lang` is often a template's "en" whatever the article); the declared tag when it names the
+    same language more exactly ("en-GB"); None when the text is too short to tell."""
+    texts = (title, *(text for section in sections
+                      for text in (section.heading or "", *section.paragraphs)))
+    detected = language.detect(texts)
+    if detected and declared and language.primary(declared) == detected:
+        return declared
+    return detected
 
 
 def _sections(blocks: Iterable[tuple[_Block, str]]) -> tuple[Section, ...]:
@@ -97,14 +111,14 @@ def _from_html(page: Page) -> Article:
     sections = _sections(_html_blocks(main, title) if main is not None else ())
     if not title:
         title = _first_words(sections[0].paragraphs[0]) if sections else page.origin
-    lang = doc.get("language") or _html_lang(page.content) or "en"
+    declared = doc.get("language") or _html_lang(page.content)
     return Article(
         title=title,
         byline=_clean(doc.get("author") or "") or None,
         date=doc.get("date") or None,
         site=_clean(doc.get("sitename") or "") or None,
         url=web_url(doc.get("url")) or web_url(page.url),
-        language=lang,
+        language=_language(title, sections, declared),
         sections=sections,
     )
 
@@ -148,7 +162,7 @@ def _from_text(page: Page) -> Article:
     if title is None:
         title = _first_words(sections[0].paragraphs[0]) if sections else page.origin
     return Article(title=title, byline=None, date=None, site=None, url=web_url(page.url),
-                   language="en", sections=tuple(sections))
+                   language=_language(title, tuple(sections)), sections=tuple(sections))
 
 
 def _markdown_blocks(text: str) -> Iterator[tuple[int, str]]:

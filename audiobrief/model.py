@@ -49,8 +49,9 @@ class Metadata:
     """The publication's name, e.g. "The Kyiv Independent"."""
     url: str | None
     """Canonical URL of the article."""
-    language: str
-    """BCP 47 language tag, e.g. "en"."""
+    language: str | None
+    """BCP 47 language tag, e.g. "en": an article's as detected from its text, None when it is
+    too short to tell; a script's is the language it is read in."""
 
 
 @dataclass(frozen=True, slots=True)

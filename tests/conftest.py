@@ -11,6 +11,10 @@ import pytest
 FIXTURES = Path(__file__).parent / "fixtures"
 EXAMPLE_HTML = FIXTURES / "kyiv-independent-kharkiv-missiles.html"
 EXAMPLE_SEED = FIXTURES / "kyiv-independent-kharkiv-missiles.seed.txt"
+RUSSIAN_HTML = FIXTURES / "russian-article.html"
+GERMAN_HTML = FIXTURES / "german-article-lang-en.html"
+"""A German article on a page that declares `<html lang="en">`."""
+ENGLISH_WITH_RUSSIAN_QUOTE_HTML = FIXTURES / "english-article-russian-quote.html"
 
 
 @pytest.fixture(scope="session")

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from audiobrief import language
 from audiobrief.errors import NoArticleError
 from audiobrief.extract import extract, verbatim
 from audiobrief.load import from_content, load
-from tests.conftest import EXAMPLE_HTML, EXAMPLE_SEED, FIXTURES
+from tests.conftest import (
+    ENGLISH_WITH_RUSSIAN_QUOTE_HTML,
+    EXAMPLE_HTML,
+    EXAMPLE_SEED,
+    FIXTURES,
+    GERMAN_HTML,
+    RUSSIAN_HTML,
+)
 
 
 def _seed_body() -> list[str]:
@@ -282,3 +291,46 @@ def test_a_posted_page_keeps_no_url_that_is_not_http(url: str) -> None:
     html = from_content(f"<html><body><article>{ARTICLE_BODY}</article></body></html>", "html",
                         "the posted html", url)
     assert extract(html).url is None
+
+
+@pytest.mark.parametrize(
+    ("page", "detected"),
+    [
+        pytest.param(RUSSIAN_HTML, "ru", id="russian"),
+        pytest.param(GERMAN_HTML, "de", id="german-page-saying-lang-en"),
+        pytest.param(ENGLISH_WITH_RUSSIAN_QUOTE_HTML, "en", id="english-with-a-russian-quote"),
+        pytest.param(FIXTURES / "sections-article.html", "en-GB", id="declared-en-gb-kept"),
+    ],
+)
+def test_the_language_is_the_texts_not_only_the_pages(page: Path, detected: str) -> None:
+    assert extract(load(page)).language == detected
+
+
+@pytest.mark.parametrize(
+    ("text", "detected"),
+    [
+        pytest.param("Утром в субботу коммунальные службы Харькова завершили ремонт контактной"
+                     " сети, и трамваи снова вышли на маршруты после ночной работы бригад.",
+                     "ru", id="russian"),
+        pytest.param("Der Stadtrat hat am Mittwochabend beschlossen, das Radwegenetz in den"
+                     " kommenden zwei Jahren deutlich auszubauen und zu sanieren.", "de",
+                     id="german"),
+        # Too short to tell: read in the voice's language, as before.
+        pytest.param("Coffee at nine. Then the call with Lviv.", None, id="short-english"),
+        pytest.param("Привет из Харькова.", None, id="short-russian"),
+    ],
+)
+def test_a_texts_language_once_it_is_long_enough_to_tell(text: str, detected: str | None
+                                                          ) -> None:
+    assert extract(from_content(text, "text", "a text")).language == detected
+    assert verbatim(text).language == detected
+
+
+def test_the_language_is_told_from_a_bounded_sample() -> None:
+    """An endless text: detection reads its first SAMPLE_CHARS characters and stops."""
+    def endless() -> Iterator[str]:
+        while True:
+            yield "Die Bauarbeiten beginnen im Sommer und dauern bis zum Herbst."
+
+    assert language.detect(endless()) == "de"
+    assert len(language._sample(endless())) <= language.SAMPLE_CHARS

@@ -145,8 +145,10 @@ def _item(channel: ET.Element, record: Record, settings: Settings, base_url: str
     if script.chaptered:
         _sub(item, _tag("podcast", "chapters"), attrib={
             "url": base_url + links.chapters_json, "type": "application/json+chapters"})
-    _sub(item, _tag("podcast", "transcript"), attrib={
-        "url": base_url + links.transcript_vtt, "type": "text/vtt", "language": script.language})
+    transcript = {"url": base_url + links.transcript_vtt, "type": "text/vtt"}
+    if script.language:
+        transcript["language"] = script.language
+    _sub(item, _tag("podcast", "transcript"), attrib=transcript)
 
 
 def _description(record: Record, settings: Settings) -> str:

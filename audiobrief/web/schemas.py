@@ -120,7 +120,8 @@ class ArticleStatus(msgspec.Struct):
     url: str | None
     date: str | None
     site: str | None
-    language: str
+    language: str | None
+    """The language it is read in (BCP 47)."""
     voice: str
     duration: float | None
     """Seconds, once done."""
