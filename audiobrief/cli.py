@@ -60,16 +60,22 @@ def _settings() -> Settings:
 
 def _options(voice: str | None = None, speed: float = 1.0, chapters: str = "auto",
              title: str | None = None, normalize: bool = True,
-             lexicons: tuple[Path, ...] = ()) -> Options:
+             lexicons: tuple[Path, ...] = (), language: str | None = None) -> Options:
     from audiobrief.pipeline import Options
 
     if not 0.25 <= speed <= 4.0:
         raise click.BadParameter("speed must be between 0.25 and 4", param_hint="--speed")
     return Options(voice=voice, speed=speed, chapters=chapters,  # type: ignore[arg-type]
-                   title=title, normalize=normalize, lexicons=tuple(lexicons))
+                   title=title, normalize=normalize, lexicons=tuple(lexicons),
+                   language=language)
 
 
-voice_option = click.option("--voice", help="Voice name (see `audiobrief voices`).")
+voice_option = click.option(
+    "--voice", help="Voice name (see `audiobrief voices`); it must speak the article's language."
+                    " Default: a voice of the language detected from the text.")
+language_option = click.option(
+    "--language", help="Read the article in this language (e.g. en) instead of the one detected"
+                       " from its text; with --voice, to read another language all the same.")
 lexicon_option = click.option(
     "--lexicon", "lexicons", multiple=True, type=click.Path(exists=True, dir_okay=False,
                                                             path_type=Path),
@@ -87,6 +93,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Machine-read
 @click.option("--chapters", type=click.Choice(CHAPTER_MODES), default="auto",
               show_default=True, help="How chapters are made.")
 @click.option("--title", help="Title to use instead of the one found.")
+@language_option
 @lexicon_option
 @click.option("--no-normalize", is_flag=True, help="Read numbers and dates as written.")
 @click.option("--chapters-json", type=click.Path(dir_okay=False, path_type=Path),
@@ -98,7 +105,8 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Machine-read
                    "least memory).")
 @json_option
 def synth(source: str, out: Path, voice: str | None, speed: float, chapters: str,
-          title: str | None, lexicons: tuple[Path, ...], no_normalize: bool,
+          title: str | None, language: str | None, lexicons: tuple[Path, ...],
+          no_normalize: bool,
           chapters_json: Path | None, vtt: Path | None, workers: int | None,
           as_json: bool) -> None:
     """Narrate SOURCE (a URL, an HTML/text file, or - for stdin) into an MP3."""
@@ -112,7 +120,7 @@ def synth(source: str, out: Path, voice: str | None, speed: float, chapters: str
     _KEPT_UNTIL_EXIT.append(loading)
     from audiobrief import pipeline
 
-    options = _options(voice, speed, chapters, title, not no_normalize, lexicons)
+    options = _options(voice, speed, chapters, title, not no_normalize, lexicons, language)
     with _progress(enabled=not as_json) as progress:
         narration = pipeline.synth_file(
             source, out, settings, options, progress=progress, chapters_json=chapters_json,
@@ -164,19 +172,25 @@ def extract_command(sources: tuple[str, ...], as_json: bool) -> None:
 @voice_option
 @click.option("--chapters", type=click.Choice(CHAPTER_MODES), default="auto")
 @click.option("--title", help="Title to use instead of the one found.")
+@language_option
 @lexicon_option
 @click.option("--no-normalize", is_flag=True, help="Read numbers and dates as written.")
 @json_option
 def script_command(source: str, voice: str | None, chapters: str, title: str | None,
-                   lexicons: tuple[Path, ...], no_normalize: bool, as_json: bool) -> None:
+                   language: str | None, lexicons: tuple[Path, ...], no_normalize: bool,
+                   as_json: bool) -> None:
     """Show the exact spoken script: chapters → sentences, with pronunciation overrides."""
     from audiobrief import pipeline
 
-    options = _options(voice, 1.0, chapters, title, not no_normalize, lexicons)
-    script = pipeline.prepare(source, _settings(), options)
+    settings = _settings()
+    options = _options(voice, 1.0, chapters, title, not no_normalize, lexicons, language)
+    script = pipeline.prepare(source, settings, options)
+    voice_name = pipeline.voice_spec(settings, options, script.language).name
     if as_json:
-        click.echo(json.dumps(_script_record(script), ensure_ascii=False, indent=2))
+        click.echo(json.dumps({**_script_record(script), "voice": voice_name},
+                              ensure_ascii=False, indent=2))
         return
+    click.echo(f"# {script.language}, read by {voice_name}")
     for chapter in script.chapters:
         click.echo(f"## {chapter.title}")
         for sentence in chapter.sentences:

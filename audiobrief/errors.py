@@ -9,6 +9,8 @@
      ├── OutputError          cannot write an output file (also an OSError)
      ├── NoArticleError       the input holds no readable article text (also a ValueError)
      ├── VoiceNotFoundError   no installed voice by that name (also a LookupError)
+     ├── LanguageError        no installed voice speaks the article's language, or the voice
+     │                        asked for speaks another (also a ValueError)
      ├── LexiconError         a lexicon file or entry is malformed (also a ValueError)
      ├── RequestError         a request field that cannot be used as it is (also a ValueError)
      │    └── TooLongError          the audio would be longer than the limit per article
@@ -74,6 +76,11 @@ class NoArticleError(AudiobriefError, ValueError):
 
 class VoiceNotFoundError(AudiobriefError, LookupError):
     """No installed voice has the requested name."""
+
+
+class LanguageError(AudiobriefError, ValueError):
+    """The article is in a language no installed voice speaks, or not in the language of the
+    voice asked for: read aloud by it, it would be gibberish."""
 
 
 class LexiconError(AudiobriefError, ValueError):

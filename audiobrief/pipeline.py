@@ -18,7 +18,7 @@ from audiobrief import encode as encoding
 from audiobrief import sidecars
 from audiobrief.atomic import write_atomic, write_atomic_after
 from audiobrief.encoders import Encoder, Mp3Frames
-from audiobrief.errors import AudiobriefError, OutputError, TooLongError
+from audiobrief.errors import AudiobriefError, OutputError, RequestError, TooLongError
 from audiobrief.extract import extract
 from audiobrief.load import Limits, load
 from audiobrief.model import Article, ChapterMode, Page, Rendition, Script, Span
@@ -33,7 +33,7 @@ from audiobrief.synthesize import (
     Timeline,
     synthesize_sentences,
 )
-from audiobrief.voices import Voice, VoiceSpec, find_voice, start_loading
+from audiobrief.voices import Voice, VoiceSpec, check_languages, choose, start_loading
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ the estimate from characters is rough, and an article under the limit must not b
 # A mark that ends a sentence, counted for the pauses an estimate adds; possessive and only at
 # the first mark of a run, so a long run of dots or quotes costs linear time.
 _SENTENCE_END = re.compile(r"(?<![.!?…])[.!?…]++[\"'”’»)\]]*+(?=\s|$)")
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +51,11 @@ class Options:
     """What a user chooses per narration (CLI flags, API request fields)."""
 
     voice: str | None = None
-    """Voice name; None is the settings' default voice."""
+    """Voice name; it must speak the article's language. None: the voice of that language
+    (`voices.choose`)."""
+    language: str | None = None
+    """The language to read the article in (BCP 47, "en"), whatever its text looks like; None:
+    the language detected from its text."""
     speed: float = 1.0
     chapters: ChapterMode = "auto"
     title: str | None = None
@@ -106,10 +111,14 @@ def read(source: str | Path | Page, settings: Settings, title: str | None = None
 def check_settings(settings: Settings) -> None:
     """Refuse settings no narration could use (SettingsError), before any work is taken on."""
     encoding.EncodeOptions.from_settings(settings)
+    check_languages(settings)
 
 
-def voice_spec(settings: Settings, options: Options) -> VoiceSpec:
-    return find_voice(options.voice or settings.voice, settings.voices)
+def voice_spec(settings: Settings, options: Options, language: str | None = None) -> VoiceSpec:
+    """The voice that reads a text in `language` (None: not known) with these options: the one
+    asked for, which must speak it, else the voice of that language (`voices.choose`). A
+    script's voice is `voice_spec(settings, options, script.language)`."""
+    return choose(settings, language, options.voice)
 
 
 def pronouncer(spec: VoiceSpec, lexicons: tuple[Path, ...] = (),
@@ -137,11 +146,23 @@ def prepare(source: str | Path | Page | Article, settings: Settings, options: Op
     Raises TooLongError when the audio would be longer than `settings.max_audio_minutes`:
     estimated from the article's length before any scripting (so a huge text costs no work),
     and checked again on the finished script, whose numbers and symbols may say more.
+
+    Raises LanguageError when no voice can read the article in its language (`voice_spec`). The
+    script's language is the one it is read in: the options', else the article's, else (a text
+    too short to tell) the voice's; its voice is `voice_spec(settings, options,
+    script.language)`.
     """
+    if options.language is not None and not _LANGUAGE_TAG.fullmatch(options.language):
+        raise RequestError(f"language {options.language!r} is not a language tag such as 'en'"
+                           " or 'de-AT'").for_field("language")
     article = _bounded(source, settings) if isinstance(source, Article) else read(
         source, settings, options.title, refuse_private=refuse_private, speed=options.speed)
     _check_length(_estimate_s(article, options), settings)
-    spec = voice_spec(settings, options)
+    language = (options.language or "").replace("_", "-") or article.language
+    spec = voice_spec(settings, options, language)
+    language = language or spec.language.replace("_", "-")
+    if language != article.language:
+        article = dataclasses.replace(article, language=language)
     script = make_script(article, pronouncer(spec, options.lexicons, options.lexicon_entries),
                          ScriptOptions(chapters=options.chapters, normalize=options.normalize,
                                        headline=options.headline))
@@ -275,6 +296,9 @@ def synth_file(source: str | Path, out: Path, settings: Settings, options: Optio
                     pass
         script = prepare(source, settings, options)
         voice = loading.result()
+        spec = voice_spec(settings, options, script.language)
+        if voice.spec.name != spec.name:  # the article's language chose another voice
+            voice = Voice.load(spec.name, settings.voices, workers, settings.model_cache)
         with _output_error(out):
             narration = narrate(script, voice, settings, options, frames, progress,
                                 workers=workers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,8 @@ DISTRIBUTED = ("database_url", "queue_url", "s3_endpoint", "s3_bucket")
 AWS = {"AWS_ACCESS_KEY_ID": "s3_access_key", "AWS_SECRET_ACCESS_KEY": "s3_secret_key",
        "AWS_REGION": "s3_region"}
 """The standard AWS variables, read for the S3 client."""
+_VOICE_OF_LANGUAGE = re.compile(r"voice_([a-z]{2,3})")
+"""AUDIOBRIEF_VOICE_<lang>, lower-cased: the voice of a language."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +36,11 @@ class Settings:
     voices: tuple[Path, ...] = ()
     """Extra directories holding Piper voices (`*.onnx` + `*.onnx.json`); `:`-separated."""
     voice: str = DEFAULT_VOICE
-    """Default voice."""
+    """Default voice; it reads the texts in its language, and those too short to tell."""
+    voice_by_language: dict[str, str] = field(default_factory=dict)
+    """The voice for articles in a language the default voice does not speak, by ISO 639-1
+    code, from `AUDIOBRIEF_VOICE_<lang>` (AUDIOBRIEF_VOICE_DE=de_DE-thorsten-medium). Without
+    one, the first installed voice of the language reads it."""
     max_source_bytes: int = 5_000_000
     """Largest page or file accepted as input."""
     fetch_timeout_s: float = 20.0
@@ -124,11 +131,17 @@ class Settings:
         environ = dict(os.environ if environ is None else environ)
         values: dict[str, Any] = {}
         extra: dict[str, str] = {}
-        fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "extra"}
+        by_language: dict[str, str] = {}
+        fields = {f.name: f for f in dataclasses.fields(cls)
+                  if f.name not in ("extra", "voice_by_language")}
         for key, raw in environ.items():
             if not key.startswith("AUDIOBRIEF_"):
                 continue
             name = key.removeprefix("AUDIOBRIEF_").lower()
+            if match := _VOICE_OF_LANGUAGE.fullmatch(name):
+                if raw:
+                    by_language[match.group(1)] = raw
+                continue
             if name not in fields:
                 extra[name] = raw
                 continue
@@ -137,7 +150,7 @@ class Settings:
         for variable, name in AWS.items():
             if environ.get(variable):
                 values.setdefault(name, environ[variable])
-        return cls(**values, extra=extra)
+        return cls(**values, voice_by_language=by_language, extra=extra)
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed; None values are ignored (unset CLI flags)."""

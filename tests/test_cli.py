@@ -13,14 +13,21 @@ import pytest
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 
-from tests.conftest import EXAMPLE_HTML, FIXTURES
+from tests.conftest import (
+    ENGLISH_WITH_RUSSIAN_QUOTE_HTML,
+    EXAMPLE_HTML,
+    FIXTURES,
+    GERMAN_HTML,
+    RUSSIAN_HTML,
+    relabelled_voice,
+)
 
 
-def run(*args: str, stdin: bytes | None = None, cwd: Path | None = None
-        ) -> subprocess.CompletedProcess[bytes]:
+def run(*args: str, stdin: bytes | None = None, cwd: Path | None = None,
+        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run([sys.executable, "-m", "audiobrief.cli", *args], input=stdin,
                           capture_output=True, cwd=cwd, timeout=240,
-                          env={**os.environ, "COLUMNS": "200"})
+                          env={**os.environ, "COLUMNS": "200", **(env or {})})
 
 
 def test_import_leaves_heavy_modules_out() -> None:
@@ -132,6 +139,40 @@ def test_unknown_voice(tmp_path: Path) -> None:
     result = run("synth", str(EXAMPLE_HTML), "-o", str(tmp_path / "x.mp3"), "--voice", "nope")
     assert result.returncode == 2
     assert "unknown voice 'nope'" in result.stderr.decode()
+
+
+@pytest.mark.parametrize(
+    ("page", "language"),
+    [pytest.param(RUSSIAN_HTML, "Russian", id="russian"),
+     pytest.param(GERMAN_HTML, "German", id="german-page-saying-lang-en")],
+)
+def test_an_article_no_installed_voice_speaks_is_one_line_and_exit_2(tmp_path: Path, page: Path,
+                                                                     language: str) -> None:
+    out = tmp_path / "out.mp3"
+    result = run("synth", str(page), "-o", str(out))
+    assert result.returncode == 2
+    assert result.stderr.decode().splitlines() == [
+        f"audiobrief: the article is in {language}; installed voices speak English (en_US)"]
+    assert list(tmp_path.iterdir()) == []  # refused before any synthesis
+
+
+def test_script_shows_the_language_and_the_voice_that_reads_it(tmp_path: Path) -> None:
+    voices = relabelled_voice(tmp_path / "voices", "de_DE-anna-medium", "de_DE", "de")
+    with_german = {"AUDIOBRIEF_VOICES": str(voices)}
+    cases = [((str(ENGLISH_WITH_RUSSIAN_QUOTE_HTML),), {}, "en", "en_US-joe-medium"),
+             ((str(GERMAN_HTML),), with_german, "de", "de_DE-anna-medium"),
+             ((str(GERMAN_HTML), "--voice", "en_US-joe-medium", "--language", "en"), {}, "en",
+              "en_US-joe-medium")]
+    for args, env, language, voice in cases:
+        result = run("script", *args, "--json", env=env)
+        assert result.returncode == 0, result.stderr.decode()
+        script = json.loads(result.stdout)
+        assert (script["language"], script["voice"]) == (language, voice)
+    refused = run("script", str(GERMAN_HTML), "--voice", "en_US-joe-medium", env=with_german)
+    assert refused.returncode == 2
+    assert refused.stderr.decode().splitlines() == [
+        "audiobrief: the article is in German; voice en_US-joe-medium speaks English (en_US);"
+        " ask for de_DE-anna-medium, or give language 'en' to read it in English all the same"]
 
 
 def test_extract_json_lines(tmp_path: Path) -> None:

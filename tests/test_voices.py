@@ -1,4 +1,6 @@
-"""How much runs at once by default: the cores this process may use, within a container's quota."""
+"""Voices: which one reads an article (asked for by name, or chosen by the article's language),
+and how much runs at once by default: the cores this process may use, within a container's
+quota."""
 
 from __future__ import annotations
 
@@ -7,7 +9,129 @@ from pathlib import Path
 
 import pytest
 
+from audiobrief import pipeline
+from audiobrief.errors import LanguageError, SettingsError
+from audiobrief.load import from_content
+from audiobrief.model import Page
 from audiobrief.runtime import cpu_quota, default_workers
+from audiobrief.settings import DEFAULT_VOICE, Settings
+from audiobrief.voices import choose
+from tests.conftest import (
+    ENGLISH_WITH_RUSSIAN_QUOTE_HTML,
+    GERMAN_HTML,
+    RUSSIAN_HTML,
+    relabelled_voice,
+)
+
+SHORT_TEXT = from_content("Coffee at nine. Then the call with Lviv.", "text", "a text")
+
+
+@pytest.fixture
+def german_voices(tmp_path: Path) -> Path:
+    """A voice directory with two voices that say they speak German (de_DE)."""
+    directory = relabelled_voice(tmp_path / "voices", "de_DE-anna-medium", "de_DE", "de")
+    return relabelled_voice(directory, "de_DE-bernd-medium", "de_DE", "de")
+
+
+def _read_by(source: Path | Page, settings: Settings,
+             options: pipeline.Options | None = None) -> tuple[str | None, str]:
+    """(the language a source is read in, the voice that reads it)."""
+    options = options or pipeline.Options()
+    script = pipeline.prepare(source, settings, options)
+    return script.language, pipeline.voice_spec(settings, options, script.language).name
+
+
+def test_the_default_voice_reads_english_and_texts_too_short_to_tell() -> None:
+    settings = Settings()
+    assert _read_by(ENGLISH_WITH_RUSSIAN_QUOTE_HTML, settings) == ("en", DEFAULT_VOICE)
+    assert _read_by(SHORT_TEXT, settings) == ("en-US", DEFAULT_VOICE)
+
+
+def test_a_russian_article_without_a_russian_voice_is_refused() -> None:
+    with pytest.raises(LanguageError) as refused:
+        pipeline.prepare(RUSSIAN_HTML, Settings(), pipeline.Options())
+    assert str(refused.value) == ("the article is in Russian; installed voices speak English"
+                                  " (en_US)")
+
+
+def test_a_german_page_saying_lang_en_is_refused_without_a_german_voice() -> None:
+    with pytest.raises(LanguageError, match="^the article is in German; installed voices speak"
+                                            r" English \(en_US\)$"):
+        pipeline.prepare(GERMAN_HTML, Settings(), pipeline.Options())
+
+
+def test_a_german_page_is_read_by_the_first_installed_german_voice(german_voices: Path) -> None:
+    settings = Settings(voices=(german_voices,))
+    assert _read_by(GERMAN_HTML, settings) == ("de", "de_DE-anna-medium")
+    # English stays with the default voice, short texts too.
+    assert _read_by(ENGLISH_WITH_RUSSIAN_QUOTE_HTML, settings) == ("en", DEFAULT_VOICE)
+    assert _read_by(SHORT_TEXT, settings) == ("en-US", DEFAULT_VOICE)
+
+
+def test_audiobrief_voice_de_names_the_german_voice(german_voices: Path) -> None:
+    settings = Settings.from_env({"AUDIOBRIEF_VOICES": str(german_voices),
+                                  "AUDIOBRIEF_VOICE_DE": "de_DE-bernd-medium"})
+    assert settings.voice_by_language == {"de": "de_DE-bernd-medium"}
+    assert settings.extra == {}
+    pipeline.check_settings(settings)
+    assert _read_by(GERMAN_HTML, settings) == ("de", "de_DE-bernd-medium")
+
+
+def test_a_german_default_voice_reads_german_and_short_texts(german_voices: Path) -> None:
+    settings = Settings(voices=(german_voices,), voice="de_DE-bernd-medium",
+                        voice_by_language={"en": DEFAULT_VOICE})
+    pipeline.check_settings(settings)
+    assert _read_by(GERMAN_HTML, settings) == ("de", "de_DE-bernd-medium")
+    assert _read_by(SHORT_TEXT, settings) == ("de-DE", "de_DE-bernd-medium")
+    assert _read_by(ENGLISH_WITH_RUSSIAN_QUOTE_HTML, settings) == ("en", DEFAULT_VOICE)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "words"),
+    [
+        pytest.param("AUDIOBRIEF_VOICE_DE", "de_DE-nobody", "AUDIOBRIEF_VOICE_DE: unknown voice",
+                     id="not-installed"),
+        pytest.param("AUDIOBRIEF_VOICE_FR", "de_DE-anna-medium",
+                     "AUDIOBRIEF_VOICE_FR=de_DE-anna-medium speaks German (de_DE), not French",
+                     id="another-language"),
+        pytest.param("AUDIOBRIEF_VOICE_EN", "de_DE-anna-medium", "would never be used: the"
+                     " default voice en_US-joe-medium speaks English", id="never-used"),
+    ],
+)
+def test_a_voice_of_a_language_that_cannot_be_used_stops_the_service_at_start(
+        german_voices: Path, variable: str, value: str, words: str) -> None:
+    settings = Settings.from_env({"AUDIOBRIEF_VOICES": str(german_voices), variable: value})
+    with pytest.raises(SettingsError, match=words.replace("(", r"\(").replace(")", r"\)")):
+        pipeline.check_settings(settings)
+
+
+def test_a_voice_asked_for_must_speak_the_articles_language(german_voices: Path) -> None:
+    settings = Settings(voices=(german_voices,))
+    english = pipeline.Options(voice=DEFAULT_VOICE)
+    with pytest.raises(LanguageError) as refused:
+        pipeline.prepare(GERMAN_HTML, settings, english)
+    assert str(refused.value) == (
+        "the article is in German; voice en_US-joe-medium speaks English (en_US); ask for"
+        " de_DE-anna-medium, or give language 'en' to read it in English all the same")
+    with pytest.raises(LanguageError, match="no installed voice speaks German: give language"):
+        pipeline.prepare(GERMAN_HTML, Settings(), english)
+    # Asked for, a voice of the article's language reads it; told the language, any voice does.
+    bernd = pipeline.Options(voice="de_DE-bernd-medium")
+    assert _read_by(GERMAN_HTML, settings, bernd) == ("de", "de_DE-bernd-medium")
+    assert _read_by(SHORT_TEXT, settings, bernd) == ("de-DE", "de_DE-bernd-medium")
+    forced = pipeline.Options(voice=DEFAULT_VOICE, language="en")
+    assert _read_by(GERMAN_HTML, Settings(), forced) == ("en", DEFAULT_VOICE)
+
+
+def test_a_language_given_chooses_the_voice(german_voices: Path) -> None:
+    settings = Settings(voices=(german_voices,))
+    assert _read_by(SHORT_TEXT, settings, pipeline.Options(language="de_AT")) == (
+        "de-AT", "de_DE-anna-medium")
+    with pytest.raises(LanguageError, match="^the article is in French; installed voices speak"
+                                            r" English \(en_US\), German \(de_DE\)$"):
+        choose(settings, "fr-CA")
+    with pytest.raises(ValueError, match="not a language tag"):
+        pipeline.prepare(SHORT_TEXT, settings, pipeline.Options(language="english!"))
 
 
 def _cgroup(root: Path, files: dict[str, str]) -> Path:

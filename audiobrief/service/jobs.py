@@ -274,7 +274,7 @@ class Service:
         caller holds a key); an unbound article never answers a lookup by URL nor appears in
         the feed. A bound submit of the same script binds an unbound article.
         """
-        voice = pipeline.voice_spec(self.settings, options).name
+        voice = pipeline.voice_spec(self.settings, options, script.language).name
         identity = article_id(script, voice, options.speed, self.settings)
         limit = self.settings.queue_limit
         existing = self.jobs.get(identity)

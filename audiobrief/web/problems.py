@@ -28,6 +28,7 @@ STATUS_BY_ERROR: dict[type[errors.AudiobriefError], int] = {
     errors.SourceError: 422,
     errors.NoArticleError: 422,
     errors.VoiceNotFoundError: 400,
+    errors.LanguageError: 422,
     errors.LexiconError: 400,
     errors.TooLongError: 413,
     errors.RequestError: 400,
@@ -183,7 +184,8 @@ Read from the handlers and the errors they raise (STATUS_BY_ERROR), tried agains
   finished MP3 gone from disk while it is made again, /healthz when the data directory is not
   usable; always with Retry-After.
 - 422 from /v1/audio/speech: input with no word to say in it (only symbols or control
-  characters), as for an article with nothing to narrate.
+  characters), as for an article with nothing to narrate; from all three, a text in a language
+  no installed voice speaks (or not the asked-for voice's).
 - 507: a full disk when the job is stored.
 - /healthz's 503 is its own JSON (status "failing" and the problems), for monitors; the audio's
   416 is an empty audio/mpeg body with `Content-Range: bytes */SIZE`, as HTTP range clients

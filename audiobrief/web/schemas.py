@@ -43,6 +43,13 @@ class ArticleRequest(msgspec.Struct, forbid_unknown_fields=True):
     title: Annotated[str, msgspec.Meta(max_length=MAX_TITLE_CHARS)] | None = None
     """A title to use instead of the one found (at most AUDIOBRIEF_MAX_TITLE_CHARS)."""
     voice: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    """An installed voice; it must speak the article's language. Without one, the voice of the
+    language detected from the text reads it."""
+    language: Annotated[str, msgspec.Meta(
+        max_length=35, pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$")] | None = None
+    """The language to read the article in (BCP 47, e.g. "en"), instead of the one detected
+    from its text: with `voice`, to have a voice read a text of another language all the
+    same."""
     speed: Speed = 1.0
     chapters: Literal["auto", "sections", "paragraphs", "none"] = "auto"
     lexicon: Annotated[dict[Word, Phonemes], msgspec.Meta(
@@ -66,8 +73,9 @@ class ArticleRequest(msgspec.Struct, forbid_unknown_fields=True):
     def options(self) -> pipeline.Options:
         entries = "".join(f"{word}\t{phonemes}\trequest\n"
                           for word, phonemes in sorted((self.lexicon or {}).items()))
-        return pipeline.Options(voice=self.voice, speed=self.speed, chapters=self.chapters,
-                                title=self.title, lexicon_entries=entries)
+        return pipeline.Options(voice=self.voice, language=self.language, speed=self.speed,
+                                chapters=self.chapters, title=self.title,
+                                lexicon_entries=entries)
 
 
 class Links(msgspec.Struct):

@@ -61,10 +61,12 @@ READER_STALL_S = 15.0
 clients that never read cannot hold threads or speech slots."""
 
 VOICE_RULE = (
-    "`voice`: an installed audiobrief voice name is used as is; OpenAI's voice names (alloy, ash,"
-    " ballad, coral, echo, fable, onyx, nova, sage, shimmer, verse, marin, cedar) and any other"
-    " unknown name use the service's default voice. `model` and `instructions` are accepted and"
-    " ignored.")
+    "`voice`: an installed audiobrief voice name is used as is, and must speak the input's"
+    " language; OpenAI's voice names (alloy, ash, ballad, coral, echo, fable, onyx, nova, sage,"
+    " shimmer, verse, marin, cedar) and any other unknown name use the installed voice of the"
+    " language detected from the input (the default voice for an input too short to tell), and"
+    " an input in a language no installed voice speaks is refused (422). `model` and"
+    " `instructions` are accepted and ignored.")
 
 Format = Literal["mp3", "opus", "aac", "flac", "wav", "pcm"]
 
@@ -110,14 +112,15 @@ class SpeechRequest(msgspec.Struct):
 
 # The request → a script → audio. ---------------------------------------------------------------
 
-def _voice_name(requested: str, settings: Settings) -> str:
-    """The voice rule: an installed voice by name, else the default voice."""
-    if requested in OPENAI_VOICES:
-        return settings.voice
+def _voice_name(requested: str, settings: Settings) -> str | None:
+    """The voice rule: an installed voice by name, else None: the voice of the input's
+    language."""
+    if not requested or requested in OPENAI_VOICES:
+        return None
     try:
         return find_voice(requested, settings.voices).name
     except VoiceNotFoundError:
-        return settings.voice
+        return None
 
 
 def _article(page: Page) -> Article:
@@ -134,13 +137,13 @@ def _script(service: Service, request: SpeechRequest) -> tuple[Script, str]:
     """The script (same normaliser, sentences and names as articles) and the voice's name."""
     settings = service.settings
     page = from_content(request.input, "text", "the request", limits=pipeline.limits(settings))
-    name = _voice_name(request.voice_name, settings)
-    options = pipeline.Options(voice=name, speed=request.speed, chapters="none", headline=False)
+    options = pipeline.Options(voice=_voice_name(request.voice_name, settings),
+                               speed=request.speed, chapters="none", headline=False)
     script = pipeline.prepare(_article(page), settings, options)
     if not script.sentence_count:  # refused now: once the 200 has started, only a cut stream
         raise RequestError("input has nothing to say: no sentence in it can be spoken"
                            ).for_field("input")
-    return script, name
+    return script, pipeline.voice_spec(settings, options, script.language).name
 
 
 def _prepare(service: Service, request: SpeechRequest) -> tuple[Script, Voice]:

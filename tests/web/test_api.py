@@ -10,7 +10,7 @@ import pytest
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 
-from tests.conftest import EXAMPLE_HTML
+from tests.conftest import EXAMPLE_HTML, GERMAN_HTML, relabelled_voice
 from tests.web.conftest import EXAMPLE_URL, wait_done
 
 SHORT = "Morning notes\n\nKharkiv was quiet on Friday. The governor said so at 9 a.m."
@@ -148,6 +148,28 @@ def test_audio_of_a_running_job_streams_the_same_frames(make_client) -> None:
     # The final file is the tag and an Info frame, then exactly the streamed frames.
     assert len(streamed.content) > 10_000
     assert final.endswith(streamed.content)
+
+
+def test_an_article_is_read_by_a_voice_of_its_language(voice, tmp_path) -> None:
+    from litestar.testing import TestClient
+
+    from audiobrief.settings import Settings
+    from audiobrief.web.app import create_app
+
+    german = relabelled_voice(tmp_path / "voices", "de_DE-anna-medium", "de_DE", "de")
+    settings = Settings(data=tmp_path / "data", workers=1, voices=(german,))
+    # The session's model plays the German voice too, so that no other model is loaded.
+    app = create_app(settings, voices={voice.spec.name: voice, "de_DE-anna-medium": voice})
+    page = GERMAN_HTML.read_text(encoding="utf-8")
+    with TestClient(app) as client:
+        for body, language, chosen in [
+                ({"html": page}, "de", "de_DE-anna-medium"),
+                ({"html": page, "voice": voice.spec.name, "language": "en"}, "en",
+                 voice.spec.name)]:
+            created = client.post("/v1/articles", json=body)
+            assert created.status_code == 202, created.text
+            status = client.get(f"/v1/articles/{created.json()['id']}").json()
+            assert (status["language"], status["voice"]) == (language, chosen)
 
 
 def test_openapi_schema_is_served(make_client) -> None:

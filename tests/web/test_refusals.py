@@ -11,7 +11,7 @@ import time
 import pytest
 from werkzeug import Response
 
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, GERMAN_HTML, RUSSIAN_HTML
 from tests.test_load_hostile import RawServer, canned, drip
 
 PAGE = FIXTURES / "kyiv-independent-kharkiv-missiles.html"
@@ -252,3 +252,27 @@ def test_a_page_naming_a_codec_that_is_not_text(make_client, httpserver, charset
     client = make_client(allow_hosts=("localhost",))
     created = client.post("/v1/articles", json={"url": httpserver.url_for("/article")})
     assert created.status_code == 202, created.text
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        pytest.param({"html": RUSSIAN_HTML.read_text(encoding="utf-8")},
+                     "the article is in Russian; installed voices speak English (en_US)",
+                     id="russian"),
+        pytest.param({"html": GERMAN_HTML.read_text(encoding="utf-8")},
+                     "the article is in German; installed voices speak English (en_US)",
+                     id="german-page-saying-lang-en"),
+        pytest.param({"html": GERMAN_HTML.read_text(encoding="utf-8"),
+                      "voice": "en_US-joe-medium"},
+                     "the article is in German; voice en_US-joe-medium speaks English (en_US);"
+                     " no installed voice speaks German: give language 'en' to read it in"
+                     " English all the same", id="voice-of-another-language"),
+    ],
+)
+def test_an_article_no_installed_voice_speaks(make_client, body: dict, detail: str) -> None:
+    client = make_client()
+    refused = problem(client.post("/v1/articles", json=body), 422, detail)
+    assert refused["detail"] == detail
+    assert refused["type"].endswith("/LanguageError")
+    assert client.get("/healthz").json()["queued"] == 0

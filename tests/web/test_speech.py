@@ -140,6 +140,20 @@ def test_every_refusal_of_speech_carries_openai_s_error(make_client) -> None:
     assert all(refusal.json()["error"]["message"] for refusal in refusals)
 
 
+def test_speech_in_a_language_no_installed_voice_speaks_is_refused(make_client) -> None:
+    """Read by the English voice it would be gibberish; so is any voice asked for by name."""
+    text = ("Утром в субботу коммунальные службы Харькова завершили ремонт контактной сети, и"
+            " трамваи снова вышли на маршруты после ночной работы ремонтных бригад.")
+    client = make_client()
+    for voice in ("alloy", "en_US-joe-medium"):
+        response = client.post("/v1/audio/speech", json={"input": text, "voice": voice})
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+        problem = response.json()
+        assert problem["detail"].startswith("the article is in Russian; ")
+        assert problem["error"]["message"].startswith(problem["detail"])
+
+
 def test_api_key_is_needed_when_configured(make_client) -> None:
     client = make_client(api_keys=("secret",))
     body = {"model": "tts-1", "voice": "alloy", "input": "Hello.", "response_format": "pcm"}
@@ -159,8 +173,8 @@ def test_voice_rule(voice, tmp_path: Path) -> None:
     settings = Settings(data=tmp_path / "data", voices=(voices,))
     assert speech._voice_name("en_US-copy-medium", settings) == "en_US-copy-medium"
     assert speech._voice_name(settings.voice, settings) == settings.voice
-    for name in ("alloy", "nova", "shimmer", "no-such-voice", ""):
-        assert speech._voice_name(name, settings) == settings.voice
+    for name in ("alloy", "nova", "shimmer", "no-such-voice", ""):  # the language's voice
+        assert speech._voice_name(name, settings) is None
 
 
 def test_every_word_is_said_once_and_nothing_else(voice, tmp_path: Path) -> None:
