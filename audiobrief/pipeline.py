@@ -209,7 +209,7 @@ def _estimate_s(article: Article, options: Options) -> float:
 def _script_s(script: Script, options: Options) -> float:
     """Seconds of audio `script` would make, from what is spoken and the pauses."""
     sentences = list(script.sentences)
-    characters = sum(len(sentence.spoken) for sentence in sentences)
+    characters = sum(len(sentence.spoken) / sentence.rate for sentence in sentences)
     pauses_ms = sum(sentence.pause_after_ms for sentence in sentences)
     return characters / (CHARS_PER_SECOND * options.speed) + pauses_ms / 1000
 

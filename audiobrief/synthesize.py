@@ -43,6 +43,8 @@ phonemes in few characters. Pieces of ordinary sentences stay within this and ar
 one run each; a longer run is cut between words."""
 MIN_RUN_IDS = 64
 """The floor of the limit at the slowest speeds, so a run still holds a few words."""
+MIN_SPEED, MAX_SPEED = 0.25, 4.0
+"""The speeds a sentence is said at, whatever the narration's speed and the sentence's rate."""
 SPEAK_VERSION = "speak-2"
 """Part of every sentence's cache key: bump when the same spoken text would sound different."""
 
@@ -167,7 +169,8 @@ def synthesize_sentences(script: Script, voice: Voice, options: SynthesisOptions
             todo = [(i, n) for i, pcm in zip(range(start, end), cached, strict=True)
                     if pcm is None for n in range(len(cuts[i]))]
             todo.sort(key=lambda item: -len(cuts[item[0]][item[1]]))
-            futures = {(i, n): pool.submit(_speak_piece, cuts[i][n], voice, options.speed)
+            futures = {(i, n): pool.submit(_speak_piece, cuts[i][n], voice,
+                                           sentence_speed(sentences[i], options))
                        for i, n in todo}
             for i, key, pcm in zip(range(start, end), keys, cached, strict=True):
                 planned.append((key, pcm if pcm is not None else
@@ -203,10 +206,21 @@ def synthesize_sentences(script: Script, voice: Voice, options: SynthesisOptions
 
 def sentence_key(sentence: Sentence, voice: Voice, options: SynthesisOptions) -> str:
     """What determines a sentence's audio: the voice (its model and phonemizer, see
-    `Voice.identity`), the speed and the exact spoken text, whose names are written as the
-    phonemes they get."""
-    material = f"{SPEAK_VERSION}\x00{voice.identity}\x00{options.speed:.3f}\x00{sentence.spoken}"
+    `Voice.identity`), the speed it is said at and the exact spoken text, whose names are written
+    as the phonemes they get."""
+    # The speed said at, not the narration's and the sentence's apart: at rate 1 the key is what
+    # it always was, and a sentence sounds the same however its speed was come by.
+    speed = sentence_speed(sentence, options)
+    material = f"{SPEAK_VERSION}\x00{voice.identity}\x00{speed:.3f}\x00{sentence.spoken}"
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def sentence_speed(sentence: Sentence, options: SynthesisOptions) -> float:
+    """The speed `sentence` is said at: the narration's times the sentence's own rate, within
+    MIN_SPEED…MAX_SPEED."""
+    if sentence.rate == 1.0:
+        return options.speed
+    return min(MAX_SPEED, max(MIN_SPEED, options.speed * sentence.rate))
 
 
 def _speak_piece(piece: str, voice: Voice, speed: float) -> np.ndarray:

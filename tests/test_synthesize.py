@@ -11,6 +11,8 @@ from audiobrief.synthesize import (
     MAX_PIECE_CHARS,
     SynthesisOptions,
     pieces,
+    sentence_key,
+    sentence_speed,
     synthesize_sentences,
 )
 from tests.stages import synthesize
@@ -225,3 +227,28 @@ def test_a_sentence_without_commas_keeps_memory_bounded() -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     baseline_mb, peak_mb = (float(line) for line in done.stdout.split())
     assert peak_mb - baseline_mb <= 300, (baseline_mb, peak_mb)
+
+
+def test_a_sentence_rate_lengthens_or_shortens_that_sentence_only(voice) -> None:
+    """SSML's prosody rate: a sentence at rate 0.6 lasts longer, at 1.6 shorter; the one beside
+    it keeps its length."""
+    text, other = "The convoy reached the border before dawn.", "It was cold."
+    lengths = {}
+    for rate in (0.6, 1.0, 1.6):
+        sentences = (Sentence(text, text, rate=rate), Sentence(other, other))
+        script = Script(title="t", byline=None, date=None, site=None, url=None, language="en",
+                        chapters=(Chapter("c", sentences),))
+        lengths[rate] = [end - start for start, end in synthesize(script, voice).sentence_samples]
+    assert lengths[0.6][0] > 1.4 * lengths[1.0][0] > 1.4 * 1.4 * lengths[1.6][0], lengths
+    assert abs(lengths[0.6][1] - lengths[1.0][1]) < 0.25 * lengths[1.0][1], lengths
+
+
+def test_the_cache_keys_a_sentence_by_the_speed_it_is_said_at(voice) -> None:
+    """Rate 1 keeps every key made before it existed; a rate is a speed like any other."""
+    text = "Alpha one."
+    plain, slow = Sentence(text, text), Sentence(text, text, rate=0.8)
+    assert sentence_key(plain, voice, SynthesisOptions()) != sentence_key(
+        slow, voice, SynthesisOptions())
+    assert sentence_key(slow, voice, SynthesisOptions()) == sentence_key(
+        plain, voice, SynthesisOptions(speed=0.8))
+    assert sentence_speed(Sentence(text, text, rate=2.0), SynthesisOptions(speed=4.0)) == 4.0

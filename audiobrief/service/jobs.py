@@ -38,14 +38,14 @@ from audiobrief.voices import Voice
 
 logger = logging.getLogger(__name__)
 
-IDENTITY_VERSION = "article-3"
+IDENTITY_VERSION = "article-4"
 """Bump when a change of synthesis or encoding changes the audio made from the same material,
 or when the material itself changes: every article id changes with it."""
 
 
 def article_id(script: Script, voice: str, speed: float, settings: Settings) -> str:
     """The id of the audio these determine: what is said and how (each sentence's text and
-    spoken form, its pause, the chapters), the tags' metadata, voice, speed and encoding.
+    spoken form, its pause and rate, the chapters), the tags' metadata, voice, speed and encoding.
 
     The material is listed here field by field, so a field added to the model changes no id
     (and orphans no stored audio) unless it is added here, with IDENTITY_VERSION bumped.
@@ -56,7 +56,8 @@ def article_id(script: Script, voice: str, speed: float, settings: Settings) -> 
         "title": script.title, "byline": script.byline, "date": script.date,
         "site": script.site, "url": script.url, "language": script.language,
         "chaptered": script.chaptered,
-        "chapters": [[chapter.title, [[sentence.text, sentence.spoken, sentence.pause_after_ms]
+        "chapters": [[chapter.title, [[sentence.text, sentence.spoken, sentence.pause_after_ms,
+                                       f"{sentence.rate:.3f}"]
                                       for sentence in chapter.sentences]]
                      for chapter in script.chapters],
     }
