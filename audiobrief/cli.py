@@ -109,7 +109,7 @@ def synth(source: str, out: Path, voice: str | None, speed: float, chapters: str
           no_normalize: bool,
           chapters_json: Path | None, vtt: Path | None, workers: int | None,
           as_json: bool) -> None:
-    """Narrate SOURCE (a URL, an HTML/text file, or - for stdin) into an MP3."""
+    """Narrate SOURCE (a URL, an HTML/text/SSML file, or - for stdin) into an MP3."""
     from audiobrief.runtime import default_workers
     from audiobrief.voices import start_loading
 
@@ -206,6 +206,7 @@ def _script_record(script: Any) -> dict[str, Any]:
         "chapters": [
             {"title": chapter.title, "sentences": [
                 {"text": s.text, "spoken": s.spoken, "pause_after_ms": s.pause_after_ms,
+                 "rate": s.rate,
                  "pronunciations": [{"word": p.word, "phonemes": p.phonemes,
                                      "source": p.source} for p in s.pronunciations]}
                 for s in chapter.sentences]}

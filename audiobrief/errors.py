@@ -95,6 +95,12 @@ class TooLongError(RequestError):
     """The audio of this input would be longer than the limit per article."""
 
 
+class SsmlError(RequestError):
+    """An SSML document that cannot be said as it is: not well-formed, a DTD, an element or
+    attribute outside the subset, a phoneme the voice does not know; the message names the
+    line."""
+
+
 class DataLockedError(SettingsError):
     """Another process serves from the same data directory."""
 

@@ -40,6 +40,9 @@ _Block = Literal["heading", "paragraph"]
 
 def extract(page: Page, title: str | None = None) -> Article:
     """The article in `page`; `title` overrides the one found. Raises NoArticleError if none."""
+    if page.kind == "ssml":
+        raise NoArticleError(f"{page.origin} is SSML, which is said as it is written, not"
+                             " extracted; `audiobrief script` shows what is said")
     article = _from_html(page) if page.kind == "html" else _from_text(page)
     if title:
         article = dataclasses.replace(article, title=title)

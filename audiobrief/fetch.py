@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 USER_AGENT = f"audiobrief/{__version__} (+https://github.com/audiobrief/audiobrief)"
-TEXT_TYPES = {"text/plain", "text/markdown", "text/x-markdown"}
+# SSML is told from text by its root element, <speak> (load.is_ssml).
+TEXT_TYPES = {"text/plain", "text/markdown", "text/x-markdown", "application/ssml+xml"}
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
 _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?([^"';\s]+)""", re.I)
 _LABEL = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)")

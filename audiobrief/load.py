@@ -14,9 +14,12 @@ from audiobrief.fetch import fetch as _fetch
 from audiobrief.model import Page, PageKind
 
 __all__ = ["MAX_URL_CHARS", "TEXT_ENCODINGS", "Limits", "check_url", "fetch", "from_content",
-           "load", "web_url"]
+           "is_ssml", "load", "web_url"]
 
 _HTML_SNIFF = re.compile(rb"<\s*(!doctype\s+html|html|head|body|article|p|div)[\s>]", re.I)
+# A document whose root element is <speak>, after an XML declaration and comments if any.
+_SSML_SNIFF = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]{0,200}\?>\s*)?"
+                         rb"(?:<!--(?:(?!-->).){0,2000}-->\s*)*<speak[\s>/]", re.S)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.I)
 
 # Codecs a page may be decoded with, by Python's canonical name: the WHATWG encodings Python
@@ -54,8 +57,9 @@ def load(source: str | Path, limits: Limits | None = None) -> Page:
         raw = path.read_bytes()
     except OSError as error:
         raise SourceError(f"could not read {path}: {error.strerror}") from None
-    return _page_from_bytes(raw, str(path), None, html_hint=path.suffix.lower() in {".html",
-                                                                                    ".htm"})
+    suffix = path.suffix.lower()
+    return _page_from_bytes(raw, str(path), None, html_hint=suffix in {".html", ".htm"},
+                            kind="ssml" if suffix == ".ssml" else None)
 
 
 def from_content(content: str, kind: PageKind, origin: str, url: str | None = None,
@@ -95,11 +99,20 @@ def _page_from_bytes(raw: bytes, origin: str, url: str | None, *, html_hint: boo
         raise SourceError(f"{origin} is empty")
     if b"\x00" in raw[:4096]:
         raise SourceError(f"{origin} is binary data, not an HTML page or text")
-    if kind is None:
+    if is_ssml(raw[:4096]):
+        kind = "ssml"
+    elif kind is None:
         kind = "html" if html_hint or _HTML_SNIFF.search(raw[:4096]) else "text"
     content = _decode(raw, charset)
     _check_text(content, origin)
     return Page(content=content, kind=kind, origin=origin, url=url)
+
+
+def is_ssml(start: bytes | str) -> bool:
+    """Whether a document starting so is SSML: its root element is `<speak>`."""
+    if isinstance(start, str):
+        start = start[:4096].encode("utf-8", "replace")
+    return bool(_SSML_SNIFF.match(start))
 
 
 def _decode(raw: bytes, charset: str | None) -> str:

@@ -20,10 +20,11 @@ from audiobrief.atomic import write_atomic, write_atomic_after
 from audiobrief.encoders import Encoder, Mp3Frames
 from audiobrief.errors import AudiobriefError, OutputError, RequestError, TooLongError
 from audiobrief.extract import extract
-from audiobrief.load import Limits, load
+from audiobrief.load import Limits, load, web_url
 from audiobrief.model import Article, ChapterMode, Page, Rendition, Script, Span
 from audiobrief.script import CHARS_PER_SECOND, PAUSE_MS, ScriptOptions, make_script
 from audiobrief.script.pronounce import Pronouncer
+from audiobrief.script.ssml import ssml_script
 from audiobrief.settings import Settings
 from audiobrief.synthesize import (
     Cancellation,
@@ -141,7 +142,8 @@ def _pronouncer(name: str, phonemes: frozenset[str], espeak_voice: str,
 
 def prepare(source: str | Path | Page | Article, settings: Settings, options: Options, *,
             refuse_private: bool = False) -> Script:
-    """Everything up to the spoken script (no voice model is loaded).
+    """Everything up to the spoken script (no voice model is loaded); an SSML page (its root is
+    `<speak>`) is said as it says, not extracted.
 
     Raises TooLongError when the audio would be longer than `settings.max_audio_minutes`:
     estimated from the article's length before any scripting (so a huge text costs no work),
@@ -155,8 +157,12 @@ def prepare(source: str | Path | Page | Article, settings: Settings, options: Op
     if options.language is not None and not _LANGUAGE_TAG.fullmatch(options.language):
         raise RequestError(f"language {options.language!r} is not a language tag such as 'en'"
                            " or 'de-AT'").for_field("language")
+    if not isinstance(source, (Article, Page)):
+        source = load(source, limits(settings, refuse_private=refuse_private))
+    if isinstance(source, Page) and source.kind == "ssml":
+        return _ssml_script(source, settings, options)
     article = _bounded(source, settings) if isinstance(source, Article) else read(
-        source, settings, options.title, refuse_private=refuse_private, speed=options.speed)
+        source, settings, options.title, speed=options.speed)
     _check_length(_estimate_s(article, options), settings)
     language = (options.language or "").replace("_", "-") or article.language
     spec = voice_spec(settings, options, language)
@@ -166,6 +172,27 @@ def prepare(source: str | Path | Page | Article, settings: Settings, options: Op
     script = make_script(article, pronouncer(spec, options.lexicons, options.lexicon_entries),
                          ScriptOptions(chapters=options.chapters, normalize=options.normalize,
                                        headline=options.headline))
+    _check_length(_script_s(script, options), settings)
+    return script
+
+
+def _ssml_script(page: Page, settings: Settings, options: Options) -> Script:
+    """An SSML page's script: said as the document says, not extracted (`script.ssml`), by a
+    voice of its language (`<speak xml:lang>`, or the options')."""
+
+    def said_by(spec: VoiceSpec) -> Script:
+        return ssml_script(page.content, page.origin,
+                           pronouncer(spec, options.lexicons, options.lexicon_entries),
+                           voice_language=options.language or spec.language,
+                           title=options.title, chapters=options.chapters,
+                           normalize_text=options.normalize)
+
+    spec = voice_spec(settings, options, options.language)
+    script = said_by(spec)
+    # The document may say its language (<speak xml:lang>): a voice of that one reads it.
+    if (chosen := voice_spec(settings, options, script.language)).name != spec.name:
+        script = said_by(chosen)
+    script = dataclasses.replace(script, url=web_url(page.url))
     _check_length(_script_s(script, options), settings)
     return script
 

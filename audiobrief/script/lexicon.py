@@ -126,6 +126,21 @@ class Lexicon:
         return isinstance(word, str) and lexicon_key(word) in self._entries
 
 
+def phoneme_fault(phonemes: str, inventory: frozenset[str], voice_name: str = "the voice",
+                  subject: str = "the entry") -> str | None:
+    """What is wrong with `phonemes` (those of `subject`) as the inside of a `[[ … ]]` block for a
+    voice whose phonemes are `inventory`, or None: too long, precomposed, or a character it does
+    not know."""
+    if len(phonemes) > MAX_PHONEME_CHARS:
+        return f"the phonemes of {subject} are longer than {MAX_PHONEME_CHARS} characters"
+    if unicodedata.normalize("NFD", phonemes) != phonemes:
+        return f"{subject} has precomposed characters; write the phonemes as NFD"
+    for char in phonemes:
+        if char not in inventory:
+            return f"{char!r} (U+{ord(char):04X}) is not a phoneme of {voice_name}"
+    return None
+
+
 def _parse(text: str, name: str, inventory: frozenset[str], voice_name: str) -> Iterator[Entry]:
     seen: dict[str, int] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -147,18 +162,8 @@ def _parse(text: str, name: str, inventory: frozenset[str], voice_name: str) -> 
         if len(word) > MAX_WORD_CHARS or len(_JOINERS.split(word)) > MAX_ENTRY_WORDS:
             raise LexiconError(f"{where}: {word[:40]!r}… is too long for a name: at most "
                                f"{MAX_ENTRY_WORDS} words and {MAX_WORD_CHARS} characters")
-        if len(phonemes) > MAX_PHONEME_CHARS:
-            raise LexiconError(f"{where}: the phonemes of {word!r} are longer than "
-                               f"{MAX_PHONEME_CHARS} characters")
-        if unicodedata.normalize("NFD", phonemes) != phonemes:
-            raise LexiconError(
-                f"{where}: {word!r} has precomposed characters; write the phonemes as NFD"
-            )
-        for char in phonemes:
-            if char not in inventory:
-                raise LexiconError(
-                    f"{where}: {char!r} (U+{ord(char):04X}) is not a phoneme of {voice_name}"
-                )
+        if fault := phoneme_fault(phonemes, inventory, voice_name, repr(word)):
+            raise LexiconError(f"{where}: {fault}")
         key = lexicon_key(word)
         if key in seen:
             raise LexiconError(f"{where}: {word!r} is already defined on line {seen[key]}")

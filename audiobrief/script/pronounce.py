@@ -231,6 +231,22 @@ class Pronouncer:
         return None
 
 
+_AFTER_BLOCK = re.compile(r"\s*\]\](?P<run>[^\w\s\[\]]+)")
+
+
+def tuck_pauses(spoken: str) -> str:
+    """`spoken` with the pause punctuation right after a `[[ … ]]` block moved inside it, as
+    `Pronouncer.apply` writes its own blocks: Piper would drop the mark or read it out."""
+
+    def tuck(match: re.Match[str]) -> str:
+        if _is_compound(spoken, match):
+            return match[0]
+        pause, kept = _split_trailing(match["run"])
+        return f"{pause} ]]" + (f" {kept}" if kept else "")
+
+    return _AFTER_BLOCK.sub(tuck, spoken)
+
+
 def _tokens(text: str) -> list[_Token]:
     tokens: list[_Token] = []
     position = 0
