@@ -20,6 +20,7 @@ from audiobrief.errors import (
     NoArticleError,
     QueueFullError,
     SourceError,
+    SsmlError,
     TooLongError,
 )
 from audiobrief.load import from_content
@@ -48,13 +49,16 @@ def _submit(service: Service, request: ArticleRequest, keyed: bool) -> tuple[Rec
         source = from_content(request.html, "html", "the posted html", request.url, limits)
     elif request.text is not None:
         source = from_content(request.text, "text", "the posted text", request.url, limits)
+    elif request.ssml is not None:
+        source = from_content(request.ssml, "ssml", "the posted ssml", request.url, limits)
     else:
         assert request.url is not None
         source = request.url
     options = request.options()
-    article = pipeline.read(source, settings, options.title, refuse_private=True,
-                            speed=options.speed)
-    script = pipeline.prepare(article, settings, options)
+    try:
+        script = pipeline.prepare(source, settings, options, refuse_private=True)
+    except SsmlError as error:
+        raise error.for_field("ssml") from None
     # The URL finds this audio (embed.js, /v1/audio.mp3?url=, the feed) only when audiobrief
     # fetched it or a key holder vouches for it: anyone could post a fake text for a real URL.
     bound = keyed or isinstance(source, str)
@@ -118,7 +122,8 @@ class Fetches:
             if flight.result is not None:
                 return flight.result[0], False
             # The request that led it was cancelled: the next one leads.
-        fetches_url = request.url is not None and request.html is None and request.text is None
+        fetches_url = request.url is not None and all(
+            posted is None for posted in (request.html, request.text, request.ssml))
         if fetches_url and (failure := self._recent_failure(cast(str, request.url))):
             raise failure
         flight = self._flights[key] = _Flight()

@@ -31,15 +31,18 @@ WebUrl = Annotated[str, msgspec.Meta(
 
 
 class ArticleRequest(msgspec.Struct, forbid_unknown_fields=True):
-    """Narrate an article: give exactly one of `url`, `html` or `text`."""
+    """Narrate an article: give exactly one of `url`, `html`, `text` or `ssml`."""
 
     url: WebUrl | None = None
-    """The article's address (http or https). With `html` or `text` it is recorded as the
-    source, and finds this audio by URL only when the caller holds an API key."""
+    """The article's address (http or https). With `html`, `text` or `ssml` it is recorded as
+    the source, and finds this audio by URL only when the caller holds an API key."""
     html: Annotated[str, msgspec.Meta(max_length=MAX_SOURCE_CHARS)] | None = None
     """The article page's HTML, when the caller has it already."""
     text: Annotated[str, msgspec.Meta(max_length=MAX_SOURCE_CHARS)] | None = None
     """Plain text or Markdown; the first line is the title unless `title` is given."""
+    ssml: Annotated[str, msgspec.Meta(max_length=MAX_SOURCE_CHARS)] | None = None
+    """An SSML document (root `<speak>`), said as it says: p, s, break, sub, phoneme (ipa),
+    say-as, emphasis, prosody rate and lang. Anything else is refused naming its line."""
     title: Annotated[str, msgspec.Meta(max_length=MAX_TITLE_CHARS)] | None = None
     """A title to use instead of the one found (at most AUDIOBRIEF_MAX_TITLE_CHARS)."""
     voice: Annotated[str, msgspec.Meta(max_length=200)] | None = None
@@ -60,9 +63,9 @@ class ArticleRequest(msgspec.Struct, forbid_unknown_fields=True):
     def validate(self, settings: Settings) -> None:
         """What the schema's types cannot say, and what the settings do not allow: refused
         before any work is done."""
-        sources = [name for name in ("html", "text") if getattr(self, name) is not None]
+        sources = [name for name in ("html", "text", "ssml") if getattr(self, name) is not None]
         if len(sources) > 1 or not (sources or self.url):
-            raise RequestError("give exactly one of url, html or text")
+            raise RequestError("give exactly one of url, html, text or ssml")
         if self.title is not None and len(self.title) > settings.max_title_chars:
             raise RequestError(f"title is {len(self.title):,} characters; the limit is"
                                f" {settings.max_title_chars}")

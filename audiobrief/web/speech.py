@@ -31,10 +31,10 @@ from audiobrief import pipeline
 from audiobrief.encode import EncodeOptions
 from audiobrief.encoders import Encoder, encoder_for
 from audiobrief.encoders import Format as AudioFormat
-from audiobrief.errors import QueueFullError, RequestError, VoiceNotFoundError
+from audiobrief.errors import QueueFullError, RequestError, SsmlError, VoiceNotFoundError
 from audiobrief.extract import verbatim
-from audiobrief.load import from_content
-from audiobrief.model import Article, Page, Script
+from audiobrief.load import from_content, is_ssml
+from audiobrief.model import Article, Page, PageKind, Script
 from audiobrief.service.backends import SpeechSource
 from audiobrief.service.jobs import Service
 from audiobrief.settings import Settings
@@ -82,7 +82,9 @@ class SpeechRequest(msgspec.Struct):
 
     input: Annotated[str, msgspec.Meta(
         min_length=1, max_length=MAX_INPUT_CHARS,
-        description="The text to speak; every word is said once, in order, nothing added.")]
+        description="The text to speak; every word is said once, in order, nothing added. An"
+                    " input whose root element is <speak> is SSML (the subset of"
+                    " POST /v1/articles' `ssml`).")]
     model: Annotated[str, msgspec.Meta(
         description="tts-1, tts-1-hd, gpt-4o-mini-tts or a voice name: accepted, ignored.")] = (
         "tts-1")
@@ -134,12 +136,17 @@ def _article(page: Page) -> Article:
 
 
 def _script(service: Service, request: SpeechRequest) -> tuple[Script, str]:
-    """The script (same normaliser, sentences and names as articles) and the voice's name."""
+    """The script (same normaliser, sentences and names as articles) and the voice's name; an
+    input whose root element is `<speak>` is SSML, said as it says."""
     settings = service.settings
-    page = from_content(request.input, "text", "the request", limits=pipeline.limits(settings))
+    kind: PageKind = "ssml" if is_ssml(request.input) else "text"
+    page = from_content(request.input, kind, "the request", limits=pipeline.limits(settings))
     options = pipeline.Options(voice=_voice_name(request.voice_name, settings),
                                speed=request.speed, chapters="none", headline=False)
-    script = pipeline.prepare(_article(page), settings, options)
+    try:
+        script = pipeline.prepare(page if kind == "ssml" else _article(page), settings, options)
+    except SsmlError as error:
+        raise error.for_field("input") from None
     if not script.sentence_count:  # refused now: once the 200 has started, only a cut stream
         raise RequestError("input has nothing to say: no sentence in it can be spoken"
                            ).for_field("input")

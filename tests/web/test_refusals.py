@@ -126,7 +126,7 @@ def test_remote_pages_that_cannot_be_narrated(make_client, httpserver, respond, 
 @pytest.mark.parametrize(
     ("body", "status", "words"),
     [
-        pytest.param({}, 400, "exactly one of url, html or text", id="nothing"),
+        pytest.param({}, 400, "exactly one of url, html, text or ssml", id="nothing"),
         pytest.param({"text": "a", "html": "<p>b</p>"}, 400, "exactly one", id="two-sources"),
         pytest.param({"text": "   "}, 422, "no article text", id="empty-text"),
         pytest.param({"text": "\x01\x02\x03\x04" * 100}, 422, "binary", id="binary-text"),
