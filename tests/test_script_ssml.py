@@ -291,3 +291,21 @@ def test_breaks_and_rates_reach_the_audio(voice) -> None:
     (_, plain_end), (plain_start, normal_end) = synthesize(plain, voice).sentence_samples
     assert plain_start - plain_end == round(350 * rate / 1000)
     assert (slow_end - start) > 1.6 * (normal_end - plain_start)
+
+
+def test_a_fetched_ssml_document_is_ssml(httpserver) -> None:
+    httpserver.expect_request("/brief").respond_with_data(
+        DOCUMENT, content_type="application/ssml+xml; charset=utf-8")
+    page = load(httpserver.url_for("/brief"))
+    assert page.kind == "ssml"
+    script = pipeline.prepare(page, Settings(), pipeline.Options())
+    assert script.url == httpserver.url_for("/brief")
+    assert [s.pause_after_ms for s in script.sentences] == [1500, 600]
+
+
+@pytest.mark.timeout(30)
+def test_a_long_run_of_text_is_cut_into_sentences_in_linear_time(pronouncer) -> None:
+    body = "<p>" + " ".join(f"Sentence {n} is <sub alias='here'>there</sub>." for n in range(3000))
+    script = _script(body + "</p>", pronouncer, normalize_text=False)
+    assert script.sentence_count == 3000
+    assert list(script.sentences)[-1].spoken == "Sentence 2999 is here."

@@ -8,6 +8,7 @@ pronounced as an article's is; theirs is said exactly as they say.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 from collections.abc import Callable
@@ -451,7 +452,7 @@ def _sentence_parts(run: list[_Part]) -> list[list[_Part]]:
     seen = 0  # non-space characters before the current one
 
     def sentence_at(count: int) -> int:
-        return next((i for i, end in enumerate(ends) if count < end), len(ends) - 1)
+        return min(bisect.bisect_right(ends, count), len(ends) - 1)
 
     for part in run:
         if part.said is not None:
