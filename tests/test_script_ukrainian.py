@@ -277,7 +277,7 @@ def _fixture_capitalised_words() -> list[str]:
     return sorted(words)
 
 
-FIXTURE_UKRAINIAN_NAMES = {"Pivdennyi"}
+FIXTURE_UKRAINIAN_NAMES = {"Moskovskyi", "Pivdennyi"}
 """Capitalised words of the fixture pages that are Ukrainian names the lexicon does not know."""
 
 
