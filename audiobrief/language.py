@@ -95,6 +95,12 @@ def _sample(texts: Iterable[str]) -> str:
     return "\n\n".join(parts)
 
 
+def warm() -> None:
+    """Load the detector now (a service at start), so the first article does not wait for it
+    and a request's memory is not its model's."""
+    _detector()
+
+
 def _detector() -> LanguageIdentifier:
     """py3langid's model with probabilities, loaded once (it takes most of a second)."""
     global _identifier

@@ -37,7 +37,11 @@ _CHILD = textwrap.dedent("""
 
     text, sentences, speed, lexicon = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
     voice = Voice.load(concurrency=2)
-    warm = Page("Ready.\\n\\nReady to go, all of us, at once.", "text", "stdin")
+    # An ordinary article first, long enough that its language is detected: the idle process has
+    # its detector loaded, as a service has at start.
+    warm = Page("Ready.\\n\\nReady to go, all of us, at once, when the trams run again on the"
+                " avenue and the lights come back on in the evening after the repair crews"
+                " worked through the night.", "text", "stdin")
     for _ in synthesize_sentences(pipeline.prepare(warm, Settings(), pipeline.Options()), voice):
         pass
     idle = hwm_mb()

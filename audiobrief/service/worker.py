@@ -7,6 +7,7 @@ import signal
 import threading
 from types import FrameType
 
+from audiobrief import language
 from audiobrief.service.jobs import Service
 from audiobrief.settings import Settings
 
@@ -33,6 +34,7 @@ def run_worker(settings: Settings) -> None:
     signal.signal(signal.SIGINT, stop)
     service = Service(settings)
     service.voice()  # loaded before the first job is taken, so a bad voice stops us here
+    language.warm()
     service.start()
     logger.info("worker ready: %d job(s) at once", service.workers)
     try:

@@ -19,6 +19,7 @@ from litestar.plugins.problem_details import (
     ProblemDetailsPlugin,
 )
 
+from audiobrief import language
 from audiobrief.service.jobs import Service
 from audiobrief.settings import Settings, get_settings
 from audiobrief.voices import Voice
@@ -148,8 +149,10 @@ def create_app(settings: Settings | None = None, voices: Mapping[str, Voice] | N
 
 
 def _warm(service: Service) -> None:
+    """The default voice and the language detector, loaded before the first request needs them."""
     try:
         service.voice()
+        language.warm()
     except Exception:  # reported again, with its reason, by the first job that needs it
         logger.exception("could not load the default voice")
 
