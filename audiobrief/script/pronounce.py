@@ -1,8 +1,9 @@
 """Spoken text → the same text with `[[ phonemes ]]` blocks for words the voice would mangle.
 
-Sources, first match wins: user lexicon, built-in lexicon, Ukrainian rules, espeak (left as text).
-Cyrillic words are always decided here (romanised with the 2010 system for the lexicon lookup,
-else pronounced by the rules): espeak's English voice would spell them out or skip them.
+Sources, first match wins: user lexicon, built-in lexicon, the Ukrainian stress dictionary (its
+stress on the rules' sounds), Ukrainian rules, espeak (left as text). Cyrillic words are always
+decided here (romanised with the 2010 system for the lexicon lookup, else pronounced from the
+dictionary or by the rules): espeak's English voice would spell them out or skip them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from audiobrief.model import Pronunciation, PronunciationSource
 from audiobrief.script.cyrillic import has_cyrillic, transliterate
 from audiobrief.script.lexicon import Entry, Lexicon, lexicon_key
 from audiobrief.script.names import Context, looks_ukrainian, own_evidence, spelled_out
-from audiobrief.script.ukrainian import pronounce_cyrillic, pronounce_name
+from audiobrief.script.stress import StressDictionary
 
 logger = logging.getLogger(__name__)
 
@@ -173,14 +174,7 @@ class Pronouncer:
         token = tokens[i]
         word, is_possessive = _strip_possessive(token.text)
         if has_cyrillic(word):
-            phonemes = pronounce_cyrillic(word)
-            return _Decision(
-                token.start,
-                token.end,
-                token.text,
-                phonemes + _possessive_suffix(phonemes) * is_possessive,
-                "rule",
-            )
+            return self._ukrainian(token, word, is_possessive)
         previous = (
             decided[-1]
             if decided
@@ -202,15 +196,20 @@ class Pronouncer:
             # say it better than the letters do.
             own_evidence(word) and spelled_out(_espeak(self.espeak_voice, word))
         ):
-            phonemes = pronounce_name(word)
-            return _Decision(
-                token.start,
-                token.end,
-                token.text,
-                phonemes + _possessive_suffix(phonemes) * is_possessive,
-                "rule",
-            )
+            return self._ukrainian(token, word, is_possessive)
         return None
+
+    def _ukrainian(self, token: _Token, word: str, is_possessive: bool) -> _Decision:
+        """A Ukrainian name no lexicon has: the dictionary's stress if it knows the name, else
+        the rules'. The dictionary is read on the first such name, not with the voice."""
+        phonemes, known = StressDictionary.builtin().pronounce(word)
+        return _Decision(
+            token.start,
+            token.end,
+            token.text,
+            phonemes + _possessive_suffix(phonemes) * is_possessive,
+            "dictionary" if known else "rule",
+        )
 
     def _lookup(self, written: str) -> tuple[Entry, PronunciationSource, str] | None:
         """The entry for a (possibly multi-word) span, with a possessive suffix if one was cut."""
