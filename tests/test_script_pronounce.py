@@ -43,7 +43,7 @@ EXAMPLE = (
         ("Oblast", "ˈɔblɑːst"),
         ("Kyiv", "kˈiːv"),
         ("Lviv", "ləvˈiːv"),
-        ("Oleh", "ˈɔlɛh"),
+        ("Oleh", "ɔlˈɛh"),  # Оле́г
         ("Syniehubov", "sɪnjɛhˈuːbɔv"),
         ("Zaporizhzhia", "zˌɑːpɔɹˈiːʒʒɑː"),
         ("Rustem", "ɹustˈɛm"),
