@@ -112,7 +112,7 @@ CASES: list[tuple[str, str]] = [
     ("NATO allies", "NATO allies"),
     ("NATO’s chief", "Nato's chief"),
     ("HIMARS and ATACMS", "HIMARS and Attackems"),
-    ("BREAKING NEWS", "BREAKING NEWS"),
+    ("BREAKING NEWS", "Breaking News"),
     ("World War II", "World War Two"),
     ("King Charles III", "King Charles the Third"),
     # addresses
@@ -242,6 +242,58 @@ def test_espeak_reads_no_sentence_end_inside_dotted_initialism() -> None:
 
     # "U.S." before a capitalised word would be a full stop (a pause and falling pitch).
     assert "." not in espeak_phonemes("en-us", normalize("U.S. Congress approved U.K. aid"))
+
+
+# Words in capitals are words (datelines, bylines, headlines, names of indexes); initialisms are
+# spelled: listed ones, those without a vowel or that English could not begin or end a word with,
+# and, in running text, any of three letters or fewer.
+CAPITALS: list[tuple[str, str]] = [
+    ("NEW YORK (Reuters) - Stocks fell", "New York, Reuters, Stocks fell"),
+    ("SAN FRANCISCO, March 3 (AP) -", "San Francisco, March third, A.P"),
+    ("KYIV (Reuters) - Ukraine said", "Kyiv, Reuters, Ukraine said"),
+    ("WASHINGTON — The Senate voted", "Washington, The Senate voted"),
+    ("By JERUSALEM POST STAFF", "By Jerusalem Post Staff"),
+    ("By REUTERS", "By Reuters"),
+    ("By AFP", "By A.F.P"),
+    ("US STOCKS FALL AS FBI PROBES CEO", "U.S Stocks Fall As F.B.I Probes C.E.O"),
+    ("IT IS OVER, SAYS UN CHIEF", "It Is Over, Says U.N Chief"),
+    ("WORLD WAR II ENDS", "World War Two Ends"),
+    ("TRUMP’S PLAN FOR GAZA", "Trump's Plan For Gaza"),
+    ("The STOXX 600 rose", "The Stoxx six hundred rose"),
+    ("the FTSE and the DAX", "the Footsie and the DAX"),
+    ("the CERN lab and the FEMA chief", "the Cern lab and the Fema chief"),
+    ("the FBI, the EU, the UK and the BBC", "the F.B.I, the E.U, the U.K and the B.B.C"),
+    ("the CEO and the CIA", "the C.E.O and the C.I.A"),
+    ("the UNSC, the IRGC and the ECHR", "the U.N.S.C, the I.R.G.C and the E.C.H.R"),
+    ("the GDP of the USSR", "the G.D.P of the U.S.S.R"),
+    ("the NYPD and the NYSE", "the N.Y.P.D and the N.Y.S.E"),
+    ("the UNHCR said", "the U.N.H.C.R said"),
+]
+
+
+@pytest.mark.parametrize(("written", "spoken"), CAPITALS, ids=[w for w, _ in CAPITALS])
+def test_capitals_are_words_unless_initialisms(written: str, spoken: str) -> None:
+    assert normalize(written) == spoken
+
+
+# What the voice hears: the words of a dateline or byline in capitals, not their letters.
+CAPITALS_PHONEMES: list[tuple[str, str]] = [
+    ("NEW YORK (Reuters) - Stocks fell", "nˈuː jˈɔːɹk"),
+    ("By JERUSALEM POST STAFF", "pˈoʊst stˈæf"),
+    ("The STOXX 600 rose", "stˈɑːks"),
+    ("IT IS OVER", "ɪɾ ɪz ˈoʊvɚ"),
+    ("US STOCKS FALL", "jˌuːˈɛs stˈɑːks"),
+    ("the FBI said", "ˌɛfbˌiːʲˈaɪ"),
+]
+
+
+@pytest.mark.parametrize(
+    ("written", "phonemes"), CAPITALS_PHONEMES, ids=[w for w, _ in CAPITALS_PHONEMES]
+)
+def test_espeak_reads_words_in_capitals_as_words(written: str, phonemes: str) -> None:
+    from audiobrief.voices import espeak_phonemes
+
+    assert phonemes in espeak_phonemes("en-us", normalize(written))
 
 
 # Numbers too long to say as one: read digit by digit, never Python's int limit (4,300 digits).

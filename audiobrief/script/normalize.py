@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from audiobrief.script import _numbers
+from audiobrief.script._capitals import WORD_ACRONYMS, spelled
 from audiobrief.script._quantities import alternatives, ends_sentence, expand_quantities
 
 # Before a capitalised name only: "Gen. Zaluzhnyi", "Lt. Gen. Budanov" (each word in turn).
@@ -26,16 +27,6 @@ ABBREVIATIONS: dict[str, str] = {
     "vs.": "versus", "v.": "versus", "etc.": "et cetera", "e.g.": "for example",
     "i.e.": "that is", "approx.": "approximately", "Inc.": "Incorporated",
     "Ltd.": "Limited", "Corp.": "Corporation", "Dept.": "Department",
-}  # fmt: skip
-
-# Capitals said as a word, and how to write them so espeak does: everything else of two to five
-# capitals is spelled out ("SBU", "IAEA"). espeak guesses on its own, wrongly for IAEA and OSCE.
-WORD_ACRONYMS: dict[str, str] = {
-    "NATO": "NATO", "NASA": "NASA", "UNESCO": "UNESCO", "UNICEF": "UNICEF", "OPEC": "OPEC",
-    "NABU": "NABU", "SAPO": "SAPO", "FIFA": "FIFA", "UEFA": "UEFA", "ASEAN": "ASEAN",
-    "BRICS": "BRICS", "SWIFT": "SWIFT", "COVID": "COVID", "AIDS": "AIDS", "ISIS": "ISIS",
-    "NAFO": "NAFO", "HIMARS": "HIMARS", "NASAMS": "NASAMS", "MANPADS": "MANPADS",
-    "ATACMS": "Attackems", "IRIS": "IRIS", "SCALP": "SCALP", "OPLAN": "OPLAN",
 }  # fmt: skip
 
 # After these, a Roman numeral counts ("World War II" → "two"); after other names it is an
@@ -148,14 +139,29 @@ def _letters(letters: str) -> str:
     return ".".join(letters)
 
 
-def _initialism(match: re.Match[str]) -> str:
+def _among_capitals(text: str, start: int, end: int) -> bool:
+    """Whether the capitals at text[start:end] have another word in capitals beside them, as in
+    a dateline ("NEW YORK (Reuters)"), a byline or a headline."""
+    return bool(
+        _CAPITALS_AFTER.match(text, end) or _CAPITALS_BEFORE.search(text[max(0, start - 4) : start])
+    )
+
+
+def _initialism(match: re.Match[str], in_capitals: bool) -> str:
     letters, suffix = match["letters"].replace(".", ""), match["suffix"] or ""
-    if letters not in WORD_ACRONYMS and len(letters) > 5:
-        return match[0]
+    if letters in ROMAN_NUMERALS and _ROMAN_BEFORE.search(
+        match.string[max(0, match.start() - 20) : match.start()]
+    ):
+        return match[0]  # said as a number by _roman
+    dotted = "." in match["letters"]
     if letters in WORD_ACRONYMS:
         word = WORD_ACRONYMS[letters]
         # espeak drops the "'s" of "NATO's" but keeps that of "Nato's".
         return (word.capitalize() if word.isupper() else word) + "'s" if suffix else word
+    among = in_capitals or _among_capitals(match.string, match.start(), match.end())
+    if not dotted and not spelled(letters, among):
+        # espeak spells some words in capitals ("IT", "US"); written as a name it reads them.
+        return letters.capitalize() + suffix.lower()
     # "U.A.V.'s": the dot keeps espeak from reading "Vs" or "S's" ("U.S's" is "U dot S's").
     spoken = _letters(letters) + (".'s" if suffix else "")
     if match[0].endswith(".") and not suffix and ends_sentence(match):
@@ -164,28 +170,30 @@ def _initialism(match: re.Match[str]) -> str:
 
 
 _ROMAN = re.compile(rf"\b(?P<name>{_CAPITALISED}) (?P<roman>{alternatives(ROMAN_NUMERALS)})\b")
+_ROMAN_BEFORE = re.compile(r"\b[A-Z][A-Za-z]+ $")
 _INITIAL = re.compile(rf"\b(?P<name>{_CAPITALISED}) (?P<initial>[B-Z])\.(?= [A-Z])")
 _INITIALISM = re.compile(
-    r"(?<![\w.'])(?P<letters>(?:[A-Z]\.){2,}(?![A-Za-z])|[A-Z]\.(?:[A-Z]\.?)+|[A-Z]{2,7})"
-    r"(?P<suffix>['’]s|s)?(?![\w'])"
+    r"(?<![\w.'])(?P<letters>(?:[A-Z]\.){2,}(?![A-Za-z])|[A-Z]\.(?:[A-Z]\.?)+|[A-Z]{2,12})"
+    r"(?P<suffix>['’][sS]|s)?(?![\w'])"
 )
+_CAPITALS_AFTER = re.compile(r"[ -]{1,2}[A-Z]{2}")
+_CAPITALS_BEFORE = re.compile(r"[A-Z]{2}[ -]{1,2}$")
 
 
 def _capitals(text: str) -> str:
-    text = _ROMAN.sub(_roman, text)
     # "John F. Kennedy": espeak takes the initial's dot for the end of a sentence.
     text = _INITIAL.sub(r"\g<name> \g<initial>", text)
-    if not re.search(r"[a-z]", text):
-        # A line in capitals is a shouted headline, not a run of initialisms.
-        return text
-    return _INITIALISM.sub(_initialism, text)
+    # A line without a small letter is a headline: its capitals are words unless spelled.
+    in_capitals = not re.search(r"[a-z]", text)
+    text = _INITIALISM.sub(lambda match: _initialism(match, in_capitals), text)
+    return _ROMAN.sub(_roman, text)
 
 
 def _punctuation(text: str) -> str:
     text = re.sub(r"\s*(?:\.\.\.|…)\s*" + _END, ".", text)
     text = re.sub(r"\s*(?:\.\.\.|…)\s*", ", ", text)
     # A dash between words is a pause; an en dash joining two words stays a hyphen.
-    text = re.sub(r"\s*[—―]\s*|\s+[–-]\s+", ", ", text)
+    text = re.sub(r"\s*[—―]\s*|\s+[–-](?:\s+|$)", ", ", text)
     text = text.replace("–", "-")
     text = re.sub(r"[\"“”„‟«»]|(?<![\w.])['‘’]|['‘’](?!\w)", "", text)
     text = re.sub(r"\s*[(\[{]\s*", ", ", text)
