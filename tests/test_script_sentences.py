@@ -140,6 +140,38 @@ CASES: list[tuple[str, str, list[str]]] = [
             "“I’m in shock,” the 48-year-old told the Kyiv Independent as he waited for first",
         ],
     ),
+    # abbreviations the table says are followed by what continues the sentence
+    (
+        "weekday-month",
+        "Markets fell on Mon. Feb. 3 in Asia.",
+        ["Markets fell on Mon. Feb. 3 in Asia."],
+    ),
+    (
+        "weekday-day",
+        "It opens Thurs. 12 June. Book now.",
+        ["It opens Thurs. 12 June.", "Book now."],
+    ),
+    ("weekday-comma", "We met Fri., March 7, at noon.", ["We met Fri., March 7, at noon."]),
+    ("volume-page", "See Vol. 3, p. 45 and pp. 50-52.", ["See Vol. 3, p. 45 and pp. 50-52."]),
+    ("figure", "Shown in Fig. 2 above.", ["Shown in Fig. 2 above."]),
+    ("approx", "It costs approx. 10 dollars.", ["It costs approx. 10 dollars."]),
+    ("est", "It has an est. 5 million users.", ["It has an est. 5 million users."]),
+    ("pts-lower", "He scored 10 pts. in the final.", ["He scored 10 pts. in the final."]),
+    ("pts-end", "He scored 10 pts. Then he left.", ["He scored 10 pts.", "Then he left."]),
+    ("state-lower", "Born in Calif. in 1950, he left.", ["Born in Calif. in 1950, he left."]),
+    (
+        "state-end",
+        "He lives in Tenn. His wife does not.",
+        ["He lives in Tenn.", "His wife does not."],
+    ),
+    ("new-york", "In N.Y. and N.J. it rained.", ["In N.Y. and N.J. it rained."]),
+    (
+        "senator",
+        "A vote by Sen. Smith and Rep. Jones passed.",
+        ["A vote by Sen. Smith and Rep. Jones passed."],
+    ),
+    ("senators", "Sens. Smith and Jones voted.", ["Sens. Smith and Jones voted."]),
+    ("number-word", "He said No. Then he left.", ["He said No.", "Then he left."]),
 ]
 
 

@@ -8,27 +8,18 @@ from __future__ import annotations
 import re
 
 from audiobrief.script import _numbers
+from audiobrief.script._abbreviations import of_kind
 from audiobrief.script._capitals import WORD_ACRONYMS, spelled
-from audiobrief.script._quantities import alternatives, ends_sentence, expand_quantities
+from audiobrief.script._quantities import MONTHS, alternatives, ends_sentence, expand_quantities
 
 # Before a capitalised name only: "Gen. Zaluzhnyi", "Lt. Gen. Budanov" (each word in turn).
-TITLES: dict[str, str] = {
-    "Gov": "Governor", "Lt": "Lieutenant", "Gen": "General", "Maj": "Major",
-    "Brig": "Brigadier", "Col": "Colonel", "Capt": "Captain", "Cmdr": "Commander",
-    "Sgt": "Sergeant", "Cpl": "Corporal", "Pvt": "Private", "Adm": "Admiral",
-    "Dr": "Doctor", "Mr": "Mister", "Mrs": "Missus", "Ms": "Miz", "Prof": "Professor",
-    "Sen": "Senator", "Rep": "Representative", "Pres": "President", "Rev": "Reverend",
-    "Mt": "Mount", "Ft": "Fort",
-}  # fmt: skip
+TITLES: dict[str, str] = of_kind("title")
+BEFORE_NUMBER: dict[str, str] = of_kind("number")
+WEEKDAYS: dict[str, str] = of_kind("weekday")
+# Anywhere, with their dots.
+ANYWHERE: dict[str, str] = of_kind("joins", "word")
 # After a name: "Martin Luther King Jr."
 SUFFIXES: dict[str, str] = {"Jr": "Junior", "Sr": "Senior"}
-# Anywhere, with their dots.
-ABBREVIATIONS: dict[str, str] = {
-    "vs.": "versus", "v.": "versus", "etc.": "et cetera", "e.g.": "for example",
-    "i.e.": "that is", "approx.": "approximately", "Inc.": "Incorporated",
-    "Ltd.": "Limited", "Corp.": "Corporation", "Dept.": "Department",
-}  # fmt: skip
-
 # After these, a Roman numeral counts ("World War II" → "two"); after other names it is an
 # ordinal ("Charles III" → "the third"). espeak itself says "roman two".
 ROMAN_NUMERALS: dict[str, int] = {
@@ -108,7 +99,7 @@ def _saint_or_street(match: re.Match[str]) -> str:
 
 def _abbreviations(text: str) -> str:
     text = re.sub(
-        rf"(?<![\w.])({alternatives(TITLES)})\.(?=\s+[A-Z])",
+        rf"(?<![\w.])({alternatives(TITLES)})(?=\s+[A-Z])",
         lambda match: TITLES[match[1]],
         text,
     )
@@ -119,11 +110,21 @@ def _abbreviations(text: str) -> str:
         text,
     )
     text = re.sub(
-        rf"(?<![\w.])({alternatives(ABBREVIATIONS)})",
-        lambda match: _expand(match, ABBREVIATIONS[match[1]]),
+        rf"(?<![\w.])({alternatives(BEFORE_NUMBER)}) ?(?=\d)",
+        lambda match: BEFORE_NUMBER[match[1]] + " ",
         text,
     )
-    return re.sub(r"(?<![\w.])(?:No\.|№)\s?(?=\d)", "number ", text)
+    text = re.sub(r"(?<![\w.])№ ?(?=\d)", "number ", text)
+    text = re.sub(
+        rf"(?<![\w.])({alternatives(WEEKDAYS)}),?(?= +(?:{alternatives(MONTHS)}|\d))",
+        lambda match: WEEKDAYS[match[1]] + ",",
+        text,
+    )
+    return re.sub(
+        rf"(?<![\w.])({alternatives(ANYWHERE)})(?![A-Za-z])",
+        lambda match: _expand(match, ANYWHERE[match[1]]),
+        text,
+    )
 
 
 def _roman(match: re.Match[str]) -> str:

@@ -9,8 +9,8 @@ from collections.abc import Iterable, Iterator
 
 import pysbd
 
+from audiobrief.script._abbreviations import ABBREVIATIONS
 from audiobrief.script._quantities import MONTHS
-from audiobrief.script.normalize import TITLES
 
 # The voice slurs and drifts on very long inputs; run-on sentences are cut below this.
 MAX_SENTENCE_CHARS = 400
@@ -31,10 +31,10 @@ _SENTENCE_STARTERS = frozenset({
     "Those", "But", "And", "Then", "In", "On", "At", "As", "According", "Meanwhile", "However",
 })  # fmt: skip
 
-# Abbreviations that never end a sentence: a break after one is pysbd's mistake. The titles are
-# the ones normalize says in full; months only before a day ("Jan. 5").
-_NEVER_FINAL = frozenset({f"{title}." for title in TITLES} | {"St.", "No.", "vs."})
-_MONTH_ABBREVIATIONS = frozenset(f"{short}." for short, month in MONTHS.items() if short != month)
+# Where pysbd ends a sentence at an abbreviation's dot and what follows shows it did not: the
+# abbreviations table says what may follow each; "St." is a saint before a name, so never final.
+_NEVER_FINAL = frozenset({"St."})
+_OPENING = "\"'“‘«(["
 
 _CLOSING_ONLY = re.compile(r"[\"'”’»)\]\s]+")
 
@@ -46,10 +46,21 @@ def _segmenter() -> pysbd.Segmenter:
 
 def _continues(previous: str, segment: str) -> bool:
     """Whether `segment` is the rest of `previous`, cut after an abbreviation."""
-    last_word = previous.rsplit(maxsplit=1)[-1]
+    last_word = previous.rsplit(maxsplit=1)[-1].lstrip(_OPENING)
     if last_word in _NEVER_FINAL:
         return True
-    return last_word in _MONTH_ABBREVIATIONS and segment[:1].isdigit()
+    if last_word not in ABBREVIATIONS:
+        return False
+    kind = ABBREVIATIONS[last_word][1]
+    first = segment.lstrip(_OPENING)[:1]
+    # pysbd may cut before the comma after one ("Fri., March 7").
+    if kind in ("title", "joins") or first in ",;:":
+        return True
+    if kind == "number":
+        return first.isdigit()
+    if kind == "weekday":
+        return first.isdigit() or segment.split(maxsplit=1)[0].rstrip(".,") in MONTHS
+    return first.isdigit() or first.islower()
 
 
 def _split_after_initialisms(sentence: str) -> list[str]:
@@ -139,8 +150,9 @@ def split_sentences(paragraph: str) -> list[str]:
             pieces = _split_after_initialisms(segment)
             if sentences and _continues(tail, segment):
                 first = pieces.pop(0)
-                sentences[-1] += (" ", first)
-                tail = (tail + " " + first)[-_TAIL_CHARS:]
+                joint = "" if first[:1] in ",;:" else " "
+                sentences[-1] += (joint, first)
+                tail = (tail + joint + first)[-_TAIL_CHARS:]
             for piece in pieces:
                 sentences.append([piece])
                 tail = piece[-_TAIL_CHARS:]
