@@ -172,6 +172,22 @@ CASES: list[tuple[str, str, list[str]]] = [
     ),
     ("senators", "Sens. Smith and Jones voted.", ["Sens. Smith and Jones voted."]),
     ("number-word", "He said No. Then he left.", ["He said No.", "Then he left."]),
+    # a sentence's end typed without its space
+    (
+        "missing-space",
+        "It happened on Wednesday.The stabbing shocked all.",
+        ["It happened on Wednesday.", "The stabbing shocked all."],
+    ),
+    ("missing-space-question", "Why now?Nobody knows.", ["Why now?", "Nobody knows."]),
+    ("missing-space-quote", "He said “no.”Then he left.", ["He said “no.”", "Then he left."]),
+    ("missing-space-title", "He met Dr.Smith there.", ["He met Dr. Smith there."]),
+    ("missing-space-article", "It rained.A man died.", ["It rained.", "A man died."]),
+    ("domain", "Read it on example.com today.", ["Read it on example.com today."]),
+    ("domain-capital", "Buy it at Amazon.Com now.", ["Buy it at Amazon.Com now."]),
+    ("decimal", "It rose 3.5 percent.", ["It rose 3.5 percent."]),
+    ("initialism-glued", "He met U.S.Army officers.", ["He met U.S.Army officers."]),
+    ("url-path", "See site.org/News.Today now.", ["See site.org/News.Today now."]),
+    ("email", "Write to desk@news.Example now.", ["Write to desk@news.Example now."]),
 ]
 
 

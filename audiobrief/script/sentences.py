@@ -11,6 +11,7 @@ import pysbd
 
 from audiobrief.script._abbreviations import ABBREVIATIONS
 from audiobrief.script._quantities import MONTHS
+from audiobrief.script.normalize import TOP_LEVEL_DOMAINS
 
 # The voice slurs and drifts on very long inputs; run-on sentences are cut below this.
 MAX_SENTENCE_CHARS = 400
@@ -36,7 +37,25 @@ _SENTENCE_STARTERS = frozenset({
 _NEVER_FINAL = frozenset({"St."})
 _OPENING = "\"'“‘«(["
 
+# A sentence's end typed without its space ("on Wednesday.The stabbing"): a small letter, the
+# mark, a capitalised word. Initialisms ("U.S.The"), decimals and domains ("example.com") have
+# no small letter before the dot or none after the capital; a capitalised top-level domain is no
+# sentence ("Example.Com"), nor is a dot inside an address ("site.org/News.Today").
+_MISSING_SPACE = re.compile(
+    r"(?<=[A-Za-z][a-z][.!?])(?=[A-Z](?:[a-z]|\s))"
+    rf"(?!(?i:{'|'.join(sorted(TOP_LEVEL_DOMAINS))})\b)"
+    r"|(?<=[a-z][.!?][”’\"])(?=[A-Z])"
+)
+# How far back an address may begin before its dot.
+_ADDRESS_CHARS = 60
 _CLOSING_ONLY = re.compile(r"[\"'”’»)\]\s]+")
+
+
+def _space(match: re.Match[str]) -> str:
+    """A space where a sentence's end lost it, unless the word it ends is part of an address."""
+    before = match.string[max(0, match.start() - _ADDRESS_CHARS) : match.start()].split()
+    word = before[-1].rstrip(".!?”’\"") if before else ""
+    return "" if any(sign in word for sign in "./@:") else " "
 
 
 @functools.cache
@@ -133,6 +152,7 @@ def split_sentences(paragraph: str) -> list[str]:
     semicolons or commas, else at spaces, else anywhere: no piece is longer, whatever the input.
     Time and memory are linear in the paragraph's length.
     """
+    paragraph = _MISSING_SPACE.sub(_space, paragraph)
     # Each sentence as its parts and the joints before them, joined once at the end: a run of
     # abbreviations merged segment by segment would otherwise be copied again at each one.
     sentences: list[list[str]] = []
