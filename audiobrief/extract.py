@@ -112,8 +112,6 @@ def _from_html(page: Page) -> Article:
     title = _clean(doc.get("title") or "")
     main = doc.find("main")
     sections = _sections(_html_blocks(main, title) if main is not None else ())
-    if not title:
-        title = _first_words(sections[0].paragraphs[0]) if sections else page.origin
     declared = doc.get("language") or _html_lang(page.content)
     return Article(
         title=title,
@@ -144,7 +142,9 @@ def _html_blocks(main: etree._Element, title: str) -> Iterator[tuple[_Block, str
 
 def _from_text(page: Page) -> Article:
     """Plain text or Markdown (CommonMark): a `# Title` before any paragraph is the title, other
-    headings open sections; plain text's first line is the title when it reads like one."""
+    headings open sections; plain text's first line is the title when it reads like one. A text
+    that begins with a paragraph has no title: it is empty, not that paragraph's first words,
+    which the headline would read twice."""
     title: str | None = None
     blocks: list[tuple[_Block, str]] = []
     read_paragraph = False
@@ -162,10 +162,8 @@ def _from_text(page: Page) -> Article:
         if len(first) <= 120 and not first.endswith((".", "!", "?", ":")):
             title = first
             sections[0] = Section(sections[0].heading, sections[0].paragraphs[1:])
-    if title is None:
-        title = _first_words(sections[0].paragraphs[0]) if sections else page.origin
-    return Article(title=title, byline=None, date=None, site=None, url=web_url(page.url),
-                   language=_language(title, tuple(sections)), sections=tuple(sections))
+    return Article(title=title or "", byline=None, date=None, site=None, url=web_url(page.url),
+                   language=_language(title or "", tuple(sections)), sections=tuple(sections))
 
 
 def _markdown_blocks(text: str) -> Iterator[tuple[int, str]]:
@@ -236,8 +234,3 @@ def _same(a: str, b: str) -> bool:
 def _html_lang(html: str) -> str | None:
     match = _HTML_LANG.search(html[:5000])
     return match.group(1) if match else None
-
-
-def _first_words(text: str, count: int = 8) -> str:
-    words = text.split()
-    return " ".join(words[:count]) + ("…" if len(words) > count else "")

@@ -198,6 +198,16 @@ def test_script_json_shows_spoken_text() -> None:
     assert "January fifth" in first_body["spoken"]
 
 
+def test_script_json_without_chapter_marks_is_one_chapter(tmp_path: Path) -> None:
+    source = tmp_path / "notes.txt"
+    source.write_text("Morning notes\n\nKharkiv was quiet on Friday.\n\n## Later\n\nRain.\n")
+    result = run("script", str(source), "--chapters", "none", "--json")
+    assert result.returncode == 0, result.stderr.decode()
+    [chapter] = json.loads(result.stdout)["chapters"]
+    assert [s["text"] for s in chapter["sentences"]] == [
+        "Morning notes.", "Kharkiv was quiet on Friday.", "Later.", "Rain."]
+
+
 def test_voices_lists_the_default() -> None:
     result = run("voices", "--json")
     voices = json.loads(result.stdout)

@@ -124,7 +124,7 @@ def _heard(text: str) -> tuple[str, list[tuple[str | None, tuple[str, ...]]]]:
                      "Morning notes", [("Weather", ("Sunny.",))], id="heading-markup-stripped"),
         pytest.param("# One\n\n# Two\n\nBody.", "One", [("Two", ("Body.",))],
                      id="a-second-h1-is-a-chapter"),
-        pytest.param("Intro first.\n\n# Late\n\nBody.", "Intro first.",
+        pytest.param("Intro first.\n\n# Late\n\nBody.", "",
                      [(None, ("Intro first.",)), ("Late", ("Body.",))],
                      id="an-h1-after-text-is-a-chapter"),
         pytest.param("# Notes\n\n- Sunny in Lviv.\n- Rain in Odesa.\n\n1. First.\n2. Second.",
@@ -218,6 +218,25 @@ def test_pathological_markdown_is_read_in_linear_time(junk: str) -> None:
     title, sections = _heard(f"# Notes\n\n{junk}\n\nThe governor said nobody was hurt.")
     assert title == "Notes"
     assert sections[-1][1][-1] == "The governor said nobody was hurt."
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        pytest.param("x", "", id="one-word"),
+        pytest.param("Kharkiv was quiet on Friday.", "", id="one-sentence"),
+        pytest.param("The governor said on Friday that the missiles had struck a warehouse.\n\n"
+                     "Nobody was hurt.", "", id="opens-with-a-paragraph"),
+        pytest.param("Is Kharkiv quiet?\n\nYes, it is.", "", id="opens-with-a-question"),
+        pytest.param("Morning notes\n\nKharkiv was quiet.", "Morning notes",
+                     id="a-short-line-before-text-is-a-title"),
+    ],
+)
+def test_a_text_that_opens_with_a_paragraph_has_no_title(text: str, title: str) -> None:
+    """No first words stand in for the title: the headline would read them twice."""
+    heard_title, sections = _heard(text)
+    assert heard_title == title
+    assert sections[0][1][0] == text.split("\n\n")[-1 if title else 0]
 
 
 def test_plain_text_title_override() -> None:

@@ -59,7 +59,7 @@ def test_headings_make_chapters_read_aloud(pronouncer: Pronouncer) -> None:
     [
         ("paragraphs", ["A headline", "First paragraph.", "Second paragraph.", "Third one."]),
         ("sections", ["A headline", "First paragraph.", "Third one."]),
-        ("none", ["A headline", ""]),
+        ("none", [""]),
     ],
 )
 def test_chapter_modes(pronouncer: Pronouncer, mode: str, titles: list[str]) -> None:
@@ -68,6 +68,42 @@ def test_chapter_modes(pronouncer: Pronouncer, mode: str, titles: list[str]) -> 
     script = make_script(article, pronouncer, ScriptOptions(chapters=mode))  # type: ignore[arg-type]
     assert [c.title for c in script.chapters] == titles
     assert script.chaptered is (mode != "none")
+
+
+def test_without_chapter_marks_the_headline_opens_the_one_chapter(pronouncer: Pronouncer) -> None:
+    article = _article(Section(None, ("First paragraph.",)), Section("Later", ("Third one.",)))
+    script = make_script(article, pronouncer, ScriptOptions(chapters="none"))
+    [chapter] = script.chapters
+    assert [s.text for s in chapter.sentences] == [
+        "A headline.", "By Jane Doe.", "First paragraph.", "Later.", "Third one."]
+    assert chapter.sentences[1].pause_after_ms == PAUSE_MS["paragraph"]
+
+
+UNTITLED: list[tuple[str, tuple[str, ...], str | None, str, list[str]]] = [
+    # (id, paragraphs, byline, script title, what is said)
+    ("one-word", ("x",), None, "x", ["x"]),
+    ("one-sentence", ("Kharkiv was quiet on Friday.",), None, "Kharkiv was quiet on Friday.",
+     ["Kharkiv was quiet on Friday."]),
+    ("long-paragraph",
+     ("The governor said on Friday that the missiles had struck a warehouse. Nobody was hurt.",
+      "Later."),
+     None, "The governor said on Friday that the missiles…",
+     ["The governor said on Friday that the missiles had struck a warehouse.", "Nobody was hurt.",
+      "Later."]),
+    ("byline-only", ("Body.",), "Jane Doe", "Body.", ["By Jane Doe.", "Body."]),
+]
+
+
+@pytest.mark.parametrize(("paragraphs", "byline", "title", "said"),
+                         [case[1:] for case in UNTITLED], ids=[case[0] for case in UNTITLED])
+def test_an_untitled_article_has_no_headline_and_is_named_by_its_opening(
+        pronouncer: Pronouncer, paragraphs: tuple[str, ...], byline: str | None, title: str,
+        said: list[str]) -> None:
+    article = Article(title="", byline=byline, date=None, site=None, url=None, language="en",
+                      sections=(Section(None, paragraphs),))
+    script = make_script(article, pronouncer)
+    assert [s.text for s in script.sentences] == said
+    assert script.title == title
 
 
 def test_headless_long_article_is_grouped_into_30_to_90_second_chapters(

@@ -39,19 +39,32 @@ class ScriptOptions:
 def make_script(
     article: Article, pronouncer: Pronouncer, options: ScriptOptions | None = None
 ) -> Script:
-    """The spoken script of `article`: a headline chapter (unless `options.headline` is off),
-    then the body in chapters."""
+    """The spoken script of `article`: a headline chapter (unless `options.headline` is off or
+    the article has neither title nor byline), then the body in chapters.
+
+    An article without a title gets its opening words as the script's title, for tags and
+    players; they are not read as a headline, since the body reads them.
+    """
     options = options or ScriptOptions()
     article = _sayable(article)
-    headline = [article.title if article.title.endswith((".", "?", "!")) else article.title + "."]
+    headline = []
+    if article.title:
+        headline.append(
+            article.title if article.title.endswith((".", "?", "!")) else article.title + "."
+        )
     if article.byline:
         headline.append(f"By {article.byline}.")
     groups: list[tuple[str, list[list[str]]]] = (
-        [(article.title, [headline])] if options.headline else []
+        [(article.title or headline[0].rstrip("."), [headline])]
+        if options.headline and headline
+        else []
     )
-    groups += [
-        (title, paragraphs) for title, paragraphs in _group(article.sections, options.chapters)
-    ]
+    body = _group(article.sections, options.chapters)
+    if options.chapters == "none":
+        # No chapter marks: the headline is the start of the one chapter the file has.
+        groups = [("", [paragraph for _, paragraphs in groups + body for paragraph in paragraphs])]
+    else:
+        groups += body
     chapters = []
     for number, (title, paragraphs) in enumerate(groups):
         last_chapter = number == len(groups) - 1
@@ -68,7 +81,15 @@ def make_script(
                 sentences.append(_sentence(text, pronouncer, options, pause))
         if sentences:
             chapters.append(Chapter(title=title, sentences=tuple(sentences)))
+    if not article.title:
+        article = dataclasses.replace(article, title=_untitled(article))
     return Script.of(article, tuple(chapters), chaptered=options.chapters != "none")
+
+
+def _untitled(article: Article) -> str:
+    """What to call an article without a title: its opening words ("" if it has no body)."""
+    paragraphs = [p for section in article.sections for p in section.paragraphs]
+    return _opening(paragraphs[0], words=8) if paragraphs else ""
 
 
 def _sentence(text: str, pronouncer: Pronouncer, options: ScriptOptions, pause_ms: int) -> Sentence:

@@ -117,6 +117,15 @@ def test_text_with_user_lexicon_is_narrated(make_client) -> None:
     assert plain.status_code == 202 and plain.json()["id"] != created.json()["id"]
 
 
+def test_text_without_a_title_is_read_once(make_client) -> None:
+    client = make_client()
+    created = client.post("/v1/articles", json={"text": "Kharkiv was quiet on Friday."})
+    assert created.status_code == 202, created.text
+    status = wait_done(client, created.json()["id"])
+    assert [s["text"] for s in status["sentences"]] == ["Kharkiv was quiet on Friday."]
+    assert status["title"] == "Kharkiv was quiet on Friday."
+
+
 def test_progress_is_reported_while_running(make_client) -> None:
     client = make_client()  # one worker: the article waits behind another, so none is missed
     ahead = " ".join(f"Item {n} of the first article." for n in range(30))
