@@ -63,6 +63,22 @@ UNITS: dict[str, tuple[str, str]] = {
     "min": ("minute", "minutes"),
 }
 
+# Fractions as written: "1/2", "1-1/2", "2 ½". Other denominators ("9/11", "24/7") are no
+# fraction but a date or a name, read as their numbers.
+FRACTION_DENOMINATORS: dict[int, tuple[str, str]] = {
+    2: ("half", "halves"), 3: ("third", "thirds"), 4: ("quarter", "quarters"),
+    5: ("fifth", "fifths"), 6: ("sixth", "sixths"), 8: ("eighth", "eighths"),
+    10: ("tenth", "tenths"), 16: ("sixteenth", "sixteenths"),
+    32: ("thirty-second", "thirty-seconds"), 64: ("sixty-fourth", "sixty-fourths"),
+    100: ("hundredth", "hundredths"),
+}  # fmt: skip
+VULGAR_FRACTIONS: dict[str, tuple[int, int]] = {
+    "½": (1, 2), "⅓": (1, 3), "⅔": (2, 3), "¼": (1, 4), "¾": (3, 4), "⅕": (1, 5), "⅛": (1, 8),
+    "⅜": (3, 8), "⅝": (5, 8), "⅞": (7, 8),
+}  # fmt: skip
+# A phone number has at least this many digits; fewer in groups are a range or a score.
+PHONE_MIN_DIGITS = 10
+
 # A four-digit number after one of these is a year ("since 1991"), whatever follows it.
 YEAR_CUES: frozenset[str] = frozenset({
     "in", "since", "by", "until", "till", "from", "of", "year", "early", "late", "mid", "spring",
@@ -114,6 +130,41 @@ def _iso_date(match: re.Match[str]) -> str:
     if not (1 <= month <= 12 and 1 <= day <= 31):
         return match[0]
     return _with_year(f"{MONTH_NUMBERS[month - 1]} {_numbers.ordinal(day)}", match["year"])
+
+
+def _numeric_date(match: re.Match[str]) -> str:
+    """"3/4/2025" as the voice's American English reads it, month first; a first number
+    above twelve can only be the day ("25/12/2024")."""
+    month, day = int(match["month"]), int(match["day"])
+    if month > 12 >= day:
+        month, day = day, month
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return match[0]
+    year = match["year"] if len(match["year"]) == 4 else f"20{match['year']}"
+    return _with_year(f"{MONTH_NUMBERS[month - 1]} {_numbers.ordinal(day)}", year)
+
+
+def _fraction(match: re.Match[str]) -> str:
+    if match["vulgar"]:
+        numerator, denominator = VULGAR_FRACTIONS[match["vulgar"]]
+    else:
+        numerator, denominator = int(match["numerator"]), int(match["denominator"])
+    if denominator not in FRACTION_DENOMINATORS or not 0 < numerator < denominator:
+        return match[0]
+    one, many = FRACTION_DENOMINATORS[denominator]
+    if match["whole"]:
+        part = f"a {one}" if numerator == 1 else f"{_numbers.cardinal(str(numerator))} {many}"
+        return f"{_numbers.cardinal(match['whole'])} and {part}"
+    return f"{_numbers.cardinal(str(numerator))} {one if numerator == 1 else many}"
+
+
+def _phone(match: re.Match[str]) -> str:
+    """A phone number digit by digit, a pause between its groups."""
+    groups = re.findall(r"\d+", match[0])
+    if sum(map(len, groups)) < PHONE_MIN_DIGITS:
+        return match[0]
+    spoken = ", ".join(_numbers.digits(group) for group in groups)
+    return ("plus " if match[0].startswith("+") else "") + spoken
 
 
 def _month_alone(match: re.Match[str]) -> str:
@@ -213,6 +264,28 @@ RULES: tuple[_Rule, ...] = (
     (
         re.compile(r"\b(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})\b"),
         _iso_date,
+    ),
+    (
+        re.compile(
+            r"(?<![\w/.,])(?P<month>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{4}|\d{2})(?![\w/]|[.,]\d)"
+        ),
+        _numeric_date,
+    ),
+    (
+        # "+380 44 123 4567", "1-800-555-0199", "(555) 123-4567": three or four groups.
+        re.compile(
+            r"(?<![\w.,+-])(?:\+\d{1,3}[ -]?|\d{1,3}[ -])?(?:\(\d{2,4}\) ?|\d{2,4}[ -])"
+            r"\d{2,4}[ -]\d{2,4}(?![\w-]|[.,]\d)"
+        ),
+        _phone,
+    ),
+    (
+        re.compile(
+            rf"(?<![\w/.,])(?:(?P<whole>\d+)(?:-| |(?=[{''.join(VULGAR_FRACTIONS)}])))?"
+            rf"(?:(?P<vulgar>[{''.join(VULGAR_FRACTIONS)}])"
+            r"|(?P<numerator>\d{1,2})/(?P<denominator>\d{1,3}))(?![\w/]|[.,]\d)"
+        ),
+        _fraction,
     ),
     (
         re.compile(

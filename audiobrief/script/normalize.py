@@ -65,6 +65,18 @@ _URL = re.compile(
 )
 
 
+# A reference to a note, glued to what it follows ("reported(1)") or in square brackets ("[2]",
+# "[3, 4]"): not read at all. A number in brackets after a space may be a list's "(1)" and stays.
+_CITATION = re.compile(r" ?\[\d[\d,\s–-]{0,15}\]|(?<=[^\W\d_]|[.,;:!?”’\")\]])\(\d{1,3}\)")
+# A code of capitals and digits ("MH17", "G7", "5G"): the letters and the number said apart.
+_CODE = re.compile(r"(?<![\w-])(?:[A-Z]{1,4}(?=\d{1,4}\b)|\d{1,4}(?=[A-Z]\b))")
+
+
+def _codes(text: str) -> str:
+    text = _CITATION.sub("", text)
+    return _CODE.sub(lambda match: match[0] + " ", text)
+
+
 def _spell_address(address: str) -> str:
     address = re.sub(r"^(?:https?://)?(?:www\.)?", "", address, flags=re.IGNORECASE)
     address = address.rstrip("/")
@@ -225,6 +237,7 @@ def normalize(text: str) -> str:
     """
     text = _clean(text)
     text = _addresses(text)
+    text = _codes(text)
     text = _abbreviations(text)
     text = expand_quantities(text)
     text = _capitals(text)
