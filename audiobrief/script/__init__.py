@@ -72,12 +72,8 @@ def make_script(
         for p_index, paragraph in enumerate(paragraphs):
             texts = [s for text in paragraph for s in split_sentences(text)]
             for s_index, text in enumerate(texts):
-                if s_index < len(texts) - 1:
-                    pause = PAUSE_MS["sentence"]
-                elif p_index < len(paragraphs) - 1:
-                    pause = PAUSE_MS["paragraph"]
-                else:
-                    pause = PAUSE_MS["end"] if last_chapter else PAUSE_MS["chapter"]
+                pause = pause_after(s_index == len(texts) - 1,
+                                    p_index == len(paragraphs) - 1, last_chapter)
                 sentences.append(_sentence(text, pronouncer, options, pause))
         if sentences:
             chapters.append(Chapter(title=title, sentences=tuple(sentences)))
@@ -90,6 +86,16 @@ def _untitled(article: Article) -> str:
     """What to call an article without a title: its opening words ("" if it has no body)."""
     paragraphs = [p for section in article.sections for p in section.paragraphs]
     return _opening(paragraphs[0], words=8) if paragraphs else ""
+
+
+def pause_after(last_in_paragraph: bool, last_paragraph: bool, last_chapter: bool) -> int:
+    """The silence after a sentence, by where it ends: within a paragraph, at a paragraph's end,
+    at a chapter's, or at the very end."""
+    if not last_in_paragraph:
+        return PAUSE_MS["sentence"]
+    if not last_paragraph:
+        return PAUSE_MS["paragraph"]
+    return PAUSE_MS["end"] if last_chapter else PAUSE_MS["chapter"]
 
 
 def _sentence(text: str, pronouncer: Pronouncer, options: ScriptOptions, pause_ms: int) -> Sentence:

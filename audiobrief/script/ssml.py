@@ -17,7 +17,7 @@ from xml.parsers import expat
 
 from audiobrief.errors import SsmlError
 from audiobrief.model import Chapter, ChapterMode, Pronunciation, Script, Sentence
-from audiobrief.script import PAUSE_MS, _opening
+from audiobrief.script import PAUSE_MS, _opening, pause_after
 from audiobrief.script.lexicon import phoneme_fault
 from audiobrief.script.normalize import normalize
 from audiobrief.script.pronounce import Pronouncer, tuck_pauses
@@ -126,12 +126,8 @@ def ssml_script(content: str, origin: str, pronouncer: Pronouncer, *, voice_lang
         for p_index, paragraph in enumerate(group):
             for s_index, (sentence, pause_ms) in enumerate(paragraph):
                 if pause_ms is None:
-                    if s_index < len(paragraph) - 1:
-                        pause_ms = PAUSE_MS["sentence"]
-                    elif p_index < len(group) - 1:
-                        pause_ms = PAUSE_MS["paragraph"]
-                    else:
-                        pause_ms = PAUSE_MS["end"] if last_chapter else PAUSE_MS["chapter"]
+                    pause_ms = pause_after(s_index == len(paragraph) - 1,
+                                           p_index == len(group) - 1, last_chapter)
                 sentences.append(Sentence(sentence.text, sentence.spoken,
                                           sentence.pronunciations, pause_ms, sentence.rate))
         built.append(Chapter(_opening(sentences[0].text), tuple(sentences)))
