@@ -373,3 +373,17 @@ LONG_NUMBERS: list[tuple[str, str, str]] = [
                          ids=[case[0] for case in LONG_NUMBERS])
 def test_long_numbers_are_read_digit_by_digit(written: str, spoken: str) -> None:
     assert normalize(written) == spoken
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("run", ["1-" * 40_000, "a." * 40_000, "x+" * 40_000 + "@"],
+                         ids=["digits-and-dashes", "dotted", "before-an-at"])
+def test_finding_addresses_takes_time_linear_in_the_run(run: str) -> None:
+    """Long runs of address characters: each address is looked for where a run starts only."""
+    import time
+
+    from audiobrief.script.normalize import _addresses
+
+    started = time.perf_counter()
+    _addresses(run)
+    assert time.perf_counter() - started < 1.0

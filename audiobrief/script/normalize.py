@@ -57,9 +57,11 @@ def _clean(text: str) -> str:
     return re.sub(r"(?<=\w)[’‘ʼ](?=\w)|[’‘](?=\d0s\b)", "'", text)
 
 
-_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+# Each starts only where a run of address characters starts: tried at every position of a long
+# run (digits and dashes), they took time growing with its square.
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]+(?:\.[\w-]+)+\b")
 _URL = re.compile(
-    r"\b(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*"
+    r"(?<![\w.-])(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*"
     rf"\.(?:{'|'.join(sorted(TOP_LEVEL_DOMAINS))})\b(?:/[\w\-./?=&%#~+]*[\w/])?",
     re.IGNORECASE,
 )
