@@ -387,3 +387,14 @@ def test_finding_addresses_takes_time_linear_in_the_run(run: str) -> None:
     started = time.perf_counter()
     _addresses(run)
     assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize(("written", "said"), [
+    ("Polls are open 9-11 a.m. on Sunday.", "Polls are open nine to eleven A.M on Sunday."),
+    ("between 10-11:30 p.m.", "between ten to eleven thirty P.M."),
+    ("from 9:00–10:15 AM, then", "from nine to ten fifteen A.M, then"),
+    ("open 8:05 - 9 pm daily", "open eight oh five to nine P.M daily"),
+    ("a 3-2 win", "a three to two win"),  # no a.m./p.m.: a score or a range, as before
+])
+def test_a_clock_range_is_said_as_two_times(written: str, said: str) -> None:
+    assert normalize(written) == said

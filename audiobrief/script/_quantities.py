@@ -189,6 +189,16 @@ def _time(match: re.Match[str]) -> str:
     return words
 
 
+def _time_from(match: re.Match[str]) -> str:
+    """The start of a clock range whose end says a.m. or p.m. ("9-11 a.m."): "nine to "."""
+    words = _numbers.cardinal(str(int(match["hour"])))
+    minutes = match["minutes"]
+    if minutes and minutes != "00":
+        words += (" oh " + _numbers.cardinal(minutes[1]) if minutes.startswith("0")
+                  else " " + _numbers.cardinal(minutes))
+    return words + " to "
+
+
 def _money(match: re.Match[str]) -> str:
     symbol = match["symbol"] or CURRENCY_CODES[match["code"] or match["code_after"]]
     one, many, hundredth, hundredths = CURRENCY_SYMBOLS[symbol]
@@ -302,6 +312,14 @@ RULES: tuple[_Rule, ...] = (
         _day_month,
     ),
     (re.compile(rf"\b(?P<month>{_MONTH})\.(?P<space>\s+)(?=\d{{4}}\b)"), _month_alone),
+    (
+        # A clock range said before its end's a.m./p.m. makes it a time: "9-11 a.m.".
+        re.compile(
+            r"(?<![\w.,:])(?P<hour>[012]?\d)(?::(?P<minutes>[0-5]\d))?\s?[–—-]\s?"
+            r"(?=[012]?\d(?::[0-5]\d)?\s?[AaPp]\.?\s?[Mm]\b)"
+        ),
+        _time_from,
+    ),
     (
         re.compile(
             r"\b(?P<hour>[012]?\d)(?::(?P<minutes>[0-5]\d))?"
