@@ -15,9 +15,11 @@ import time
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, BinaryIO, Literal, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, Protocol
 
-from audiobrief.errors import SettingsError
+import msgspec
+
+from audiobrief.errors import QueueFullError, SettingsError
 from audiobrief.model import Rendition, Script
 
 if TYPE_CHECKING:
@@ -97,6 +99,31 @@ def to_evict(finished: list[Finished], max_bytes: int, last_served: Mapping[str,
             chosen.append(row.id)
             total -= row.size_bytes
     return chosen
+
+
+_script_decoder = msgspec.json.Decoder(Script)
+_rendition_decoder = msgspec.json.Decoder(Rendition)
+
+
+def record(row: Mapping[str, Any]) -> Record:
+    """A Record from a table's row as stored: the script and timings as JSON bytes."""
+    values = dict(row)
+    values["script"] = _script_decoder.decode(bytes(values["script"]))
+    timings = values.pop("timings")
+    values["rendition"] = _rendition_decoder.decode(bytes(timings)) if timings else None
+    values["bound"] = bool(values.get("bound", True))
+    return Record(**values)
+
+
+def exhausted(attempts: int, done: int, total: int, runner: str) -> str:
+    """Why a job started `attempts` times without finishing ends failed (`runner`: what kept
+    ending under it, "process" or "worker")."""
+    return (f"stopped {attempts} times without finishing (the {runner} running it ended each"
+            f" time); the last attempt got to sentence {done} of {total}")
+
+
+def queue_full(queue_limit: int) -> QueueFullError:
+    return QueueFullError(f"{queue_limit} articles are waiting already; try again later")
 
 
 class JobTable(Protocol):

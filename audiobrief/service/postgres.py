@@ -20,9 +20,18 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from audiobrief.errors import QueueFullError, SettingsError
+from audiobrief.errors import SettingsError
 from audiobrief.model import Rendition, Script
-from audiobrief.service.backends import STATUSES, Finished, Record, Status, to_evict
+from audiobrief.service.backends import (
+    STATUSES,
+    Finished,
+    Record,
+    Status,
+    exhausted,
+    queue_full,
+    record,
+    to_evict,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +72,6 @@ SCHEMA_VERSION = len(_MIGRATIONS)
 _COLUMNS: LiteralString = (
     "id, status, source_url, script, voice, speed, done, total, error, attempts, timings,"
     " size_bytes, created_at, updated_at, finished_at, owner, bound")
-_script_decoder = msgspec.json.Decoder(Script)
-_rendition_decoder = msgspec.json.Decoder(Rendition)
 
 
 def upgrade(url: str) -> tuple[int, int]:
@@ -179,17 +186,17 @@ class PostgresJobs:
 
     def get(self, article_id: str) -> Record | None:
         row = self._one("SELECT " + _COLUMNS + " FROM articles WHERE id = %s", (article_id,))
-        return _record(row) if row else None
+        return record(row) if row else None
 
     def latest_for_url(self, source_url: str) -> Record | None:
         row = self._one("SELECT " + _COLUMNS + " FROM articles WHERE source_url = %s AND bound"
                         " AND status != 'failed' ORDER BY created_at DESC LIMIT 1", (source_url,))
-        return _record(row) if row else None
+        return record(row) if row else None
 
     def finished(self, limit: int, offset: int = 0) -> list[Record]:
         rows = self._all("SELECT " + _COLUMNS + " FROM articles WHERE status = 'done' AND bound"
                          " ORDER BY finished_at DESC LIMIT %s OFFSET %s", (limit, offset))
-        return [_record(row) for row in rows]
+        return [record(row) for row in rows]
 
     def finished_count(self) -> int:
         row = self._one("SELECT count(*) AS n FROM articles WHERE status = 'done' AND bound")
@@ -230,9 +237,7 @@ class PostgresJobs:
             if row is None:
                 return None
             if row["attempts"] >= max_attempts:
-                reason = (f"stopped {row['attempts']} times without finishing (the worker"
-                          f" running it ended each time); the last attempt got to sentence"
-                          f" {row['done']} of {row['total']}")
+                reason = exhausted(row["attempts"], row["done"], row["total"], "worker")
                 db.execute("UPDATE articles SET status = 'failed', error = %s, owner = NULL,"
                            " lease_until = NULL, updated_at = %s WHERE id = %s",
                            (reason, now, article_id))
@@ -243,7 +248,7 @@ class PostgresJobs:
                 " owner = %s, lease_until = %s, updated_at = %s WHERE id = %s"
                 " RETURNING " + _COLUMNS,
                 (owner, now + self.lease_s, now, article_id)).fetchone()
-        return _record(claimed) if claimed else None
+        return record(claimed) if claimed else None
 
     def owns(self, article_id: str, owner: str) -> bool:
         return self._one("SELECT 1 AS one FROM articles WHERE id = %s AND status = 'running'"
@@ -357,16 +362,8 @@ def _check_room(db: psycopg.Cursor[dict[str, Any]], queue_limit: int) -> None:
     row = db.execute("SELECT count(*) AS n FROM articles WHERE status IN ('queued', 'running')"
                      ).fetchone()
     if row is not None and row["n"] >= queue_limit:
-        raise QueueFullError(f"{queue_limit} articles are waiting already; try again later")
+        raise queue_full(queue_limit)
 
 
 def _first_line(error: BaseException) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
-
-
-def _record(row: dict[str, Any]) -> Record:
-    values = dict(row)
-    values["script"] = _script_decoder.decode(bytes(values["script"]))
-    timings = values.pop("timings")
-    values["rendition"] = _rendition_decoder.decode(bytes(timings)) if timings else None
-    return Record(**values)

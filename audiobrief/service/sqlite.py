@@ -13,13 +13,22 @@ import sqlite3
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
 
 import msgspec
 
-from audiobrief.errors import QueueFullError, StorageFullError
+from audiobrief.errors import StorageFullError
 from audiobrief.model import Rendition, Script
-from audiobrief.service.backends import STATUSES, Finished, Publish, Record, Status, to_evict
+from audiobrief.service.backends import (
+    STATUSES,
+    Finished,
+    Publish,
+    Record,
+    Status,
+    exhausted,
+    queue_full,
+    record,
+    to_evict,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -56,8 +65,6 @@ _SQLITE_FULL = getattr(sqlite3, "SQLITE_FULL", 13)
 _NEARLY_FULL_BYTES = 1_000_000
 
 
-_script_decoder = msgspec.json.Decoder(Script)
-_rendition_decoder = msgspec.json.Decoder(Rendition)
 
 
 class SqliteJobs:
@@ -123,7 +130,7 @@ class SqliteJobs:
     def get(self, article_id: str) -> Record | None:
         with self._connect() as db:
             row = db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
-        return _record(row) if row else None
+        return record(row) if row else None
 
     def latest_for_url(self, source_url: str) -> Record | None:
         """The newest article bound to this URL that has not failed."""
@@ -132,7 +139,7 @@ class SqliteJobs:
                 "SELECT * FROM articles WHERE source_url = ? AND bound = 1"
                 " AND status != 'failed' ORDER BY created_at DESC LIMIT 1",
                 (source_url,)).fetchone()
-        return _record(row) if row else None
+        return record(row) if row else None
 
     def finished(self, limit: int, offset: int = 0) -> list[Record]:
         """Finished bound articles (the feed's), newest first."""
@@ -140,7 +147,7 @@ class SqliteJobs:
             rows = db.execute(
                 "SELECT * FROM articles WHERE status = 'done' AND bound = 1"
                 " ORDER BY finished_at DESC LIMIT ? OFFSET ?", (limit, offset)).fetchall()
-        return [_record(row) for row in rows]
+        return [record(row) for row in rows]
 
     def finished_count(self) -> int:
         """How many articles `finished` lists in all."""
@@ -175,7 +182,7 @@ class SqliteJobs:
         """Every article, oldest first (for a migration)."""
         with self._connect() as db:
             rows = db.execute("SELECT * FROM articles ORDER BY created_at").fetchall()
-        return [_record(row) for row in rows]
+        return [record(row) for row in rows]
 
     def finished_sizes(self) -> list[tuple[str, int | None]]:
         with self._connect() as db:
@@ -215,9 +222,7 @@ class SqliteJobs:
             if row is None:
                 return None
             if row["attempts"] >= max_attempts:
-                reason = (f"stopped {row['attempts']} times without finishing (the process"
-                          f" running it ended each time); the last attempt got to sentence"
-                          f" {row['done']} of {row['total']}")
+                reason = exhausted(row["attempts"], row["done"], row["total"], "process")
                 db.execute("UPDATE articles SET status = 'failed', error = ?, owner = NULL,"
                            " updated_at = ? WHERE id = ?", (reason, now, article_id))
                 logger.warning("article %s failed: %s", article_id, reason)
@@ -226,7 +231,7 @@ class SqliteJobs:
                 "UPDATE articles SET status = 'running', done = 0, attempts = attempts + 1,"
                 " owner = ?, updated_at = ? WHERE id = ? RETURNING *",
                 (owner, now, article_id)).fetchone()
-        return _record(claimed)
+        return record(claimed)
 
     def progress(self, article_id: str, owner: str, done: int) -> bool:
         with self._connect() as db:
@@ -360,7 +365,7 @@ def _waiting(db: sqlite3.Connection) -> int:
 
 def _check_room(db: sqlite3.Connection, queue_limit: int | None) -> None:
     if queue_limit is not None and _waiting(db) >= queue_limit:
-        raise QueueFullError(f"{queue_limit} articles are waiting already; try again later")
+        raise queue_full(queue_limit)
 
 
 def _is_full(error: sqlite3.OperationalError, root: Path) -> bool:
@@ -374,12 +379,3 @@ def _is_full(error: sqlite3.OperationalError, root: Path) -> bool:
         return shutil.disk_usage(root).free < _NEARLY_FULL_BYTES
     except OSError:
         return False
-
-
-def _record(row: sqlite3.Row) -> Record:
-    values: dict[str, Any] = dict(row)
-    values["script"] = _script_decoder.decode(values["script"])
-    timings = values.pop("timings")
-    values["rendition"] = _rendition_decoder.decode(timings) if timings else None
-    values["bound"] = bool(values.get("bound", 1))
-    return Record(**values)
