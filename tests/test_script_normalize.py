@@ -81,7 +81,6 @@ CASES: list[tuple[str, str]] = [
     ("in Q3", "in Q three"),
     ("S-300 systems", "S-three hundred systems"),
     # units without a space
-    ("155mm shells", "one hundred fifty-five millimeters shells"),
     ("10km away", "ten kilometers away"),
     ("6ft tall", "six feet tall"),
     ("50mph", "fifty miles per hour"),
@@ -191,6 +190,28 @@ CASES: list[tuple[str, str]] = [
     ("an [unverified] claim", "an, unverified, claim"),
     ("Ukraine’s Air Force", "Ukraine's Air Force"),
     ("the F-16 jets", "the F-sixteen jets"),
+    # codes of letters and digits: tickers, instruments, models
+    ("Brent LCOc1 and US crude CLc1 rose", "Brent L.C.O.C one and U.S crude C.L.C one rose"),
+    ("the US10YT=RR yield", "the U.S ten Y.T R.R yield"),
+    ("copper CMCU3 fell", "copper C.M.C.U three fell"),
+    ("the H5N1 virus", "the H five N one virus"),
+    ("the Su-34 and the S-300", "the Su-thirty-four and the S-three hundred"),
+    ("a Boeing 737-800 crashed", "a Boeing seven thirty-seven eight hundred crashed"),
+    ("Boeing 707-320 jets", "Boeing seven oh seven three twenty jets"),
+    ("the Tupolev 154-100", "the Tupolev one fifty-four one hundred"),
+    ("Some 300-400 people came", "Some three hundred to four hundred people came"),
+    ("pages 120-135", "pages one hundred twenty to one hundred thirty-five"),
+    # measures glued to their number, and before the noun they describe
+    ("He is 6ft 2in tall", "He is six feet two inches tall"),
+    ("a 2in pipe", "a two inch pipe"),
+    ("at 2 in the morning", "at two in the morning"),
+    ("155mm shells", "one hundred fifty-five millimeter shells"),
+    ("155-mm artillery", "one hundred fifty-five millimeter artillery"),
+    ("10km of road", "ten kilometers of road"),
+    ("a 10km run", "a ten kilometer run"),
+    ("10 km north of Kyiv", "ten kilometers north of Kyiv"),
+    ("some 20km southeast of the city", "some twenty kilometers southeast of the city"),
+    ("30km away", "thirty kilometers away"),
 ]
 
 
@@ -324,6 +345,10 @@ CAPITALS: list[tuple[str, str]] = [
     ("the GDP of the USSR", "the G.D.P of the U.S.S.R"),
     ("the NYPD and the NYSE", "the N.Y.P.D and the N.Y.S.E"),
     ("the UNHCR said", "the U.N.H.C.R said"),
+    ("the vote was NO and the answer YES", "the vote was No and the answer Yes"),
+    ("we are NOT leaving", "we are Not leaving"),
+    ("the WHO and the IT sector", "the W.H.O and the I.T sector"),
+    ("the US and the EU", "the U.S and the E.U"),
 ]
 
 

@@ -21,6 +21,17 @@ INITIALISMS: frozenset[str] = frozenset({
     "NYSE", "OSCE", "IAEA", "IISS", "UNGA", "USAID", "EFE", "RIA", "OAS", "AFU",
 })  # fmt: skip
 
+# Short English words that stand in capitals for emphasis in running text ("voted NO"), where
+# other short capitals are initialisms ("the CIA"). "US", "IT" and "WHO" are not among them.
+SHORT_WORDS: frozenset[str] = frozenset({
+    "NO", "YES", "NOT", "NOW", "NEW", "ALL", "AND", "THE", "BUT", "FOR", "YOU", "OUT", "OFF",
+    "BIG", "TOP", "HOT", "WAR", "WIN", "OUR", "HER", "HIS", "SHE", "HE", "WE", "ME", "MY",
+    "GO", "SO", "DO", "TO", "OF", "IN", "ON", "AT", "BY", "OR", "IF", "IS", "BE", "AN", "ARE",
+    "WAS", "HAS", "HAD", "DID", "CAN", "MAY", "ONE", "TWO", "SIX", "TEN", "BAD", "END", "GET",
+    "LET", "SAY", "SEE", "WAY", "DAY", "MAN", "MEN", "BOY", "GUN", "OIL", "GAS", "BAN", "LIE",
+    "DIE", "YET", "TOO", "WHY", "HOW", "ANY", "FEW", "OLD", "OWN",
+})  # fmt: skip
+
 _VOWELS = frozenset("AEIOU")
 # The consonants English (and the Slavic names news is full of) lets a word begin with.
 ONSETS: frozenset[str] = frozenset({
@@ -70,7 +81,7 @@ def spelled(letters: str, among_capitals: bool) -> bool:
     dateline, a byline, a headline) a pronounceable form is a word; in running text the short
     forms are initialisms ("the CIA") and longer pronounceable ones words ("the STOXX 600").
     """
-    if letters in WORD_ACRONYMS:
+    if letters in WORD_ACRONYMS or letters in SHORT_WORDS:
         return False
     if letters in INITIALISMS or not pronounceable(letters):
         return True

@@ -52,6 +52,16 @@ def year(number: int) -> str:
     return _american(num2words(number, to="year"))
 
 
+def nominal(text: str) -> str:
+    """A number that names a model, as it is said: "737" → "seven thirty-seven", "707" →
+    "seven oh seven", "800" → "eight hundred", "12" → "twelve"."""
+    if len(text) != 3 or text.endswith("00") or text.startswith("0"):
+        return cardinal(text)
+    tens = text[1:]
+    said = f"oh {DIGIT_WORDS[int(tens[1])]}" if tens.startswith("0") else cardinal(tens)
+    return f"{DIGIT_WORDS[int(text[0])]} {said}"
+
+
 def plural(words: str) -> str:
     """The plural of a spoken number, for decades: "nineteen ninety" → "nineteen nineties"."""
     if words.endswith("y"):

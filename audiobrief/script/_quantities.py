@@ -63,6 +63,30 @@ UNITS: dict[str, tuple[str, str]] = {
     "min": ("minute", "minutes"),
 }
 
+# Said after a number only when glued to it: "2in", not "2 in the morning".
+GLUED_UNITS: dict[str, tuple[str, str]] = {"in": ("inch", "inches")}
+# Words after a measure that show it is not before a noun it describes ("10km of road").
+NOT_NOUNS: frozenset[str] = frozenset({
+    "of", "per", "a", "an", "the", "and", "or", "but", "nor", "to", "from", "in", "into", "on",
+    "onto", "at", "by", "for", "with", "within", "across", "along", "over", "under", "up", "down",
+    "off", "away", "ahead", "behind", "back", "long", "wide", "high", "deep", "tall", "thick",
+    "short", "inland", "offshore", "each", "apiece", "more", "less", "further", "farther", "ago",
+    "later", "earlier", "than", "as", "is", "are", "was", "were", "be", "been", "yesterday",
+    "today", "tonight", "while", "so", "that", "which", "who", "when", "where", "every", "daily",
+    "plus", "minus", "instead", "beyond", "past", "around", "about", "near", "toward", "towards",
+    "before", "after", "since", "until", "if", "then", "too", "only", "still", "already",
+})  # fmt: skip
+_COMPASS = re.compile(r"(?:north|south)?(?:east|west)?(?:ward|wards|erly)?")
+# A maker or a family before a model's number and variant: "Boeing 737-800", not a range.
+RANGE_CUES: frozenset[str] = frozenset({
+    "From", "Between", "Pages", "Page", "Pp", "Years", "Nos", "Numbers", "Rooms", "Seats",
+    "Some", "About", "Around", "Roughly", "Nearly", "Almost", "Over", "Up", "Only",
+})  # fmt: skip
+MAKERS: frozenset[str] = frozenset({
+    "Boeing", "Airbus", "Embraer", "Bombardier", "Tupolev", "Ilyushin", "Antonov", "Sukhoi",
+    "Cessna", "Beriev", "Yakovlev", "Mil", "Kamov", "Bell", "Lockheed",
+})  # fmt: skip
+
 # Fractions as written: "1/2", "1-1/2", "2 ½". Other denominators ("9/11", "24/7") are no
 # fraction but a date or a name, read as their numbers.
 FRACTION_DENOMINATORS: dict[int, tuple[str, str]] = {
@@ -219,8 +243,31 @@ def _money(match: re.Match[str]) -> str:
 
 
 def _unit(match: re.Match[str]) -> str:
-    one, many = UNITS[match["unit"]]
-    return f"{_numbers.cardinal(match['number'])} {one if match['number'] == '1' else many}"
+    one, many = UNITS.get(match["unit"]) or GLUED_UNITS[match["unit"]]
+    return f"{_numbers.cardinal(match['number'])} {one if _singular(match) else many}"
+
+
+def _singular(match: re.Match[str]) -> bool:
+    """Whether a measure is said in the singular: one of it, or a measure before the noun it
+    describes ("155mm shells", "a 10-km run"; not "10km of road", "5 km north")."""
+    if match["number"] == "1":
+        return True
+    if match["joint"] == " ":
+        return False
+    after = re.match(r" ([a-z]+)\b", match.string[match.end() :])
+    if after is None:
+        return False
+    return after[1] not in NOT_NOUNS and not _COMPASS.fullmatch(after[1])
+
+
+def _model(match: re.Match[str]) -> str:
+    maker, first, second = match["maker"], match["first"], match["second"]
+    # At a sentence's start any word is capitalised ("Some 300-400 people"): only a known maker
+    # is one there.
+    starts = not match["before"] or not match["before"][0].isalnum()
+    if maker in RANGE_CUES or maker.lower() in YEAR_CUES or (starts and maker not in MAKERS):
+        return f"{match['before']}{maker} {first} to {second}"
+    return f"{match['before']}{maker} {_numbers.nominal(first)} {_numbers.nominal(second)}"
 
 
 def _range(match: re.Match[str]) -> str:
@@ -345,14 +392,27 @@ RULES: tuple[_Rule, ...] = (
     ),
     (
         re.compile(
+            r"(?P<before>\w[,;:]? |^|(?<=[.!?] ))(?P<maker>[A-Z][a-z]+) "
+            r"(?P<first>[1-9]\d{2})-(?P<second>\d{1,3})(?![\d.,-])"
+        ),
+        _model,
+    ),
+    (
+        re.compile(
             rf"(?<![\w.,])(?P<first>{_NUM})\s?[–—-]\s?(?P<second>{_NUM})(?![\d]|[.,]\d|-\d)"
         ),
         _range,
     ),
     (
         re.compile(
-            rf"(?<![\w.,])(?P<number>-?(?:{_NUM}))\s?(?P<unit>{alternatives(UNITS)})"
+            rf"(?<![\w.,])(?P<number>-?(?:{_NUM}))(?P<joint> ?|-)(?P<unit>{alternatives(UNITS)})"
             r"(?![\w²/])"
+        ),
+        _unit,
+    ),
+    (
+        re.compile(
+            rf"(?<![\w.,])(?P<number>{_NUM})(?P<joint>)(?P<unit>{alternatives(GLUED_UNITS)})\b"
         ),
         _unit,
     ),

@@ -70,13 +70,27 @@ _URL = re.compile(
 # A reference to a note, glued to what it follows ("reported(1)") or in square brackets ("[2]",
 # "[3, 4]"): not read at all. A number in brackets after a space may be a list's "(1)" and stays.
 _CITATION = re.compile(r" ?\[\d[\d,\s–-]{0,15}\]|(?<=[^\W\d_]|[.,;:!?”’\")\]])\(\d{1,3}\)")
-# A code of capitals and digits ("MH17", "G7", "5G"): the letters and the number said apart.
-_CODE = re.compile(r"(?<![\w-])(?:[A-Z]{1,4}(?=\d{1,4}\b)|\d{1,4}(?=[A-Z]\b))")
+# A code of letters and digits ("MH17", "G7", "CLc1", "US10YT=RR"): its letters and numbers
+# said apart, each run of two or more capitals as capitals so that it is spelled or read as one.
+_CODE = re.compile(
+    r"(?<![\w=-])(?=[A-Za-z]*[A-Z])(?=[A-Za-z]+\d)[A-Za-z0-9]+(?:=[A-Za-z0-9]+)?(?![\w=-])"
+)
+_CODE_RUN = re.compile(r"[A-Za-z]+|\d+")
+# A number glued to one capital ("5G", "4K").
+_NUMBER_LETTER = re.compile(r"(?<![\w-])\d{1,4}(?=[A-Z]\b)")
+
+
+def _code(match: re.Match[str]) -> str:
+    runs = _CODE_RUN.findall(match[0])
+    return " ".join(
+        run.upper() if sum(char.isupper() for char in run) >= 2 else run for run in runs
+    )
 
 
 def _codes(text: str) -> str:
     text = _CITATION.sub("", text)
-    return _CODE.sub(lambda match: match[0] + " ", text)
+    text = _CODE.sub(_code, text)
+    return _NUMBER_LETTER.sub(lambda match: match[0] + " ", text)
 
 
 def _spell_address(address: str) -> str:
