@@ -98,8 +98,10 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Machine-read
 @click.option("--no-normalize", is_flag=True, help="Read numbers and dates as written.")
 @click.option("--chapters-json", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write Podcasting 2.0 JSON chapters here.")
+@click.option("--transcript-json", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write a word-timed Podcasting 2.0 JSON transcript here.")
 @click.option("--vtt", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write a sentence-timed WebVTT transcript here.")
+              help="Also write a WebVTT transcript here (short cues, each word timed).")
 @click.option("--workers", type=int, default=None,
               help="Pieces of speech synthesised at once (default: one per core; 1 uses the "
                    "least memory).")
@@ -107,8 +109,8 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Machine-read
 def synth(source: str, out: Path, voice: str | None, speed: float, chapters: str,
           title: str | None, language: str | None, lexicons: tuple[Path, ...],
           no_normalize: bool,
-          chapters_json: Path | None, vtt: Path | None, workers: int | None,
-          as_json: bool) -> None:
+          chapters_json: Path | None, transcript_json: Path | None, vtt: Path | None,
+          workers: int | None, as_json: bool) -> None:
     """Narrate SOURCE (a URL, an HTML/text/SSML file, or - for stdin) into an MP3."""
     from audiobrief.runtime import default_workers
     from audiobrief.voices import start_loading
@@ -124,7 +126,7 @@ def synth(source: str, out: Path, voice: str | None, speed: float, chapters: str
     with _progress(enabled=not as_json) as progress:
         narration = pipeline.synth_file(
             source, out, settings, options, progress=progress, chapters_json=chapters_json,
-            vtt=vtt, workers=workers, loading=loading)
+            vtt=vtt, transcript_json=transcript_json, workers=workers, loading=loading)
     result: dict[str, Any] = {
         "output": str(out),
         "title": narration.script.title,

@@ -148,6 +148,9 @@ class SentenceAudio:
     """Mono signed 16-bit little-endian samples of the speech, loudness-normalised."""
     pause_samples: int
     """Silence to place after the speech."""
+    word_samples: tuple[tuple[int, int], ...] = ()
+    """(first sample, end sample) in `pcm` of each unit of the sentence's spoken text (its words,
+    a `[[ phonemes ]]` block as one), as the voice says them."""
 
     @property
     def speech_samples(self) -> int:
@@ -172,6 +175,23 @@ class Span:
 
 
 @dataclass(frozen=True, slots=True)
+class TimedWord:
+    """A word as the reader sees it, and when it is heard."""
+
+    text: str
+    """As written: "$1.5 billion" (said "one point five billion dollars"), "Kharkiv Oblast"
+    (one block of phonemes) count as one."""
+    sentence: int
+    """Position of its sentence in `Script.sentences`."""
+    start_char: int
+    """Where it starts in its sentence's text."""
+    end_char: int
+    start_ms: int
+    end_ms: int
+    """Equal to `start_ms` for a word not said (a citation mark such as "[2]")."""
+
+
+@dataclass(frozen=True, slots=True)
 class Rendition:
     """The whole narration's exact sample positions of every sentence, with its PCM when kept.
 
@@ -187,11 +207,14 @@ class Rendition:
     straight to the encoder and was not kept (long articles keep memory flat that way)."""
     length_samples: int | None = None
     """Samples in all, when `pcm` is not kept."""
+    word_samples: tuple[tuple[tuple[int, int], ...], ...] = ()
+    """Per sentence, (first sample, end sample) of each unit of its spoken text (see
+    `SentenceAudio.word_samples`); empty for timings stored before words were timed."""
 
     def without_pcm(self) -> Rendition:
         """The timings alone."""
         return Rendition(self.sample_rate_hz, self.sentence_samples,
-                         length_samples=self.total_samples)
+                         length_samples=self.total_samples, word_samples=self.word_samples)
 
     @property
     def total_samples(self) -> int:

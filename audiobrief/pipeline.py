@@ -304,7 +304,8 @@ def narrate(script: Script, voice: Voice, settings: Settings, options: Options,
 def synth_file(source: str | Path, out: Path, settings: Settings, options: Options, *,
                progress: Progress | None = None, chapters_json: Path | None = None,
                vtt: Path | None = None, workers: int = 1,
-               loading: Future[Voice] | None = None) -> Narration:
+               loading: Future[Voice] | None = None,
+               transcript_json: Path | None = None) -> Narration:
     """The whole offline job: source → MP3 at `out` (and sidecars), each written atomically.
 
     `loading` is the voice already being loaded (`start_loading`); else it starts here. Either
@@ -317,7 +318,7 @@ def synth_file(source: str | Path, out: Path, settings: Settings, options: Optio
     with contextlib.ExitStack() as cleanup:
         with _output_error(out):
             frames = cleanup.enter_context(tempfile.TemporaryFile(dir=out.parent))
-        for sidecar in (chapters_json, vtt):
+        for sidecar in (chapters_json, vtt, transcript_json):
             if sidecar:
                 with _output_error(sidecar), tempfile.TemporaryFile(dir=sidecar.parent):
                     pass
@@ -338,6 +339,10 @@ def synth_file(source: str | Path, out: Path, settings: Settings, options: Optio
     if vtt:
         with _output_error(vtt):
             write_atomic(vtt, sidecars.transcript_vtt(narration.script, narration.rendition))
+    if transcript_json:
+        with _output_error(transcript_json):
+            write_atomic(transcript_json,
+                         sidecars.transcript_json(narration.script, narration.rendition))
     logger.info("wrote %s (%d ms, %d chapters)", out, narration.duration_ms,
                 len(narration.chapters))
     return narration

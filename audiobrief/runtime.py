@@ -27,44 +27,60 @@ _QUIET = 3
 which the cache key already accounts for."""
 
 
-def load_session(model: Path, threads: int | None = None,
-                 cache_dir: Path | None = None) -> onnxruntime.InferenceSession:
+def load_session(model: Path, threads: int | None = None, cache_dir: Path | None = None,
+                 alignments: bool = False) -> onnxruntime.InferenceSession:
     """A CPU session of `model` with `threads` intra-op threads (None: one per core).
 
     With `cache_dir`, the optimised graph is saved there on first use and loaded from there
     afterwards; a cache that cannot be written only costs the time of optimising again.
-    """
-    import onnxruntime
 
+    With `alignments`, the session also answers each phoneme id's length in audio frames, as
+    a second output (see `aligned_model`); a model that cannot say it is loaded as it is.
+    """
     if cache_dir is None:
-        return _session(model, _options(threads))
-    cached = cache_dir / f"{model.name.removesuffix('.onnx')}-{_key(model)}.ort.onnx"
-    if cached.is_file():
-        ready = _options(threads)
-        ready.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
-        try:
-            return _session(cached, ready)
-        except Exception as error:  # noqa: BLE001 - a damaged cache entry is rebuilt, not fatal
-            logger.warning("optimised model %s unusable (%s); optimising again", cached, error)
-            cached.unlink(missing_ok=True)
+        return _session(aligned_model(model) if alignments else model, _options(threads))
+    stem = f"{model.name.removesuffix('.onnx')}-{_key(model)}"
+    plain, aligned = cache_dir / f"{stem}.ort.onnx", cache_dir / f"{stem}-aligned.ort.onnx"
+    if (session := _saved(aligned if alignments else plain, threads)) is not None:
+        return session
+    source = aligned_model(model) if alignments else model
+    cached = aligned if isinstance(source, bytes) else plain
+    if alignments and cached is plain and (session := _saved(plain, threads)) is not None:
+        return session
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         tmp = temp_path(cached)
         tmp.touch()
     except OSError as error:
         logger.info("model cache %s not writable (%s); optimising in memory", cache_dir, error)
-        return _session(model, _options(threads))
+        return _session(source, _options(threads))
     saving = _options(threads)
     saving.log_severity_level = _QUIET
     saving.optimized_model_filepath = str(tmp)
     try:
-        session = _session(model, saving)
+        session = _session(source, saving)
         os.replace(tmp, cached)
         logger.info("saved the optimised model to %s", cached)
     finally:
         tmp.unlink(missing_ok=True)
     _prune(cache_dir, model, keep=KEEP_PER_MODEL)
     return session
+
+
+def _saved(cached: Path, threads: int | None) -> onnxruntime.InferenceSession | None:
+    """The session of an optimised graph saved before; None when there is none usable."""
+    import onnxruntime
+
+    if not cached.is_file():
+        return None
+    ready = _options(threads)
+    ready.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
+    try:
+        return _session(cached, ready)
+    except Exception as error:  # noqa: BLE001 - a damaged cache entry is rebuilt, not fatal
+        logger.warning("optimised model %s unusable (%s); optimising again", cached, error)
+        cached.unlink(missing_ok=True)
+        return None
 
 
 KEEP_PER_MODEL = 3
@@ -89,10 +105,32 @@ def _prune(cache_dir: Path, model: Path, keep: int) -> None:
             logger.debug("could not remove %s: %s", stale, error)
 
 
-def _session(path: Path, options: onnxruntime.SessionOptions) -> onnxruntime.InferenceSession:
+def aligned_model(model: Path) -> Path | bytes:
+    """`model` with its phoneme durations (the graph's one `Ceil`, frames per phoneme id) as an
+    extra output, serialised in memory: what Piper's alignments read. `model` itself when the
+    `onnx` package is missing or the graph has no such tensor (then synthesis estimates word
+    times instead)."""
+    try:
+        import onnx
+        from piper.patch_voice_with_alignment import add_alignment_output
+    except ImportError:
+        logger.warning("the onnx package is missing: word times are estimated, not measured")
+        return model
+    graph = onnx.load(str(model))
+    try:
+        add_alignment_output(graph)
+    except ValueError as error:  # no single Ceil tensor, or already an output
+        logger.info("model %s not patched for alignments: %s", model.name, error)
+        return model
+    return bytes(graph.SerializeToString())
+
+
+def _session(model: Path | bytes,
+             options: onnxruntime.SessionOptions) -> onnxruntime.InferenceSession:
     import onnxruntime
 
-    return onnxruntime.InferenceSession(str(path), sess_options=options,
+    source = str(model) if isinstance(model, Path) else model
+    return onnxruntime.InferenceSession(source, sess_options=options,
                                         providers=["CPUExecutionProvider"])
 
 

@@ -16,8 +16,10 @@ from typing import Protocol
 
 import numpy as np
 
+from audiobrief import alignment
 from audiobrief.model import Rendition, Script, Sentence, SentenceAudio
 from audiobrief.script.sentences import pack, slices
+from audiobrief.script.words import spoken_units
 from audiobrief.voices import Voice
 
 logger = logging.getLogger(__name__)
@@ -53,6 +55,9 @@ _CLAUSE_BREAK = re.compile(r"(?<=[,;:—–])\s+(?![^\[]*\]\])")
 # One `[[ phonemes ]]` unit: the block, and any characters glued to it on either side.
 _BLOCK = re.compile(r"(?P<before>[^\[]*)\[\[(?P<phonemes>.*)\]\](?P<after>.*)", re.DOTALL)
 
+Spans = list[tuple[int, int]]
+"""(first sample, end sample) of each spoken unit (`script.words.spoken_units`) of a piece or a
+sentence, in its own audio."""
 Progress = Callable[[int, int], None]
 """Called with (sentences done, sentences in all) as synthesis advances."""
 
@@ -110,12 +115,15 @@ class Timeline:
         """False: only timings are kept, the caller consumes the PCM `add` returns."""
         self._pieces: list[bytes] = []
         self._spans: list[tuple[int, int]] = []
+        self._words: list[tuple[tuple[int, int], ...]] = []
         self._position = 0
 
     def add(self, audio: SentenceAudio) -> bytes:
         """Append a sentence and its pause; returns the PCM just appended."""
         pcm = audio.pcm + bytes(2 * audio.pause_samples)
         self._spans.append((self._position, self._position + audio.speech_samples))
+        self._words.append(tuple((self._position + start, self._position + end)
+                                 for start, end in audio.word_samples))
         if self.keep_pcm:
             self._pieces.append(pcm)
         self._position += audio.speech_samples + audio.pause_samples
@@ -127,9 +135,12 @@ class Timeline:
         return len(self._spans)
 
     def rendition(self) -> Rendition:
+        words = tuple(self._words)
         if self.keep_pcm:
-            return Rendition(self.sample_rate_hz, tuple(self._spans), b"".join(self._pieces))
-        return Rendition(self.sample_rate_hz, tuple(self._spans), length_samples=self._position)
+            return Rendition(self.sample_rate_hz, tuple(self._spans), b"".join(self._pieces),
+                             word_samples=words)
+        return Rendition(self.sample_rate_hz, tuple(self._spans), length_samples=self._position,
+                         word_samples=words)
 
 
 def synthesize_sentences(script: Script, voice: Voice, options: SynthesisOptions | None = None,
@@ -156,7 +167,7 @@ def synthesize_sentences(script: Script, voice: Voice, options: SynthesisOptions
     if progress:
         progress(0, total)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="audiobrief-synth") as pool:
-        planned: deque[tuple[str, bytes | list[Future[np.ndarray]]]] = deque()
+        planned: deque[tuple[str, tuple[bytes, Spans] | list[Future[Piece]]]] = deque()
         in_flight = 0
         next_index = 0
 
@@ -165,7 +176,7 @@ def synthesize_sentences(script: Script, voice: Voice, options: SynthesisOptions
             of a group go longest first, so the last ones of all end together instead of one
             worker waiting for another's long piece. Returns the pieces submitted."""
             keys = [sentence_key(sentences[i], voice, options) for i in range(start, end)]
-            cached = [cache.get(key) if cache is not None else None for key in keys]
+            cached = [_cached(cache, key, voice) for key in keys]
             todo = [(i, n) for i, pcm in zip(range(start, end), cached, strict=True)
                     if pcm is None for n in range(len(cuts[i]))]
             todo.sort(key=lambda item: -len(cuts[item[0]][item[1]]))
@@ -187,15 +198,19 @@ def synthesize_sentences(script: Script, voice: Voice, options: SynthesisOptions
                     in_flight += plan(next_index, end)
                     next_index = end
                 key, work = planned.popleft()
-                if isinstance(work, bytes):
-                    pcm = work
+                if isinstance(work, tuple):
+                    pcm, words = work
                 else:
                     in_flight -= len(work)
-                    pcm = _finish([future.result() for future in work])
+                    done = [future.result() for future in work]
+                    pcm = _finish([piece.audio for piece in done])
+                    words = _sentence_words(sentence.spoken, done)
                     if cache is not None:
                         cache.put(key, pcm)
+                        cache.put(words_key(key), _pack_spans(words))
                 yield SentenceAudio(index=index, pcm=pcm,
-                                    pause_samples=round(sentence.pause_after_ms * rate / 1000))
+                                    pause_samples=round(sentence.pause_after_ms * rate / 1000),
+                                    word_samples=tuple(words))
                 if progress:
                     progress(index + 1, total)
         finally:
@@ -223,9 +238,21 @@ def sentence_speed(sentence: Sentence, options: SynthesisOptions) -> float:
     return min(MAX_SPEED, max(MIN_SPEED, options.speed * sentence.rate))
 
 
-def _speak_piece(piece: str, voice: Voice, speed: float) -> np.ndarray:
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """One piece of a sentence as the voice said it."""
+
+    text: str
+    audio: np.ndarray
+    """Raw float samples, before the sentence's gain."""
+    words: Spans
+    """When each of its spoken units is said, in `audio`."""
+
+
+def _speak_piece(piece: str, voice: Voice, speed: float) -> Piece:
     """The raw float audio of one piece of a sentence: what Piper's `synthesize` makes of it,
-    but no run of the model given more than `run_limit(speed)` phoneme ids."""
+    but no run of the model given more than `run_limit(speed)` phoneme ids; with when each of
+    its units is said."""
     from piper import SynthesisConfig
 
     config = SynthesisConfig(length_scale=1.0 / speed, normalize_audio=False)
@@ -233,14 +260,94 @@ def _speak_piece(piece: str, voice: Voice, speed: float) -> np.ndarray:
     piper_voice = voice.piper
     id_map = piper_voice.config.phoneme_id_map
     chunks = []
+    said: alignment.Said = []
+    length = 0
     for phonemes in piper_voice.phonemize(piece):
         for ids in _runs(phonemes, id_map, limit) if phonemes else ():
             # Weighed by the audio the ids make: at half speed, each lasts twice as long.
             with voice.borrow(math.ceil(len(ids) / speed)):
-                audio = piper_voice.phoneme_ids_to_audio(ids, config)
-            assert isinstance(audio, np.ndarray)  # a tuple only with alignments asked for
+                result = piper_voice.phoneme_ids_to_audio(ids, config,
+                                                          include_alignments=voice.aligned)
+            audio, samples = result if isinstance(result, tuple) else (result, None)
+            if samples is not None and len(samples) == len(ids):
+                said += alignment.said(ids, samples.tolist(), _id_map(voice), length)
             chunks.append(np.clip(audio, -1.0, 1.0).astype(np.float32))
-    return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
+            length += chunks[-1].size
+    units = spoken_units(piece)
+    words = (alignment.unit_spans(units, said, voice.spec.espeak_voice, length) if said
+             else alignment.estimated_spans(units, length))
+    audio = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
+    return Piece(piece, audio, words)
+
+
+_ID_MAPS: dict[str, alignment.IdMap] = {}
+
+
+def _id_map(voice: Voice) -> alignment.IdMap:
+    """The voice's id map read backwards, made once per voice."""
+    if (found := _ID_MAPS.get(voice.identity)) is None:
+        found = _ID_MAPS[voice.identity] = alignment.IdMap.of(voice.piper.config.phoneme_id_map)
+    return found
+
+
+def words_key(key: str) -> str:
+    """Where the cache keeps when the words of the sentence under `key` are said."""
+    return f"{key}-words"
+
+
+def _cached(cache: SentenceCache | None, key: str, voice: Voice) -> tuple[bytes, Spans] | None:
+    """A sentence's audio and word times from the cache; None when either is missing (audio
+    cached before word times were kept is made again once)."""
+    if cache is None or (pcm := cache.get(key)) is None:
+        return None
+    packed = cache.get(words_key(key))
+    if packed is None or len(packed) % 8:
+        return None
+    spans = np.frombuffer(packed, dtype="<i4").reshape(-1, 2).tolist()
+    return pcm, [(start, end) for start, end in spans]
+
+
+def _pack_spans(spans: Spans) -> bytes:
+    return np.asarray(spans, dtype="<i4").reshape(-1, 2).tobytes()
+
+
+def _sentence_words(spoken: str, done: list[Piece]) -> Spans:
+    """When each spoken unit of a sentence is said, from its pieces (said end to end). A unit
+    cut into several pieces' units (a word or block too long for one) spans all of theirs."""
+    spans: Spans = []
+    texts: list[str] = []
+    offset = 0
+    for piece in done:
+        units = spoken_units(piece.text)
+        if len(units) != len(piece.words):
+            units = [piece.text]
+            piece_spans = [(piece.words[0][0], piece.words[-1][1])] if piece.words else [(0, 0)]
+        else:
+            piece_spans = piece.words
+        texts.extend(units)
+        spans.extend((offset + start, offset + end) for start, end in piece_spans)
+        offset += piece.audio.size
+    wanted = spoken_units(spoken)
+    if len(wanted) == len(spans):
+        return spans
+    # Merge pieces' units into the sentence's by the letters they hold.
+    merged: Spans = []
+    position = 0
+    for unit in wanted:
+        need = len(_letters(unit))
+        start = spans[position][0] if position < len(spans) else offset
+        end = start
+        held = 0
+        while position < len(spans) and (held < need or not held):
+            held += len(_letters(texts[position]))
+            end = spans[position][1]
+            position += 1
+        merged.append((start, end))
+    return merged
+
+
+def _letters(unit: str) -> str:
+    return re.sub(r"[\s\[\]]", "", unit)
 
 
 def run_limit(speed: float) -> int:

@@ -199,6 +199,9 @@ class Voice:
         self._serving = 0
         self._running = 0
         self._ids_running = 0
+        self.aligned = len(piper_voice.session.get_outputs()) > 1
+        """Whether each run also says how long each phoneme lasts (see `runtime.aligned_model`):
+        what word times are measured from."""
         self.identity = _identity(spec)
         """What makes this voice sound as it does: its name, its model file's size and the
         piper-tts release (which brings the phonemizer and its data); part of sentence keys."""
@@ -232,17 +235,19 @@ class Voice:
 
     @classmethod
     def load(cls, name: str | None = None, extra_dirs: Iterable[Path] = (),
-             concurrency: int = 1, cache_dir: Path | None = None) -> Voice:
+             concurrency: int = 1, cache_dir: Path | None = None,
+             alignments: bool = True) -> Voice:
         """Load the named voice for `concurrency` runs at once: with one, a run spreads over
         every core; with more, each run has one thread. `cache_dir` keeps the optimised model
-        between processes (see `sessions`)."""
+        between processes (see `sessions`). With `alignments` its runs say when each word is
+        said (see `Voice.aligned`)."""
         from piper import PiperVoice
         from piper.config import PiperConfig
 
         spec = find_voice(name, extra_dirs)
         config = PiperConfig.from_dict(json.loads(spec.config_path.read_text(encoding="utf-8")))
         session = load_session(spec.model_path, 1 if concurrency > 1 else default_workers(),
-                               cache_dir)
+                               cache_dir, alignments)
         logger.debug("loaded voice %s from %s", spec.name, spec.model_path)
         return cls(spec, PiperVoice(config=config, session=session), concurrency)
 

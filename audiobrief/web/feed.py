@@ -145,10 +145,13 @@ def _item(channel: ET.Element, record: Record, settings: Settings, base_url: str
     if script.chaptered:
         _sub(item, _tag("podcast", "chapters"), attrib={
             "url": base_url + links.chapters_json, "type": "application/json+chapters"})
-    transcript = {"url": base_url + links.transcript_vtt, "type": "text/vtt"}
-    if script.language:
-        transcript["language"] = script.language
-    _sub(item, _tag("podcast", "transcript"), attrib=transcript)
+    # Both word-timed: the JSON for apps that highlight words, WebVTT for captions.
+    for link, media_type in ((links.transcript_json, "application/json"),
+                             (links.transcript_vtt, "text/vtt")):
+        transcript = {"url": base_url + link, "type": media_type}
+        if script.language:
+            transcript["language"] = script.language
+        _sub(item, _tag("podcast", "transcript"), attrib=transcript)
 
 
 def _description(record: Record, settings: Settings) -> str:

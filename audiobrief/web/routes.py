@@ -230,20 +230,25 @@ SIDECARS: dict[str, tuple[Callable[[Script, Rendition], str], str]] = {
     "chapters.json": (sidecars.chapters_json, "application/json+chapters"),
     "chapters.vtt": (sidecars.chapters_vtt, "text/vtt"),
     "transcript.vtt": (sidecars.transcript_vtt, "text/vtt"),
+    "transcript.json": (sidecars.transcript_json, "application/json"),
 }
-"""The text files beside an MP3: Podcasting 2.0 JSON chapters, chapter cues, and one cue per
-sentence as written, all on the MP3's sample-exact times."""
+"""The text files beside an MP3: Podcasting 2.0 JSON chapters, chapter cues, and the text as
+written with each word's time, as short WebVTT cues and as a Podcasting 2.0 JSON transcript,
+all on the MP3's sample-exact times."""
 
 
 @get("/v1/articles/{article_id:str}/{name:str}", sync_to_thread=False,
      operation_class=also_in(200, "text/vtt", schema=Schema(type=OpenAPIType.STRING)),
      responses=route_responses("GET", "/v1/articles/{article_id}/{name}", {
-         200: answer("chapters.json (Podcasting 2.0 JSON chapters), or chapters.vtt and"
-                     " transcript.vtt (WebVTT).", "application/json+chapters", dict[str, Any]),
+         200: answer("chapters.json (Podcasting 2.0 JSON chapters), transcript.json"
+                     " (Podcasting 2.0 JSON transcript, a segment per word), or chapters.vtt"
+                     " and transcript.vtt (WebVTT).", "application/json+chapters",
+                     dict[str, Any]),
      }))
 def sidecar(request: Request[Any, Any, Any], article_id: FromPath[str],
             name: FromPath[str]) -> Response[str]:
-    """chapters.json, chapters.vtt or transcript.vtt of a finished article."""
+    """chapters.json, chapters.vtt, transcript.vtt or transcript.json of a finished
+    article."""
     if name not in SIDECARS:
         raise NotFoundError(f"no {name} here; there are {', '.join(SIDECARS)}")
     record = _record(_service(request), article_id)

@@ -88,13 +88,15 @@ class Links(msgspec.Struct):
     chapters_json: str
     chapters_vtt: str
     transcript_vtt: str
+    transcript_json: str
 
     @classmethod
     def of(cls, article_id: str) -> Links:
         base = f"/v1/articles/{article_id}"
         return cls(self=base, audio=f"{base}/audio.mp3", embed=f"/embed/{article_id}",
                    chapters_json=f"{base}/chapters.json", chapters_vtt=f"{base}/chapters.vtt",
-                   transcript_vtt=f"{base}/transcript.vtt")
+                   transcript_vtt=f"{base}/transcript.vtt",
+                   transcript_json=f"{base}/transcript.json")
 
 
 class Accepted(msgspec.Struct):
