@@ -14,6 +14,8 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from audiobrief.voices import espeak_phonemes
 
 Said = list[tuple[str, int, int]]
@@ -123,6 +125,36 @@ def _filled(spans: list[tuple[int, int] | None], length: int) -> list[tuple[int,
         result.extend((round(start + k * step), round(start + (k + 1) * step))
                       for k in range(count))
         index = end_run
+    return result
+
+
+QUIET = 0.03
+"""A 5 ms frame whose RMS is under this share of the piece's peak (about -30 dB) is silence."""
+MAX_SHIFT_S = 0.3
+"""How far into its span a unit's start may move to where its sound begins."""
+
+
+def to_sound(spans: list[tuple[int, int]], audio: np.ndarray,
+             rate_hz: int) -> list[tuple[int, int]]:
+    """`spans` with each start that falls in silence moved to where the unit's sound begins:
+    the voice's durations give the pause after a comma partly to the phoneme after it, and a
+    stop's closure is silent too, so a word measured from its phonemes may start that early."""
+    frame = max(1, rate_hz // 200)
+    if audio.size < frame:
+        return spans
+    usable = audio.size // frame * frame
+    energy = np.sqrt(np.mean(audio[:usable].reshape(-1, frame) ** 2, axis=1))
+    quiet = energy < QUIET * float(np.max(np.abs(audio)))
+    shift = int(MAX_SHIFT_S * rate_hz) // frame
+    result: list[tuple[int, int]] = []
+    for start, end in spans:
+        first = start // frame
+        last = min(end // frame, first + shift, quiet.size)
+        if first < last and quiet[first]:
+            loud = np.flatnonzero(~quiet[first:last])
+            if loud.size:
+                start = min(end, (first + int(loud[0])) * frame)
+        result.append((start, end))
     return result
 
 

@@ -277,7 +277,7 @@ def _speak_piece(piece: str, voice: Voice, speed: float) -> Piece:
     words = (alignment.unit_spans(units, said, voice.spec.espeak_voice, length) if said
              else alignment.estimated_spans(units, length))
     audio = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
-    return Piece(piece, audio, words)
+    return Piece(piece, audio, alignment.to_sound(words, audio, voice.spec.sample_rate_hz))
 
 
 _ID_MAPS: dict[str, alignment.IdMap] = {}
