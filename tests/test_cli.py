@@ -49,7 +49,8 @@ def test_synth_example_with_sidecars(tmp_path: Path) -> None:
     out = tmp_path / "article.mp3"
     result = run("synth", str(EXAMPLE_HTML), "-o", str(out), "--json",
                  "--chapters-json", str(tmp_path / "chapters.json"),
-                 "--vtt", str(tmp_path / "transcript.vtt"))
+                 "--vtt", str(tmp_path / "transcript.vtt"),
+                 "--transcript-json", str(tmp_path / "transcript.json"))
     assert result.returncode == 0, result.stderr.decode()
     report = json.loads(result.stdout)
     assert report["title"] == "Governor: Russia attacked Kharkiv Oblast with foreign-made missiles"
@@ -67,9 +68,11 @@ def test_synth_example_with_sidecars(tmp_path: Path) -> None:
     assert abs(MP3(out).info.length - report["duration"]) < 0.05
     assert json.loads((tmp_path / "chapters.json").read_text())["chapters"]
     assert (tmp_path / "transcript.vtt").read_text().startswith("WEBVTT")
+    segments = json.loads((tmp_path / "transcript.json").read_text())["segments"]
+    assert segments[0]["body"] == "Governor:" and segments[-1]["endTime"] <= report["duration"]
     # nothing else left beside them: no temporary file, hidden or not
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "article.mp3", "chapters.json", "transcript.vtt"]
+        "article.mp3", "chapters.json", "transcript.json", "transcript.vtt"]
 
 
 def test_stdin_text_with_title(tmp_path: Path) -> None:

@@ -91,7 +91,17 @@ def test_sidecars_carry_the_same_times(finished_client, finished_article_id) -> 
     transcript = finished_client.get(f"{base}/transcript.vtt")
     assert transcript.headers["content-type"].startswith("text/vtt")
     assert transcript.text.startswith("WEBVTT")
-    assert transcript.text.count(" --> ") == len(status["sentences"])
+    # Cues of about 80 characters: more than one for a long sentence, each word timed.
+    assert transcript.text.count(" --> ") > len(status["sentences"])
+    assert "<00:00:0" in transcript.text
+    words = finished_client.get(f"{base}/transcript.json")
+    assert words.headers["content-type"].startswith("application/json")
+    segments = words.json()["segments"]
+    said = " ".join(segment["body"] for segment in segments)
+    assert " ".join(s["text"] for s in status["sentences"]).startswith(said[:200])
+    assert all(a["startTime"] <= b["startTime"]
+               for a, b in zip(segments, segments[1:], strict=False))
+    assert segments[-1]["endTime"] <= status["duration"]
     chapter_cues = finished_client.get(f"{base}/chapters.vtt").text
     assert status["chapters"][0]["title"] in chapter_cues
 

@@ -109,8 +109,12 @@ def test_feed_describes_the_finished_article(finished_client, finished_article_i
     article = f"http://testserver.local/v1/articles/{finished_article_id}"
     assert entry.podcast_chapters == {"url": f"{article}/chapters.json",
                                       "type": "application/json+chapters"}
-    assert entry.podcast_transcript == {"url": f"{article}/transcript.vtt", "type": "text/vtt",
-                                        "language": "en"}
+    podcast = "https://podcastindex.org/namespace/1.0"
+    transcripts = [element.attrib for element in ET.fromstring(
+        finished_client.get("/feed.xml").content).iter(f"{{{podcast}}}transcript")]
+    assert transcripts == [
+        {"url": f"{article}/transcript.json", "type": "application/json", "language": "en"},
+        {"url": f"{article}/transcript.vtt", "type": "text/vtt", "language": "en"}]
 
 
 def test_every_link_in_the_feed_answers(finished_client, finished_article_id) -> None:
@@ -119,7 +123,7 @@ def test_every_link_in_the_feed_answers(finished_client, finished_article_id) ->
     expected_type = {
         enclosure(entry)["href"]: "audio/mpeg",
         entry.podcast_chapters["url"]: "application/json+chapters",
-        entry.podcast_transcript["url"]: "text/vtt",
+        entry.podcast_transcript["url"]: entry.podcast_transcript["type"],
         feed.feed.link: "application/rss+xml",
         **{href: "application/rss+xml" for href in links(feed).values()},
     }
@@ -132,7 +136,9 @@ def test_every_link_in_the_feed_answers(finished_client, finished_article_id) ->
         assert response.headers["content-type"].split(";")[0] == media_type, url
     chapters = json.loads(finished_client.get(entry.podcast_chapters["url"]).content)
     assert chapters["chapters"][0]["startTime"] == 0
-    assert finished_client.get(entry.podcast_transcript["url"]).text.startswith("WEBVTT")
+    for url in (entry.podcast_transcript["url"].rsplit("/", 1)[0] + name
+                for name in ("/transcript.vtt", "/transcript.json")):
+        assert finished_client.get(url).status_code == 200, url
     audio = finished_client.get(enclosure(entry)["href"])
     assert len(audio.content) == int(enclosure(entry)["length"])
 
