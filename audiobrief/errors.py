@@ -19,8 +19,9 @@
      ├── KeyRequiredError     writing needs one of the API keys (also a PermissionError)
      ├── AudioRemadeError     a finished MP3 was missing or damaged on disk; it is being made again
      ├── StorageFullError     the disk is full; nothing was written (also an OSError)
-     └── QueueFullError       a bound on work at once is reached (queue, speech, fetches);
-                              try again later
+     ├── QueueFullError       a bound on work at once is reached (queue, speech, fetches);
+ │                            try again later
+ └── TooManyRequestsError one client sent more than its share (listening events)
 
 The CLI turns any of these into exit code 2 and its message; the web app maps each class to a
 status code in one place. Anything else is a bug.
@@ -131,3 +132,9 @@ class StorageFullError(AudiobriefError, OSError):
 
 class QueueFullError(AudiobriefError):
     """A bound on work at once is reached: queued articles, speech streams or page fetches."""
+
+
+class TooManyRequestsError(AudiobriefError):
+    """One client sent more requests of a kind than it may in a while (listening events)."""
+
+    retry_after_s = 60

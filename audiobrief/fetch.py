@@ -12,7 +12,7 @@ import socket
 import threading
 import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
@@ -108,6 +108,54 @@ def fetch(url: str, limits: Limits) -> Fetched:
             next_url = _join(target.url, location, shown)
             target = _target(next_url, limits, deadline)
     raise SourceError(f"could not fetch {shown}: more than {limits.max_redirects} redirects")
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """A receiver's answer to a POST."""
+
+    status: int
+    body: bytes
+    """Its first bytes, at most the `max_response_bytes` asked for."""
+
+
+def post(url: str, body: bytes, headers: Mapping[str, str], limits: Limits,
+         max_response_bytes: int = 4096) -> Posted:
+    """POST `body` to an http(s) URL within one deadline: the address resolved, checked and
+    pinned as for a fetch, no redirect followed, at most `max_response_bytes` of the answer read.
+    """
+    import httpcore
+
+    deadline = time.monotonic() + limits.timeout_s
+    backend = _PinnedBackend(deadline)
+    shown = _shown(url)
+    target = _target(url, limits, deadline, given=url)
+    backend.pins[(target.host, target.port)] = target.addresses
+    sent = [(b"Host", target.netloc), (b"User-Agent", USER_AGENT.encode()),
+            (b"Content-Length", str(len(body)).encode()),
+            *((name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items())]
+    address = httpcore.URL(scheme=target.scheme.encode(), host=target.host.encode("ascii"),
+                           port=target.port, target=target.path)
+    timeouts = dict.fromkeys(("connect", "read", "write", "pool"), limits.timeout_s)
+    tls = _tls_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+    try:
+        with httpcore.ConnectionPool(ssl_context=tls, max_connections=1,
+                                     network_backend=cast("httpcore.NetworkBackend", backend)
+                                     ) as pool, pool.stream(
+                "POST", address, headers=sent, content=body,
+                extensions={"timeout": timeouts}) as response:
+            answer = bytearray()
+            for chunk in response.iter_stream():
+                answer.extend(chunk[:max_response_bytes - len(answer)])
+                if len(answer) >= max_response_bytes:
+                    break
+            return Posted(response.status, bytes(answer))
+    except (httpcore.TimeoutException, _DeadlineError):
+        raise SourceError(
+            f"could not post to {shown}: timed out after {limits.timeout_s:g} s") from None
+    except (httpcore.NetworkError, httpcore.ProtocolError,
+            httpcore.UnsupportedProtocol) as error:
+        raise SourceError(f"could not post to {shown}: {_reason(error)}") from None
 
 
 @functools.lru_cache(maxsize=4)

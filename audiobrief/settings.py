@@ -86,6 +86,19 @@ class Settings:
     """When set, POST requests need one of these keys (Authorization: Bearer or X-API-Key)."""
     public_url: str | None = None
     """Base URL the service is reached at, for absolute links in feeds and embeds."""
+    webhook_urls: tuple[str, ...] = ()
+    """Addresses told by a signed JSON POST when an article is done, failed or deleted
+    (comma-separated); they obey the fetch's address rules (`allow_hosts`)."""
+    webhook_secret: str | None = None
+    """Key of the HMAC-SHA256 signature every webhook carries (X-Audiobrief-Signature)."""
+    webhook_backoff_s: float = 30.0
+    """Wait before a failed webhook's first retry; each further wait doubles, up to an hour."""
+    webhook_attempts: int = 12
+    """Times a webhook is tried before it is given up (12 from 30 s: about five hours)."""
+    webhook_timeout_s: float = 10.0
+    """Time a webhook's receiver has to answer."""
+    events_per_minute: int = 120
+    """Listening events (POST /v1/events) one client address may send a minute; past it 429."""
     feed_title: str = "audiobrief"
     feed_author: str = "audiobrief"
     feed_image: str | None = None

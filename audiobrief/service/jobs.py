@@ -30,6 +30,7 @@ from audiobrief.encoders import Format, encoder_for
 from audiobrief.errors import AudiobriefError, StorageFullError, TooLongError
 from audiobrief.model import Script
 from audiobrief.runtime import default_workers
+from audiobrief.service import events, webhooks
 from audiobrief.service.audio_cache import AudioCache
 from audiobrief.service.backends import Backends, JobTable, Record, SpeechSink, Status
 from audiobrief.settings import Settings
@@ -177,6 +178,11 @@ class Service:
         self.live = backends.live
         self.speeches = backends.speeches
         self.metrics = Metrics(self.counts)
+        self.webhooks = webhooks.Webhooks(settings, webhooks.table_for(settings),
+                                          self.metrics.registry)
+        """Tells AUDIOBRIEF_WEBHOOK_URLS of articles done, failed and deleted (`notify`)."""
+        self.listens = events.Listens(events.table_for(settings), self.metrics.registry)
+        """The player's listening figures."""
         self.runs_at_once = default_workers()
         """Pieces of speech synthesised at once, over all jobs: one per core."""
         self.workers = workers or settings.workers or self.runs_at_once
@@ -335,6 +341,8 @@ class Service:
             self.queue.start(self._handle, self.workers)
             if self.speeches is not None:
                 self.speeches.start(self._speak, self.settings.speech_streams)
+        self.webhooks.start()
+        self.listens.start()
         self._started = True
 
     def stop(self, timeout_s: float = 30.0) -> None:
@@ -345,10 +353,33 @@ class Service:
         self.queue.stop(timeout_s)
         if self.speeches is not None and self.run_jobs:
             self.speeches.stop(timeout_s)
+        self.webhooks.stop(timeout_s)
+        self.listens.stop()
         if self.lock is not None:
             self.lock.release()
 
     close = stop
+
+    def notify(self, event: webhooks.Event, record: Record) -> None:
+        """Tell the webhooks' receivers of an article's event: "article.done", "article.failed",
+        or "article.deleted" (the delete path calls it with the record as it was). Stored before
+        it returns, sent later; never raises, so telling cannot fail what it tells of."""
+        try:
+            self.webhooks.notify(event, record)
+        except Exception:
+            logger.exception("article %s: could not store its %s webhook", record.id, event)
+
+    def _notify_by_id(self, event: webhooks.Event, article_id: str) -> None:
+        if not self.settings.webhook_urls:
+            return
+        try:
+            record = self.jobs.get(article_id)
+        except Exception:
+            logger.exception("article %s: could not read it for its %s webhook", article_id,
+                             event)
+            return
+        if record is not None:
+            self.notify(event, record)
 
     def _handle(self, article_id: str) -> bool:
         """Run an article's job if it can be claimed; False when another attempt holds it (a
@@ -361,6 +392,9 @@ class Service:
             return True
         if record is None:
             held = self.jobs.get(article_id)
+            if (held is not None and held.status == "failed"
+                    and held.attempts >= self.settings.max_attempts):
+                self.notify("article.failed", held)  # the claim ended it: its tries ran out
             return held is None or held.status != "running"
         assert record.owner is not None
         cancel = self._running[record.owner] = Cancellation()
@@ -424,7 +458,8 @@ class Service:
 
     def _failed(self, record: Record, message: str) -> None:
         assert record.owner is not None
-        self._ended(self.jobs.fail, record.id, record.owner, message)
+        if self._ended(self.jobs.fail, record.id, record.owner, message):
+            self._notify_by_id("article.failed", record.id)
         self.metrics.jobs_failed.inc()
 
     def _ended(self, action: Callable[..., bool], article_id: str, owner: str,
@@ -480,6 +515,7 @@ class Service:
                 # be another attempt's by now.
                 publish(rendition, self.audio.put(record.id, narration.head, frames))
         self.live.end(record.id)
+        self._notify_by_id("article.done", record.id)
         self.sentences.prune()
         if self.settings.audio_cache_mb:
             for evicted in self.jobs.evict(self.settings.audio_cache_mb * 1_000_000,

@@ -23,7 +23,7 @@ from audiobrief import language
 from audiobrief.service.jobs import Service
 from audiobrief.settings import Settings, get_settings
 from audiobrief.voices import Voice
-from audiobrief.web import audio, feed, intake, problems, routes, speech
+from audiobrief.web import audio, feed, figures, intake, problems, routes, speech, webhooks
 
 if TYPE_CHECKING:
     from litestar.types import LifeSpanReceive, LifeSpanScope, LifeSpanSend, Receive, Scope, Send
@@ -126,7 +126,8 @@ def create_app(settings: Settings | None = None, voices: Mapping[str, Voice] | N
             service.stop()
 
     app = AudiobriefApp(
-        route_handlers=[*routes.ROUTES, *feed.ROUTES, *speech.ROUTES],
+        route_handlers=[*routes.ROUTES, *feed.ROUTES, *speech.ROUTES, *figures.ROUTES,
+                        *webhooks.ROUTES],
         lifespan=[lifespan],
         plugins=[ProblemDetailsPlugin(ProblemDetailsConfig(
             exception_to_problem_detail_map=dict.fromkeys(problems.MAPPED, problems.problem)))],
@@ -145,6 +146,7 @@ def create_app(settings: Settings | None = None, voices: Mapping[str, Voice] | N
     app.state.statuses = statuses = intake.StatusCache()
     service.on_forget.append(statuses.drop)
     app.state.speeches = speech.Streams(settings.speech_streams)
+    app.state.event_limit = figures.ClientLimit(settings.events_per_minute)
     return app
 
 

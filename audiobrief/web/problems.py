@@ -39,9 +39,10 @@ STATUS_BY_ERROR: dict[type[errors.AudiobriefError], int] = {
     errors.AudioRemadeError: 503,
     errors.StorageFullError: 507,
     errors.QueueFullError: 503,
+    errors.TooManyRequestsError: 429,
 }
 TITLE_BY_STATUS = {400: "Bad request", 401: "Key needed", 404: "Not found", 409: "Not now",
-                   413: "Too large", 422: "Cannot narrate this", 503: "Busy",
+                   413: "Too large", 422: "Cannot narrate this", 429: "Too many", 503: "Busy",
                    507: "Out of storage"}
 RETRY_AFTER_BUSY_S = 30
 MAPPED: tuple[type[Exception], ...] = (*STATUS_BY_ERROR, HTTPException)
@@ -152,6 +153,7 @@ DESCRIPTIONS: dict[int, str] = {
     413: "The request body, the fetched source, or the audio it would make is over its limit.",
     416: "The byte range is past the end of the file.",
     422: "The source could be read but holds nothing to narrate, or could not be fetched.",
+    429: "This client sent more listening events than it may in a minute; see Retry-After.",
     503: "Busy: a bound on work at once is reached (queue, speeches, fetches); see Retry-After.",
     507: "The data directory's disk is full; see Retry-After.",
 }
@@ -172,6 +174,11 @@ ROUTE_STATUSES: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/metrics"): (200,),
     ("GET", "/feed.xml"): (200, 400),
     ("POST", "/v1/audio/speech"): (200, 400, 401, 413, 422, 503),
+    ("POST", "/v1/events"): (204, 400, 404, 413, 429),
+    ("GET", "/v1/articles/{article_id}/stats"): (200, 400, 401, 404),
+    ("GET", "/v1/stats"): (200, 400, 401),
+    ("GET", "/desk/stats"): (200,),
+    ("GET", "/v1/webhooks/deliveries"): (200, 400, 401),
 }
 """Every status each route answers, keyed by (method, path as in the OpenAPI schema).
 
