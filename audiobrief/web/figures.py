@@ -90,12 +90,12 @@ def declines(request: Request[Any, Any, Any]) -> bool:
     return request.headers.get("dnt") == "1" or request.headers.get("sec-gpc") == "1"
 
 
-@post("/v1/events", status_code=204, sync_to_thread=False, operation_class=Declared,
+@post("/v1/events", status_code=204, operation_class=Declared,
       request_max_body_size=MAX_EVENT_BYTES,
       responses=route_responses("POST", "/v1/events", {
           204: answer("Counted, or not counted because the browser asks not to be (DNT: 1,"
                       " Sec-GPC: 1).")}))
-def listen_event(request: Request[Any, Any, Any], data: bytes) -> None:
+async def listen_event(request: Request[Any, Any, Any]) -> None:
     """A listening event from the player: `{"article": ID, "kind": "play"}`, kinds play, 25,
     50, 75, complete, chapter. Sent as text/plain (navigator.sendBeacon) or JSON; no key, no
     cookie; rate-limited per client address."""
@@ -104,7 +104,7 @@ def listen_event(request: Request[Any, Any, Any], data: bytes) -> None:
     limit: ClientLimit = request.app.state.event_limit
     limit.check(request.client.host if request.client else "")
     try:
-        event = _decode_event(data)
+        event = _decode_event(await request.body())
     except msgspec.DecodeError as error:
         raise RequestError(f"not a listening event: {error}") from None
     service = _service(request)

@@ -159,7 +159,7 @@
       at.className = "at";
       at.textContent = clock(chapter.start);
       button.append(name, at);
-      button.addEventListener("click", () => jump(chapter.start, true));
+      button.addEventListener("click", () => { sendEvent("chapter"); jump(chapter.start, true); });
       const item = document.createElement("li");
       item.append(button);
       box.append(item);
@@ -315,6 +315,36 @@
       window.parent.postMessage({ type: "audiobrief:height", id: id, height: height }, "*");
     }).observe(document.documentElement);
   }
+
+  // Listening figures: anonymous events to this service only (no cookie, no id, no time),
+  // none at all when the browser asks for none (Do Not Track, Global Privacy Control).
+  const counted = !(navigator.doNotTrack === "1" || window.doNotTrack === "1" ||
+    navigator.globalPrivacyControl === true) && "sendBeacon" in navigator;
+  function sendEvent(kind) {
+    if (!counted) return;
+    try {
+      navigator.sendBeacon(base + "/v1/events", JSON.stringify({ article: id, kind: kind }));
+    } catch (e) { /* a lost count is not the listener's problem */ }
+  }
+  (function countListening() {
+    let playing = false;  // one play from the first start until the end is reached
+    let quarters = 0;     // quarter marks this play has passed (each sent once)
+    audio.addEventListener("play", () => {
+      if (!playing) { playing = true; quarters = 0; sendEvent("play"); }
+    });
+    audio.addEventListener("timeupdate", () => {
+      const total = duration();
+      if (!playing || !total) return;
+      const reached = Math.min(3, Math.floor((audio.currentTime / total) * 4));
+      while (quarters < reached) { quarters += 1; sendEvent(String(quarters * 25)); }
+    });
+    audio.addEventListener("ended", () => {
+      if (!playing) return;
+      while (quarters < 3) { quarters += 1; sendEvent(String(quarters * 25)); }
+      playing = false;
+      sendEvent("complete");
+    });
+  })();
 
   poll();
 })();
