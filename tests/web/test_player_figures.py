@@ -77,3 +77,33 @@ def test_a_browser_asking_not_to_be_tracked_sends_nothing(page, live_server,  # 
     page.wait_for_function("document.getElementById('audio').ended", timeout=20_000)
     page.wait_for_timeout(500)
     assert sent == []
+
+
+def test_the_desk_page_shows_the_figures_by_keyboard_at_320_px(browser, live_server,  # noqa: F811
+                                                               finished_article_id,
+                                                               article) -> None:  # noqa: F811
+    request = urllib.request.Request(
+        f"{live_server}/v1/events", method="POST", headers={"Content-Type": "text/plain"},
+        data=json.dumps({"article": finished_article_id, "kind": "play"}).encode())
+    with urllib.request.urlopen(request) as response:
+        assert response.status == 204
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    try:
+        tab = context.new_page()
+        tab.goto(f"{live_server}/desk/stats")
+        tab.locator("#key").focus()
+        tab.keyboard.press("Tab")  # the period
+        tab.keyboard.press("Tab")  # Show
+        tab.keyboard.press("Enter")
+        title = tab.locator("#articles tbody button", has_text=article["title"])
+        title.wait_for()
+        row = tab.locator("#articles tbody tr").filter(has_text=article["title"])
+        assert int(row.locator("td").nth(1).inner_text()) >= 1
+        title.focus()
+        tab.keyboard.press("Enter")
+        tab.locator("#detail").wait_for()
+        assert tab.evaluate("document.activeElement.id") == "detail-heading"
+        assert tab.locator("#days-table tbody tr").count() == 1
+        assert tab.evaluate("document.documentElement.scrollWidth") <= 320
+    finally:
+        context.close()
