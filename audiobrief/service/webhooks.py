@@ -28,7 +28,12 @@ import msgspec
 from prometheus_client import CollectorRegistry, Counter
 
 from audiobrief import fetch
-from audiobrief.errors import RefusedAddressError, SourceError, StorageFullError
+from audiobrief.errors import (
+    RefusedAddressError,
+    SettingsError,
+    SourceError,
+    StorageFullError,
+)
 from audiobrief.service.backends import Record
 from audiobrief.settings import Settings
 
@@ -255,6 +260,10 @@ class Webhooks:
 
     def __init__(self, settings: Settings, table: DeliveryTable | None,
                  registry: CollectorRegistry) -> None:
+        for url in settings.webhook_urls:
+            if fetch.web_url(url) is None:
+                raise SettingsError(f"AUDIOBRIEF_WEBHOOK_URLS: {shown_target(url) or url[:100]!r}"
+                                    " is not an http(s) URL")
         self.settings = settings
         self.table = table
         self.limits = fetch.Limits(timeout_s=settings.webhook_timeout_s, refuse_private=True,
@@ -309,7 +318,10 @@ class Webhooks:
         while not self._stopping.is_set():
             self._wake.clear()
             try:
-                due = self.table.take(time.time(), BATCH, self.settings.webhook_timeout_s + 60)
+                # Held long enough for the whole batch to time out one by one, so no other
+                # node takes a delivery this one has yet to try.
+                due = self.table.take(time.time(), BATCH,
+                                      BATCH * self.settings.webhook_timeout_s + 60)
                 for item in due:
                     if self._stopping.is_set():
                         break

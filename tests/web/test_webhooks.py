@@ -217,3 +217,18 @@ def test_deliveries_need_the_key_and_hide_a_token_in_the_target(make_client,
     assert "abc123" not in client.get("/v1/webhooks/deliveries", headers=AUTH).text
     metrics = client.get("/metrics").text
     assert "audiobrief_webhooks_delivered_total 1.0" in metrics
+
+
+def test_a_receiver_that_is_not_a_web_address_stops_the_start(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "audiobrief.cli", "serve", "--port", "0"],
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": ":".join(sys.path),
+             "AUDIOBRIEF_DATA": str(tmp_path / "data"),
+             "AUDIOBRIEF_WEBHOOK_URLS": "https://cms.example.org/hook,ftp://cms.example.org/x"},
+        capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1].endswith(
+        "AUDIOBRIEF_WEBHOOK_URLS: 'ftp://cms.example.org/x' is not an http(s) URL")
