@@ -232,3 +232,31 @@ def test_a_receiver_that_is_not_a_web_address_stops_the_start(tmp_path: Path) ->
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1].endswith(
         "AUDIOBRIEF_WEBHOOK_URLS: 'ftp://cms.example.org/x' is not an http(s) URL")
+
+
+def test_a_job_that_keeps_killing_its_process_is_told_failed(server_process, receiver_server,
+                                                             tmp_path: Path) -> None:
+    import httpx
+
+    from tests.conftest import EXAMPLE_HTML
+
+    receiver = Receiver(receiver_server)
+    settings = {"webhook_urls": receiver.url, "webhook_secret": SECRET,
+                "allow_hosts": "localhost", "max_attempts": "1"}
+    data = tmp_path / "data"
+    first = server_process(data=data, **settings)
+    posted = httpx.post(f"{first.base}/v1/articles", timeout=60,
+                        json={"html": EXAMPLE_HTML.read_text(encoding="utf-8")})
+    assert posted.status_code == 202, posted.text
+    article_id = posted.json()["id"]
+    deadline = time.monotonic() + 60
+    while httpx.get(f"{first.base}/v1/articles/{article_id}").json()["status"] != "running":
+        assert time.monotonic() < deadline, "the job did not start"
+        time.sleep(0.05)
+    first.kill()
+    server_process(data=data, **settings)  # its one attempt used: the start fails it
+    [(headers, body)] = receiver.wait_for(1, timeout_s=60)
+    sent = json.loads(body)
+    assert headers["X-Audiobrief-Event"] == "article.failed"
+    assert sent["id"] == article_id and sent["status"] == "failed"
+    assert sent["error"].startswith("stopped 1 times without finishing")
