@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 import lameenc
@@ -380,8 +381,24 @@ def language_code(language: str | None) -> str:
     return LANGUAGE_CODES.get(primary, UNDETERMINED_LANGUAGE)
 
 
-def tag(script: Script, rendition: Rendition, options: EncodeOptions | None = None) -> bytes:
-    """The ID3v2.4 tag: article metadata, AI disclosure and (when chaptered) CTOC + CHAP frames."""
+def id3_timestamp(date: str) -> str:
+    """An ISO 8601 date as ID3v2.4 writes a time (UTC, no offset): "2025-02-03T18:46:00+02:00"
+    → "2025-02-03T16:46:00"; a day alone, or a text that is no date, as it is."""
+    try:
+        when = datetime.fromisoformat(date)
+    except ValueError:
+        return date
+    if len(date) <= len("2025-02-03"):
+        return date
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC).replace(tzinfo=None)
+    return when.isoformat(timespec="seconds")
+
+
+def tag(script: Script, rendition: Rendition, options: EncodeOptions | None = None,
+        cover_jpeg: bytes | None = None) -> bytes:
+    """The ID3v2.4 tag: article metadata, AI disclosure, (when chaptered) CTOC + CHAP frames with
+    the chapters in time order, and the front cover (APIC) when `cover_jpeg` is given."""
     options = options or EncodeOptions()
     utf8 = id3.Encoding.UTF8
     language = language_code(script.language)
@@ -393,7 +410,7 @@ def tag(script: Script, rendition: Rendition, options: EncodeOptions | None = No
         tags.add(id3.TALB(encoding=utf8, text=[script.site]))
         tags.add(id3.TPUB(encoding=utf8, text=[script.site]))
     if script.date:
-        tags.add(id3.TDRC(encoding=utf8, text=[script.date]))
+        tags.add(id3.TDRC(encoding=utf8, text=[id3_timestamp(script.date)]))
     if script.url:
         tags.add(id3.WOAS(url=script.url))
     tags.add(id3.TLAN(encoding=utf8, text=[language]))
@@ -403,27 +420,54 @@ def tag(script: Script, rendition: Rendition, options: EncodeOptions | None = No
     if options.disclosure_url:
         tags.add(id3.WXXX(encoding=utf8, desc=DISCLOSURE_DESCRIPTION, url=options.disclosure_url))
     tags.add(id3.TSSE(encoding=utf8, text=[f"audiobrief {__version__}"]))
-    if script.chaptered:
-        _add_chapters(tags, script, rendition)
+    # mutagen orders the frames it saves by size, which would put the chapters out of time
+    # order (ffprobe and many players list CHAP frames as stored): they are appended after it.
+    ordered = _chapters(script, rendition) if script.chaptered else []
+    if cover_jpeg:
+        ordered.append(id3.APIC(encoding=id3.Encoding.LATIN1, mime="image/jpeg",
+                                type=id3.PictureType.COVER_FRONT, desc="", data=cover_jpeg))
+    body = _saved(tags)[_ID3_HEADER_BYTES:] + b"".join(
+        _saved(_only(frame))[_ID3_HEADER_BYTES:] for frame in ordered)
+    return b"ID3\x04\x00\x00" + _synchsafe(len(body)) + body
+
+
+_ID3_HEADER_BYTES = 10
+
+
+def _saved(tags: id3.ID3) -> bytes:
     buffer = io.BytesIO()
     # No padding: the file is made whole, never edited in place.
     tags.save(buffer, v2_version=4, padding=lambda _info: 0)
     return buffer.getvalue()
 
 
-def _add_chapters(tags: id3.ID3, script: Script, rendition: Rendition) -> None:
+def _only(frame: id3.Frame) -> id3.ID3:
+    tags = id3.ID3()
+    tags.add(frame)
+    return tags
+
+
+def _synchsafe(size: int) -> bytes:
+    """An ID3v2 tag size: 28 bits in four bytes of seven."""
+    if size >= 1 << 28:
+        raise ValueError(f"an ID3 tag cannot hold {size} bytes")
+    return bytes((size >> shift) & 0x7F for shift in (21, 14, 7, 0))
+
+
+def _chapters(script: Script, rendition: Rendition) -> list[id3.Frame]:
+    """The CTOC frame, then a CHAP frame per chapter, first chapter first."""
     spans = rendition.chapter_spans(script)
     ids = [f"chp{number}" for number in range(len(spans))]
-    tags.add(
+    frames: list[id3.Frame] = [
         id3.CTOC(
             element_id="toc",
             flags=id3.CTOCFlags.TOP_LEVEL | id3.CTOCFlags.ORDERED,
             child_element_ids=ids,
             sub_frames=[id3.TIT2(encoding=id3.Encoding.UTF8, text=[script.title])],
         )
-    )
+    ]
     for element_id, chapter, span in zip(ids, script.chapters, spans, strict=True):
-        tags.add(
+        frames.append(
             id3.CHAP(
                 element_id=element_id,
                 start_time=span.start_ms,
@@ -431,3 +475,4 @@ def _add_chapters(tags: id3.ID3, script: Script, rendition: Rendition) -> None:
                 sub_frames=[id3.TIT2(encoding=id3.Encoding.UTF8, text=[chapter.title])],
             )
         )
+    return frames

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -389,3 +393,81 @@ def test_options_follow_the_settings() -> None:
     assert EncodeOptions.from_settings(settings) == EncodeOptions(
         bitrate_kbps=48, disclosure="AI voice", disclosure_url="https://example.org/"
     )
+
+
+# --- what podcast apps and tools read -----------------------------------------------------------
+
+
+def _stored_frames(tag_bytes: bytes) -> list[tuple[str, bytes]]:
+    """(frame id, body) of each frame of an ID3v2.4 tag, in the order the bytes hold them."""
+    assert tag_bytes[:4] == b"ID3\x04"
+    size = sum((byte & 0x7F) << (7 * (3 - i)) for i, byte in enumerate(tag_bytes[6:10]))
+    end = 10 + size
+    frames, offset = [], 10
+    while offset < end and tag_bytes[offset] != 0:
+        frame_id = tag_bytes[offset:offset + 4].decode("ascii")
+        length = sum((b & 0x7F) << (7 * (3 - i)) for i, b in enumerate(tag_bytes[offset + 4:
+                                                                            offset + 8]))
+        frames.append((frame_id, tag_bytes[offset + 10:offset + 10 + length]))
+        offset += 10 + length
+    return frames
+
+
+def _long_script() -> Script:
+    """Twelve chapters whose later ones are the longest, as mutagen's size order would put first."""
+    chapters = tuple(
+        Chapter("Headline" if n == 0 else f"Chapter {n}" + " longer" * n,
+                (_sentence(f"Sentence {n}."),))
+        for n in range(12))
+    return dataclasses.replace(make_script(), chapters=chapters)
+
+
+def test_chapter_frames_are_stored_in_time_order() -> None:
+    script = _long_script()
+    rendition = render(script)
+    frames = _stored_frames(tag(script, rendition))
+    ids = [frame_id for frame_id, _ in frames]
+    assert ids.index("CTOC") < ids.index("CHAP")
+    stored = [body.split(b"\x00", 1)[0].decode() for frame_id, body in frames
+              if frame_id == "CHAP"]
+    assert stored == [f"chp{n}" for n in range(12)]
+    starts = [int.from_bytes(body[len(element) + 1:len(element) + 5], "big")
+              for (frame_id, body), element in zip(
+                  [f for f in frames if f[0] == "CHAP"], stored, strict=True)]
+    assert starts == sorted(starts) and starts[0] == 0
+
+
+@pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffprobe is not installed")
+def test_ffprobe_lists_the_chapters_first_to_last(tmp_path: Path) -> None:
+    script = _long_script()
+    path = tmp_path / "chapters.mp3"
+    path.write_bytes(encode(render(script), script))
+    shown = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_chapters", "-of", "json", str(path)],
+        capture_output=True, check=True, timeout=30, text=True)
+    chapters = json.loads(shown.stdout)["chapters"]
+    assert [c["tags"]["title"] for c in chapters] == [c.title for c in script.chapters]
+    assert [float(c["start_time"]) for c in chapters] == sorted(
+        float(c["start_time"]) for c in chapters)
+
+
+def test_cover_is_the_front_cover_after_the_chapters(script: Script, rendition: Rendition) -> None:
+    jpeg = b"\xff\xd8\xff\xe0" + bytes(5000) + b"\xff\xd9"
+    head = tag(script, rendition, cover_jpeg=jpeg)
+    (picture,) = ID3(io.BytesIO(head)).getall("APIC")
+    assert (picture.mime, picture.type, picture.data) == ("image/jpeg", 3, jpeg)
+    assert [frame_id for frame_id, _ in _stored_frames(head)][-1] == "APIC"
+    assert ID3(io.BytesIO(tag(script, rendition))).getall("APIC") == []
+
+
+@pytest.mark.parametrize(("date", "written"), [
+    ("2025-02-03T18:46:00+02:00", "2025-02-03T16:46:00"),
+    ("2025-02-03T18:46:00", "2025-02-03T18:46:00"),
+    ("2025-02-03", "2025-02-03"),
+])
+def test_recording_time_is_utc_with_its_time_of_day(rendition: Rendition, date: str,
+                                                    written: str) -> None:
+    script = dataclasses.replace(make_script(), date=date)
+    (body,) = [body for frame_id, body in _stored_frames(tag(script, rendition))
+               if frame_id == "TDRC"]
+    assert body[1:].rstrip(b"\x00").decode() == written  # after the encoding byte
