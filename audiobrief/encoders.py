@@ -48,20 +48,28 @@ class Mp3Frames:
         return self.stream.finish()
 
 
+WAV_BLOCK_BYTES = 4096
+"""The audio of a streamed WAV ends on a whole multiple of this: ffmpeg reads a WAV of unknown
+length in packets of 4096 bytes and calls a short last one corrupt."""
+
+
 class Wav:
-    """A canonical 44-byte RIFF header, sizes unknown, then the voice's PCM as it comes."""
+    """A canonical 44-byte RIFF header, sizes unknown, then the voice's PCM as it comes, ended
+    with silence to a whole `WAV_BLOCK_BYTES` (at most 93 ms at 22.05 kHz)."""
 
     def __init__(self, sample_rate_hz: int) -> None:
         self.sample_rate_hz = sample_rate_hz
+        self._data_bytes = 0
 
     def header(self) -> bytes:
         return wav_header(self.sample_rate_hz)
 
     def feed(self, pcm: bytes) -> bytes:
+        self._data_bytes += len(pcm)
         return pcm
 
     def finish(self) -> bytes:
-        return b""
+        return bytes(-self._data_bytes % WAV_BLOCK_BYTES)
 
 
 class Pcm:
@@ -81,7 +89,9 @@ class Pcm:
 
 
 def wav_header(sample_rate_hz: int) -> bytes:
-    """RIFF/WAVE header for mono 16-bit PCM of unknown length (both sizes 0xFFFFFFFF)."""
+    """RIFF/WAVE header for mono 16-bit PCM of unknown length: the RIFF and data sizes are
+    0xFFFFFFFF, as OpenAI's speech API and ffmpeg writing to a pipe mark a stream (readers take
+    the audio to the end of the stream)."""
     unknown = 0xFFFFFFFF
     fmt = struct.pack("<HHIIHH", 1, 1, sample_rate_hz, sample_rate_hz * 2, 2, 16)
     return (b"RIFF" + struct.pack("<I", unknown) + b"WAVE" + b"fmt " + struct.pack("<I", len(fmt))

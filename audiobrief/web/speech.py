@@ -4,9 +4,9 @@ sentence as the local voice speaks it, so a reply starts after the first sentenc
 Voices: an installed audiobrief voice name (`en_US-joe-medium`) is used as is; OpenAI's names
 (alloy, ash, ballad, coral, echo, fable, onyx, nova, sage, shimmer, verse, marin, cedar) and any
 other unknown name mean the service's default voice. `model` and `instructions` are accepted and
-ignored. Formats: mp3 (the voice's 22.05 kHz), wav (the same PCM behind a RIFF header whose sizes
-say "unknown", 0xFFFFFFFF, as streaming TTS servers write it) and pcm (raw 16-bit little-endian
-mono at 24 kHz, OpenAI's rate, resampled by linear interpolation).
+ignored (`X-Audiobrief-Ignored: instructions` says so). Formats: mp3 (the voice's 22.05 kHz), wav
+(the same PCM behind a RIFF header whose sizes say "unknown", 0xFFFFFFFF, as OpenAI writes it) and
+pcm (raw 16-bit little-endian mono at 24 kHz, OpenAI's rate, resampled by linear interpolation).
 """
 
 from __future__ import annotations
@@ -66,9 +66,12 @@ VOICE_RULE = (
     " shimmer, verse, marin, cedar) and any other unknown name use the installed voice of the"
     " language detected from the input (the default voice for an input too short to tell), and"
     " an input in a language no installed voice speaks is refused (422). `model` and"
-    " `instructions` are accepted and ignored.")
+    " `instructions` are accepted and ignored (an answer that ignored `instructions` has the"
+    " header `X-Audiobrief-Ignored: instructions`).")
 
 Format = Literal["mp3", "opus", "aac", "flac", "wav", "pcm"]
+IGNORED_HEADER = "X-Audiobrief-Ignored"
+"""Names the request fields the answer did not follow, so a client can tell."""
 
 
 class VoiceId(msgspec.Struct):
@@ -94,9 +97,16 @@ class SpeechRequest(msgspec.Struct):
                     " (16-bit little-endian mono, 24 kHz). opus, aac and flac are refused.")] = (
         "mp3")
     speed: Speed = 1.0
-    instructions: Annotated[str | None, msgspec.Meta(description="Accepted, ignored.")] = None
+    instructions: Annotated[str | None, msgspec.Meta(
+        description="Accepted and ignored: a Piper voice has no speaking style to steer. An"
+                    f" answer that ignored it says so in `{IGNORED_HEADER}: instructions`.")] = None
     stream_format: Annotated[Literal["audio", "sse"], msgspec.Meta(
         description="Only `audio` (the audio bytes, streamed) is made.")] = "audio"
+
+    @property
+    def ignored_headers(self) -> dict[str, str]:
+        """The answer's headers naming what of the request it ignored (`instructions`)."""
+        return {IGNORED_HEADER: "instructions"} if (self.instructions or "").strip() else {}
 
     @property
     def voice_name(self) -> str:
@@ -274,7 +284,8 @@ async def create_speech(request: Request[Any, Any, Any],
     except BaseException:
         streams.give_back()
         raise
-    return Stream(body, media_type=MEDIA_TYPES[data.response_format])
+    return Stream(body, media_type=MEDIA_TYPES[data.response_format],
+                  headers=data.ignored_headers)
 
 
 async def _relayed(service: Service, data: SpeechRequest, streams: Streams) -> Stream:
@@ -313,7 +324,8 @@ async def _relayed(service: Service, data: SpeechRequest, streams: Streams) -> S
 
     logger.info("speech: %d sentences, voice %s, %s, made by a worker", script.sentence_count,
                 name, data.response_format)
-    return Stream(relay(), media_type=MEDIA_TYPES[data.response_format])
+    return Stream(relay(), media_type=MEDIA_TYPES[data.response_format],
+                  headers=data.ignored_headers)
 
 
 async def _first_bytes(source: SpeechSource) -> bytes:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 import logging
+import shutil
 import struct
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -17,7 +19,7 @@ import pytest
 from mutagen.mp3 import MP3
 from openai import OpenAI
 
-from audiobrief.encoders import Resampler
+from audiobrief.encoders import WAV_BLOCK_BYTES, Resampler
 from audiobrief.model import Article, Section
 from audiobrief.script import ScriptOptions, make_script
 from audiobrief.settings import Settings
@@ -75,6 +77,53 @@ def test_wav_is_riff_pcm_of_unknown_length(client: OpenAI) -> None:
     mp3_s = MP3(io.BytesIO(_speak(client))).info.length
     # The same sentence again (Piper's noise varies it a little); the MP3 adds its codec delay.
     assert len(pcm) / 2 / VOICE_RATE_HZ == pytest.approx(mp3_s, rel=0.1)
+
+
+def test_wav_ends_on_whole_blocks_of_silence(client: OpenAI) -> None:
+    pcm = _speak(client, response_format="wav")[44:]
+    assert len(pcm) % WAV_BLOCK_BYTES == 0
+    samples = np.frombuffer(pcm, dtype="<i2")
+    assert np.abs(samples).max() > 1000  # speech, padded at its end only
+    assert not samples[-100:].any()
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
+def test_ffmpeg_reads_the_streamed_wav_whole_and_calls_nothing_corrupt(live_server: str) -> None:
+    """ffmpeg reading the stream from a pipe, as a client piping the answer would: every sample
+    decoded, and no message but the fixed notice ffmpeg gives every stream of unknown size (its
+    wav reader prints it for the 0xFFFFFFFF that OpenAI's answers carry too)."""
+    response = httpx.post(f"{live_server}/v1/audio/speech", timeout=60, json={
+        "input": KHARKIV, "response_format": "wav"})
+    decoded = subprocess.run(
+        ["ffmpeg", "-hide_banner", "-nostdin", "-v", "warning", "-f", "wav", "-i", "pipe:",
+         "-f", "s16le", "pipe:"], input=response.content, capture_output=True, timeout=60)
+    assert decoded.returncode == 0
+    messages = [line for line in decoded.stderr.decode().splitlines()
+                if "Ignoring maximum wav data size" not in line
+                and "Guessed Channel Layout" not in line]
+    assert messages == []
+    assert decoded.stdout == response.content[44:]
+
+
+@pytest.mark.parametrize(("instructions", "header"), [
+    ("Speak in a cheerful and positive tone.", "instructions"),
+    ("", None),
+    (None, None),
+], ids=["given", "empty", "absent"])
+def test_ignored_instructions_are_named_in_the_answer(
+        live_server: str, instructions: str | None, header: str | None) -> None:
+    body = {"input": "Kharkiv.", "response_format": "pcm"}
+    if instructions is not None:
+        body["instructions"] = instructions
+    response = httpx.post(f"{live_server}/v1/audio/speech", json=body, timeout=60)
+    assert response.status_code == 200 and response.content
+    assert response.headers.get("x-audiobrief-ignored") == header
+
+
+def test_instructions_are_documented_as_ignored(make_client) -> None:
+    schema = make_client().get("/schema/openapi.json").json()
+    request = schema["components"]["schemas"]["SpeechRequest"]["properties"]["instructions"]
+    assert "ignored" in request["description"] and "X-Audiobrief-Ignored" in request["description"]
 
 
 def test_pcm_is_24_khz(client: OpenAI) -> None:
