@@ -6,6 +6,7 @@ import dataclasses
 import logging
 import re
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import Literal
 
 from lxml import etree
@@ -104,7 +105,8 @@ def _from_html(page: Page) -> Article:
         include_tables=False,
         include_images=False,
         include_links=False,
-        date_extraction_params={"extensive_search": False, "original_date": True},
+        date_extraction_params={"extensive_search": False, "original_date": True,
+                                "outputformat": "%Y-%m-%dT%H:%M:%S%z"},
     )
     if not xml:
         raise NoArticleError(f"no article text found in {page.origin}")
@@ -116,7 +118,7 @@ def _from_html(page: Page) -> Article:
     return Article(
         title=title,
         byline=_clean(doc.get("author") or "") or None,
-        date=doc.get("date") or None,
+        date=_date(doc.get("date")),
         site=_clean(doc.get("sitename") or "") or None,
         url=web_url(doc.get("url")) or web_url(page.url),
         language=_language(title, sections, declared),
@@ -234,3 +236,20 @@ def _same(a: str, b: str) -> bool:
 def _html_lang(html: str) -> str | None:
     match = _HTML_LANG.search(html[:5000])
     return match.group(1) if match else None
+
+
+def _date(found: str | None) -> str | None:
+    """htmldate's date and time as ISO 8601 ("2025-02-03T18:46:00+02:00"); a page that gives
+    only the day comes back at a naive midnight, which is the day alone ("2025-02-03")."""
+    if not found:
+        return None
+    try:
+        when = datetime.strptime(found, "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError:
+        try:
+            when = datetime.strptime(found, "%Y-%m-%dT%H:%M:%S")
+        except ValueError:
+            return found
+    if when.tzinfo is None and not (when.hour or when.minute or when.second):
+        return when.date().isoformat()
+    return when.isoformat()

@@ -44,7 +44,8 @@ class Metadata:
     byline: str | None
     """The author(s), as the page names them."""
     date: str | None
-    """Publication date, ISO 8601 (YYYY-MM-DD)."""
+    """Publication date, ISO 8601: the day (YYYY-MM-DD), or the day and time with the page's
+    UTC offset when it gives them (2025-02-03T18:46:00+02:00)."""
     site: str | None
     """The publication's name, e.g. "The Kyiv Independent"."""
     url: str | None

@@ -43,12 +43,27 @@ def test_example_metadata() -> None:
     article = extract(load(EXAMPLE_HTML))
     assert article.title == "Governor: Russia attacked Kharkiv Oblast with foreign-made missiles"
     assert article.byline == "Dinara Khalilova"
-    assert article.date == "2024-01-05"
+    assert article.date == "2024-01-05T18:46:00+02:00"  # article:published_time, time kept
     assert article.site == "The Kyiv Independent"
     assert article.url == (
         "https://kyivindependent.com/governor-russia-attacked-kharkiv-oblast-with-foreign-made-missiles/"
     )
     assert article.language == "en"
+
+
+@pytest.mark.parametrize(("meta", "date"), [
+    ('<meta property="article:published_time" content="2025-02-03T18:46:00+02:00">',
+     "2025-02-03T18:46:00+02:00"),
+    ('<meta property="article:published_time" content="2025-02-03T16:46:00Z">',
+     "2025-02-03T16:46:00+00:00"),
+    ('<meta property="article:published_time" content="2025-02-03">', "2025-02-03"),
+    ('<meta name="date" content="2025-02-03T18:46:00">', "2025-02-03T18:46:00"),
+], ids=["offset", "utc", "day", "naive"])
+def test_publication_time_of_day_is_kept(meta: str, date: str) -> None:
+    paragraph = "<p>" + "A sentence of the article that is long enough to be prose. " * 5 + "</p>"
+    html = f"<html><head>{meta}<title>T</title></head><body><article><h1>A headline</h1>"
+    page = from_content(html + paragraph * 3 + "</article></body></html>", "html", "test")
+    assert extract(page).date == date
 
 
 @pytest.mark.parametrize(
