@@ -15,7 +15,7 @@ from markdown_it.token import Token
 
 from audiobrief import language
 from audiobrief.errors import NoArticleError
-from audiobrief.load import web_url
+from audiobrief.load import page_image, web_url
 from audiobrief.model import Article, Page, Section
 
 logger = logging.getLogger(__name__)
@@ -45,6 +45,8 @@ def extract(page: Page, title: str | None = None) -> Article:
         raise NoArticleError(f"{page.origin} is SSML, which is said as it is written, not"
                              " extracted; `audiobrief script` shows what is said")
     article = _from_html(page) if page.kind == "html" else _from_text(page)
+    if page.kind == "html":
+        article = dataclasses.replace(article, image=page_image(page))
     if title:
         article = dataclasses.replace(article, title=title)
     paragraphs = [p for section in article.sections for p in section.paragraphs]

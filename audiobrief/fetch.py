@@ -35,6 +35,8 @@ HTML_TYPES = {"text/html", "application/xhtml+xml"}
 _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?([^"';\s]+)""", re.I)
 _LABEL = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)")
 _REDIRECTS = {301, 302, 303, 307, 308}
+_PAGE_ACCEPT = b"text/html, application/xhtml+xml, text/plain;q=0.9, */*;q=0.1"
+_IMAGE_ACCEPT = b"image/jpeg, image/png, image/webp;q=0.9, image/*;q=0.8"
 MAX_URL_CHARS = 8192
 """Longer URLs are refused: servers commonly stop at 8 kB, and every hop is parsed and logged."""
 
@@ -71,13 +73,20 @@ class Fetched:
     """At most `max_bytes`, gzip or deflate already undone; not yet decoded as text."""
     url: str
     """The URL the page came from: the last hop's, after any redirects."""
-    kind: PageKind
-    """What the Content-Type says the page is (a missing one counts as HTML)."""
+    kind: PageKind | None
+    """What the Content-Type says the page is (a missing one counts as HTML); None for an image
+    (`fetch_image`)."""
     charset: str | None
     """The charset the Content-Type names, if it names one."""
 
 
-def fetch(url: str, limits: Limits) -> Fetched:
+def fetch_image(url: str, limits: Limits) -> bytes:
+    """GET an image (a page's picture) as `fetch` gets a page, under the same rules; raises
+    SourceError when the answer says it is not an image (text, HTML, JSON)."""
+    return fetch(url, limits, image=True).body
+
+
+def fetch(url: str, limits: Limits, *, image: bool = False) -> Fetched:
     """GET an http(s) URL within one deadline, following at most `max_redirects` redirects.
 
     Every hop is resolved once, checked, and connected to exactly the addresses checked, so a
@@ -96,7 +105,7 @@ def fetch(url: str, limits: Limits) -> Fetched:
             backend.pins[(target.host, target.port)] = target.addresses
             logger.debug("fetching %s from %s", _shown(target.url), ", ".join(target.addresses))
             try:
-                location = _get(pool, target, limits, deadline, shown)
+                location = _get(pool, target, limits, deadline, shown, image)
             except (httpcore.TimeoutException, _DeadlineError):
                 raise SourceError(
                     f"could not fetch {shown}: timed out after {limits.timeout_s:g} s") from None
@@ -243,7 +252,7 @@ def _target(url: str, limits: Limits, deadline: float, given: str | None = None)
 
 
 def _get(pool: httpcore.ConnectionPool, target: _Target, limits: Limits, deadline: float,
-         shown: str) -> Fetched | str:
+         shown: str, image: bool = False) -> Fetched | str:
     """One GET: the page, or the Location of a redirect; `shown` names the URL first asked for."""
     import httpcore
 
@@ -251,7 +260,7 @@ def _get(pool: httpcore.ConnectionPool, target: _Target, limits: Limits, deadlin
     url = httpcore.URL(scheme=target.scheme.encode(), host=target.host.encode("ascii"),
                        port=target.port, target=target.path)
     headers = [(b"Host", target.netloc), (b"User-Agent", USER_AGENT.encode()),
-               (b"Accept", b"text/html, application/xhtml+xml, text/plain;q=0.9, */*;q=0.1"),
+               (b"Accept", _IMAGE_ACCEPT if image else _PAGE_ACCEPT),
                (b"Accept-Encoding", b"gzip, deflate")]
     timeouts = dict.fromkeys(("connect", "read", "write", "pool"), remaining)
     with pool.stream("GET", url, headers=headers, extensions={"timeout": timeouts}) as response:
@@ -267,7 +276,11 @@ def _get(pool: httpcore.ConnectionPool, target: _Target, limits: Limits, deadlin
         if response.status >= 300 or response.status < 200:
             raise SourceError(f"could not fetch {shown}: HTTP {response.status} without a page")
         content_type = fields.get("content-type")
-        kind = _kind_from_content_type(content_type, shown)
+        kind: PageKind | None = None
+        if image:
+            _check_image_type(content_type, shown)
+        else:
+            kind = _kind_from_content_type(content_type, shown)
         declared = fields.get("content-length").strip()
         if declared and (not declared.isdigit() or len(declared) > 15
                          or int(declared) > limits.max_bytes):
@@ -528,6 +541,13 @@ def _kind_from_content_type(content_type: str, url: str) -> PageKind:
     if mime in TEXT_TYPES:
         return "text"
     raise SourceError(f"could not use {url}: it is {mime}, not an HTML page or text")
+
+
+def _check_image_type(content_type: str, url: str) -> None:
+    """Refuse an answer whose Content-Type says it is no image; the decoder judges the rest."""
+    mime = content_type.split(";")[0].strip().lower()
+    if mime and not mime.startswith("image/") and mime != "application/octet-stream":
+        raise SourceError(f"could not use {url}: it is {mime}, not an image")
 
 
 def _charset_of(content_type: str) -> str | None:

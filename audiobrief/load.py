@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import codecs
+import html
 import re
 import sys
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import urljoin
 
 from audiobrief.errors import RefusedAddressError, RequestError, SourceError, SourceTooLargeError
 from audiobrief.fetch import MAX_URL_CHARS, Limits, _mb, _shown, check_url, web_url
@@ -14,13 +16,19 @@ from audiobrief.fetch import fetch as _fetch
 from audiobrief.model import Page, PageKind
 
 __all__ = ["MAX_URL_CHARS", "TEXT_ENCODINGS", "Limits", "check_url", "fetch", "from_content",
-           "is_ssml", "load", "web_url"]
+           "is_ssml", "load", "page_image", "web_url"]
 
 _HTML_SNIFF = re.compile(rb"<\s*(!doctype\s+html|html|head|body|article|p|div)[\s>]", re.I)
 # A document whose root element is <speak>, after an XML declaration and comments if any.
 _SSML_SNIFF = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]{0,200}\?>\s*)?"
                          rb"(?:<!--(?:(?!-->).){0,2000}-->\s*)*<speak[\s>/]", re.S)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.I)
+# A page's picture, as link previews and podcast apps take it: Open Graph first, then Twitter's
+# card, then the older <link rel="image_src">. Tags of bounded length, so a search is linear.
+_IMAGE_NAMES = ("og:image:secure_url", "og:image:url", "og:image", "twitter:image",
+                "twitter:image:src", "image_src")
+_IMAGE_TAG = re.compile(r"<(?:meta|link)\s[^<>]{0,2000}>", re.I)
+_ATTRIBUTE = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
 
 # Codecs a page may be decoded with, by Python's canonical name: the WHATWG encodings Python
 # has. Anything else a page can name (punycode, rot13, zlib_codec, utf-7) is not a text
@@ -149,3 +157,29 @@ def _check_text(content: str, origin: str) -> None:
 
 def _too_large(origin: str, size: int, limits: Limits) -> str:
     return f"{origin} is {_mb(size)}; the limit is {_mb(limits.max_bytes)}"
+
+
+def page_image(page: Page) -> str | None:
+    """The absolute http(s) URL of an HTML page's own picture (og:image, twitter:image or
+    `<link rel="image_src">`), resolved against the page's URL; None when it names none."""
+    if page.kind != "html":
+        return None
+    found: dict[str, str] = {}
+    for tag in _IMAGE_TAG.finditer(page.content):
+        attributes = {match.group(1).lower(): match.group(2) or match.group(3) or match.group(4)
+                      or "" for match in _ATTRIBUTE.finditer(tag.group())}
+        name = (attributes.get("property") or attributes.get("name") or attributes.get("rel")
+                or "").strip().lower()
+        value = attributes.get("content") or attributes.get("href") or ""
+        if name in _IMAGE_NAMES and value.strip() and name not in found:
+            found[name] = html.unescape(value.strip())
+    for name in _IMAGE_NAMES:
+        if name not in found:
+            continue
+        try:
+            url = web_url(urljoin(page.url or "", found[name]))
+        except ValueError:  # a malformed URL (an unclosed IPv6 bracket) is no picture
+            continue
+        if url:
+            return url
+    return None

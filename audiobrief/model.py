@@ -53,6 +53,8 @@ class Metadata:
     language: str | None
     """BCP 47 language tag, e.g. "en": an article's as detected from its text, None when it is
     too short to tell; a script's is the language it is read in."""
+    image: str | None = field(default=None, kw_only=True)
+    """The article's own picture (its page's og:image), an absolute http(s) URL: the cover."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +129,7 @@ class Script(Metadata):
     def of(cls, about: Metadata, chapters: tuple[Chapter, ...], chaptered: bool = True) -> Script:
         """The script of what `about` describes (an Article), with its metadata."""
         return cls(about.title, about.byline, about.date, about.site, about.url, about.language,
-                   chapters, chaptered)
+                   chapters, chaptered, image=about.image)
 
     @property
     def sentences(self) -> Iterator[Sentence]:

@@ -9,11 +9,12 @@ import logging
 import re
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from audiobrief import cover as covers
 from audiobrief import encode as encoding
 from audiobrief import sidecars
 from audiobrief.atomic import write_atomic, write_atomic_after
@@ -277,26 +278,48 @@ def encoded(script: Script, voice: Voice, encoder: Encoder, timeline: Timeline,
         yield tail
 
 
+def cover(script: Script, settings: Settings, *, refuse_private: bool = True) -> bytes | None:
+    """The MP3's cover (JPEG): the article's own picture, fetched as its page would be, else the
+    podcast's (AUDIOBRIEF_FEED_IMAGE); None when neither can be had."""
+    if script.image and (made := covers.fetch_cover(
+            script.image, limits(settings, refuse_private=refuse_private))):
+        return made.jpeg
+    if settings.feed_image and (made := covers.feed_cover(settings.feed_image, limits(settings))):
+        return made.jpeg
+    return None
+
+
 def narrate(script: Script, voice: Voice, settings: Settings, options: Options,
             frames: Frames, progress: Progress | None = None,
             cache: SentenceCache | None = None, workers: int = 1,
-            keep_pcm: bool = False, cancel: Cancellation | None = None) -> Narration:
+            keep_pcm: bool = False, cancel: Cancellation | None = None,
+            refuse_private: bool = True) -> Narration:
     """Synthesise and encode a script; each sentence is encoded while the next is synthesised.
 
     Each sentence's MP3 frames are written to `frames` (and flushed) as soon as they are
     encoded, so a listener can start before the end and nothing of the audio stays in memory:
     the finished MP3 is `Narration.head` followed by exactly these bytes. The PCM is dropped
-    once encoded unless `keep_pcm`. Cancelled once `cancel` is cancelled (see `encoded`).
+    once encoded unless `keep_pcm`. Cancelled once `cancel` is cancelled (see `encoded`). The
+    cover is fetched meanwhile (`cover`; private addresses refused unless `refuse_private` is
+    off, as for the CLI).
     """
     encode_options = encoding.EncodeOptions.from_settings(settings)
     timeline = Timeline(voice.spec.sample_rate_hz, keep_pcm=keep_pcm)
     mp3 = Mp3Frames(voice.spec.sample_rate_hz, encode_options)
-    for chunk in encoded(script, voice, mp3, timeline, SynthesisOptions(options.speed, workers),
-                         progress, cache, cancel):
-        frames.write(chunk)
-        frames.flush()
+    fetching = ThreadPoolExecutor(1, thread_name_prefix="cover")
+    try:
+        # Fetched while the voice speaks, so the first audio never waits for a picture.
+        covering = fetching.submit(cover, script, settings, refuse_private=refuse_private)
+        for chunk in encoded(script, voice, mp3, timeline,
+                             SynthesisOptions(options.speed, workers), progress, cache, cancel):
+            frames.write(chunk)
+            frames.flush()
+        cover_jpeg = covering.result()
+    finally:
+        fetching.shutdown(wait=False)
     rendition = timeline.rendition()
-    head = encoding.tag(script, rendition, encode_options) + mp3.stream.info_frame()
+    head = (encoding.tag(script, rendition, encode_options, cover_jpeg)
+            + mp3.stream.info_frame())
     return Narration(script=script, rendition=rendition, head=head,
                      chapters=rendition.chapter_spans(script))
 
@@ -329,7 +352,7 @@ def synth_file(source: str | Path, out: Path, settings: Settings, options: Optio
             voice = Voice.load(spec.name, settings.voices, workers, settings.model_cache)
         with _output_error(out):
             narration = narrate(script, voice, settings, options, frames, progress,
-                                workers=workers)
+                                workers=workers, refuse_private=False)
             frames.seek(0)
             write_atomic_after(out, narration.head, frames)
     if chapters_json:

@@ -102,6 +102,13 @@ class Settings:
     feed_title: str = "audiobrief"
     feed_author: str = "audiobrief"
     feed_image: str | None = None
+    """The podcast's cover (Apple asks for a square of 1400 to 3000 px): an http(s) URL, or a
+    local JPEG, PNG or WebP file the feed serves; also the MP3s' cover where an article has
+    no picture of its own."""
+    feed_email: str | None = None
+    """The podcast owner's address (`itunes:owner`), where directories send their mail."""
+    feed_link: str | None = None
+    """The site the podcast is of (the channel's link); unset: the newest article's site."""
     model_cache: Path | None = field(default_factory=lambda: _user_cache(os.environ) / "models")
     """Where voice models optimised for this machine are kept, so a voice loads without
     optimising its graph again; empty: optimise on every load."""

@@ -113,6 +113,7 @@ def create_app(settings: Settings | None = None, voices: Mapping[str, Voice] | N
     """
     settings = settings or get_settings()
     service = Service(settings, voices=voices, run_jobs=role == "all")
+    feed.check_image(settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

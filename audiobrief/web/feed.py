@@ -8,17 +8,22 @@ import logging
 import math
 import re
 import time
+import uuid
 import xml.etree.ElementTree as ET
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Annotated, Any
-from urllib.parse import urlencode, urljoin
+from urllib.parse import urlencode, urlsplit
 
 from litestar import Request, Response, get
 from litestar.params import Parameter
 
+from audiobrief import cover as covers
+from audiobrief.errors import NotFoundError
 from audiobrief.load import web_url
+from audiobrief.pipeline import limits
 from audiobrief.service.backends import Record
 from audiobrief.service.jobs import Service
 from audiobrief.settings import Settings
@@ -40,6 +45,8 @@ MEDIA_TYPE = "application/rss+xml; charset=utf-8"
 CACHE_MAX_AGE_S = 60
 """Short: a new article should reach subscribers within a minute."""
 DESCRIPTION = "News articles, narrated."
+COVER_MAX_AGE_S = 3600
+"""The image changes only with the service's settings."""
 
 NAMESPACES = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
@@ -48,6 +55,14 @@ NAMESPACES = {
 }
 for _prefix, _uri in NAMESPACES.items():
     ET.register_namespace(_prefix, _uri)
+
+PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
+"""The Podcasting 2.0 namespace's own UUID, which every `podcast:guid` is made in."""
+COVER_PATH = "/feed/cover.jpg"
+"""Where the service serves AUDIOBRIEF_FEED_IMAGE when it names a file."""
+MAX_PERSONS = 10
+MAX_PERSON_CHARS = 100
+_BYLINE_SEPARATORS = re.compile(r"\s*(?:;|,|&|\band\b|\|)\s*", re.I)
 
 # XML 1.0 forbids these even escaped; ElementTree would write them and break the whole feed.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -80,24 +95,30 @@ def render(records: list[Record], settings: Settings, base_url: str, paging: Pag
     rss = ET.Element("rss", {"version": "2.0"})
     channel = _sub(rss, "channel")
     _sub(channel, "title", settings.feed_title)
-    # RSS needs a channel link and the service has no home page: the feed itself, which answers.
-    _sub(channel, "link", _page_url(base_url, paging, 1))
+    site = _site(records, settings) or _page_url(base_url, paging, 1)
+    _sub(channel, "link", site)
     _sub(channel, "description", f"{DESCRIPTION} {settings.disclosure}")
-    _sub(channel, "language", _language(settings.voice))
+    _sub(channel, "language", _channel_language(records, settings))
     _sub(channel, "lastBuildDate", _rfc822(built_at))
     _sub(channel, "generator", "audiobrief")
     _sub(channel, _tag("itunes", "author"), settings.feed_author)
+    if settings.feed_email:
+        owner = _sub(channel, _tag("itunes", "owner"))
+        _sub(owner, _tag("itunes", "name"), settings.feed_author)
+        _sub(owner, _tag("itunes", "email"), settings.feed_email)
     _sub(channel, _tag("itunes", "explicit"), "false")
     _sub(channel, _tag("itunes", "category"), attrib={"text": "News"})
     _sub(channel, _tag("itunes", "type"), "episodic")
     _sub(channel, _tag("podcast", "locked"), "no")
-    if settings.feed_image:
-        image_url = urljoin(f"{base_url}/", settings.feed_image)
+    _sub(channel, _tag("podcast", "guid"), podcast_guid(f"{base_url}/feed.xml"))
+    # Podcasting 2.0's disclosure that the audio is made by AI, for apps to label it.
+    _sub(channel, _tag("podcast", "txt"), "true", attrib={"purpose": "ai-content"})
+    if image_url := channel_image_url(settings, base_url):
         _sub(channel, _tag("itunes", "image"), attrib={"href": image_url})
         image = _sub(channel, "image")
         _sub(image, "url", image_url)
         _sub(image, "title", settings.feed_title)
-        _sub(image, "link", _page_url(base_url, paging, 1))
+        _sub(image, "link", site)
     for rel, page in _page_links(paging):
         _sub(channel, _tag("atom", "link"), attrib={
             "rel": rel, "href": _page_url(base_url, paging, page), "type": "application/rss+xml"})
@@ -105,6 +126,60 @@ def render(records: list[Record], settings: Settings, base_url: str, paging: Pag
         _item(channel, record, settings, base_url)
     ET.indent(rss)
     return ET.tostring(rss, encoding="utf-8", xml_declaration=True)
+
+
+def podcast_guid(feed_url: str) -> str:
+    """Podcasting 2.0's `podcast:guid`: a UUIDv5 in its namespace of the feed's URL without its
+    scheme and trailing slashes, so the same feed gets the same id wherever it is looked up."""
+    address = re.sub(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", "", feed_url)
+    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, address.rstrip("/")))
+
+
+def channel_image_url(settings: Settings, base_url: str) -> str | None:
+    """Where the podcast's own image is: AUDIOBRIEF_FEED_IMAGE's URL, or for a file the
+    service's copy of it (`feed_cover`); None without one, or for a file that is no image."""
+    if not settings.feed_image:
+        return None
+    if covers.is_url(settings.feed_image):
+        return settings.feed_image.strip()
+    if covers.feed_cover(settings.feed_image, limits(settings)) is None:
+        return None
+    return f"{base_url.rstrip('/')}{COVER_PATH}"
+
+
+def check_image(settings: Settings) -> None:
+    """Say at start-up what a podcast directory would refuse in the channel's image (Apple
+    requires one, square, 1400 to 3000 px); a URL is the operator's to check."""
+    if not settings.feed_image:
+        logger.warning("the podcast feed has no image: set AUDIOBRIEF_FEED_IMAGE (square, %d to"
+                       " %d px), which Apple Podcasts requires", *covers.FEED_SIDE_PX)
+        return
+    if covers.is_url(settings.feed_image):
+        return
+    made = covers.feed_cover(settings.feed_image, limits(settings))
+    if problem := covers.feed_image_problem(made):
+        logger.warning("AUDIOBRIEF_FEED_IMAGE=%s: %s%s", settings.feed_image, problem,
+                       "; the feed has no image" if made is None else
+                       "; Apple Podcasts requires a square of 1400 to 3000 px")
+
+
+def _site(records: list[Record], settings: Settings) -> str | None:
+    """The site the podcast is of: AUDIOBRIEF_FEED_LINK, else the newest article's site."""
+    if link := web_url(settings.feed_link):
+        return link
+    for record in records:
+        if link := web_url(record.script.url):
+            parts = urlsplit(link)
+            return f"{parts.scheme}://{parts.netloc}/"
+    return None
+
+
+def _channel_language(records: list[Record], settings: Settings) -> str:
+    """The language most of the page's articles are read in, else the default voice's."""
+    spoken = Counter(record.script.language for record in records if record.script.language)
+    if spoken:
+        return spoken.most_common(1)[0][0]
+    return _language(settings.voice)
 
 
 def _page_links(paging: Paging) -> list[tuple[str, int]]:
@@ -141,6 +216,11 @@ def _item(channel: ET.Element, record: Record, settings: Settings, base_url: str
     author = script.byline or script.site
     if author:
         _sub(item, _tag("itunes", "author"), author)
+    for person in bylined(script.byline):
+        _sub(item, _tag("podcast", "person"), person,
+             attrib={"group": "writing", "role": "author"})
+    if image := web_url(script.image):
+        _sub(item, _tag("itunes", "image"), attrib={"href": image})
     _sub(item, _tag("itunes", "episodeType"), "full")
     if script.chaptered:
         _sub(item, _tag("podcast", "chapters"), attrib={
@@ -155,8 +235,9 @@ def _item(channel: ET.Element, record: Record, settings: Settings, base_url: str
 
 
 def _description(record: Record, settings: Settings) -> str:
-    """Show notes as HTML (what apps render): who wrote it where, the source, the AI disclosure.
-    Every piece is escaped here; ElementTree then escapes the whole as XML text."""
+    """Show notes as HTML (what apps render): who wrote it where, the source, the chapters as
+    "00:00 Title" lines (what Spotify and YouTube make chapters of), the AI disclosure. Every
+    piece is escaped here; ElementTree then escapes the whole as XML text."""
     script = record.script
     paragraphs = []
     source = " · ".join(part for part in (script.byline, script.site) if part)
@@ -164,11 +245,47 @@ def _description(record: Record, settings: Settings) -> str:
         paragraphs.append(f"By {html.escape(source)}")
     if link := web_url(script.url):
         paragraphs.append(f"Read the article: {_anchor(link)}")
+    if lines := chapter_lines(record):
+        paragraphs.append("<br>".join(html.escape(line) for line in lines))
     disclosure = html.escape(settings.disclosure)
     if policy := web_url(settings.disclosure_url):
         disclosure += f" ({_anchor(policy)})"
     paragraphs.append(disclosure)
     return "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs)
+
+
+def chapter_lines(record: Record) -> list[str]:
+    """ "00:00 Title" for each chapter of a finished article (h:mm:ss past an hour); none for
+    an article of one chapter or without chapter marks."""
+    script, rendition = record.script, record.rendition
+    if not script.chaptered or rendition is None or len(script.chapters) < 2:
+        return []
+    spans = rendition.chapter_spans(script)
+    hours = spans[-1].start_ms >= 3_600_000
+    return [f"{_clock(span.start_ms // 1000, hours)} {chapter.title}"
+            for chapter, span in zip(script.chapters, spans, strict=True)]
+
+
+def _clock(seconds: int, hours: bool) -> str:
+    minutes, second = divmod(seconds, 60)
+    if hours:
+        return f"{minutes // 60}:{minutes % 60:02d}:{second:02d}"
+    return f"{minutes:02d}:{second:02d}"
+
+
+def bylined(byline: str | None) -> list[str]:
+    """The people a byline names, each once: "By Anna Myroniuk and Alexander Khrebet" → both; a
+    part without a capital letter ("Kate Tsurkan, staff writer") is a role, not a person."""
+    if not byline:
+        return []
+    text = re.sub(r"^\s*by\s+", "", byline, flags=re.I)
+    people: list[str] = []
+    for part in _BYLINE_SEPARATORS.split(text):
+        name = " ".join(part.split()).strip(" .")
+        if (name and len(name) <= MAX_PERSON_CHARS and name not in people
+                and any(word[:1].isupper() for word in name.split())):
+            people.append(name)
+    return people[:MAX_PERSONS]
 
 
 def _anchor(url: str) -> str:
@@ -233,4 +350,21 @@ def feed_xml(
     return Response(body, media_type=MEDIA_TYPE, headers=public_cache(request, CACHE_MAX_AGE_S))
 
 
-ROUTES = [feed_xml]
+@get(COVER_PATH, sync_to_thread=True, operation_class=Declared,
+     responses=route_responses("GET", COVER_PATH, {
+         200: answer("The podcast's image (AUDIOBRIEF_FEED_IMAGE when it names a file), as a"
+                     " JPEG.", "image/jpeg", bytes)}))
+def feed_cover(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """The podcast's own image, when AUDIOBRIEF_FEED_IMAGE names a file."""
+    settings: Settings = request.app.state.service.settings
+    made = None
+    if settings.feed_image and not covers.is_url(settings.feed_image):
+        made = covers.feed_cover(settings.feed_image, limits(settings))
+    if made is None:
+        raise NotFoundError("this service has no podcast image of its own"
+                            " (AUDIOBRIEF_FEED_IMAGE names no file it can read)")
+    return Response(made.jpeg, media_type="image/jpeg",
+                    headers=public_cache(request, COVER_MAX_AGE_S))
+
+
+ROUTES = [feed_xml, feed_cover]

@@ -173,6 +173,7 @@ ROUTE_STATUSES: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/healthz"): (200, 503),
     ("GET", "/metrics"): (200,),
     ("GET", "/feed.xml"): (200, 400),
+    ("GET", "/feed/cover.jpg"): (200, 404),
     ("POST", "/v1/audio/speech"): (200, 400, 401, 413, 422, 503),
     ("POST", "/v1/events"): (204, 400, 404, 413, 429),
     ("GET", "/v1/articles/{article_id}/stats"): (200, 400, 401, 404),
