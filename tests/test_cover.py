@@ -173,3 +173,27 @@ def test_the_pages_own_picture_is_found(head: str, expected: str | None) -> None
     page = from_content(f"<html><head>{head}</head><body><p>Text.</p></body></html>", "html",
                         "test", url="https://news.example/2025/story")
     assert page_image(page) == expected
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+
+def test_synth_puts_the_pages_picture_in_the_mp3(tmp_path, httpserver: HTTPServer) -> None:
+    """The CLI reads what its user points it at: the picture on a local server is fetched too."""
+    from mutagen.id3 import ID3
+
+    from tests.test_cli import run
+
+    httpserver.expect_request("/cover.png").respond_with_data(png(640, 640),
+                                                              content_type="image/png")
+    page = tmp_path / "story.html"
+    page.write_text(
+        f'<html><head><meta property="og:image" content="{httpserver.url_for("/cover.png")}">'
+        "<title>Bridge reopens</title></head><body><article><h1>Bridge reopens</h1><p>The"
+        " city's main bridge reopened on Monday after three months of repairs, the mayor"
+        " said.</p></article></body></html>", encoding="utf-8")
+    out = tmp_path / "story.mp3"
+    result = run("synth", str(page), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    (cover,) = ID3(out).getall("APIC")
+    assert opened(cover.data).size == (640, 640)
