@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 PageKind = Literal["html", "text", "ssml"]
-PronunciationSource = Literal["user", "lexicon", "dictionary", "rule", "espeak"]
+PronunciationSource = Literal["user", "site", "lexicon", "dictionary", "rule", "espeak"]
 ChapterMode = Literal["auto", "sections", "paragraphs", "none"]
 
 
@@ -90,8 +90,9 @@ class Pronunciation:
     phonemes: str
     """The voice's phonemes (espeak IPA), as sent inside `[[ … ]]` or produced by espeak."""
     source: PronunciationSource
-    """user lexicon, built-in lexicon, the Ukrainian stress dictionary (its stress on the rules'
-    sounds), Ukrainian rule, or espeak's own rules."""
+    """user lexicon (a request's or file's), the site lexicon (the service's own, edited at its
+    desk), built-in lexicon, the Ukrainian stress dictionary (its stress on the rules' sounds),
+    Ukrainian rule, or espeak's own rules."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from audiobrief.extract import extract
 from audiobrief.load import Limits, load, web_url
 from audiobrief.model import Article, ChapterMode, Page, Rendition, Script, Span
 from audiobrief.script import CHARS_PER_SECOND, PAUSE_MS, ScriptOptions, make_script
+from audiobrief.script.lexicon import Lexicon
 from audiobrief.script.pronounce import Pronouncer
 from audiobrief.script.ssml import ssml_script
 from audiobrief.settings import Settings
@@ -68,6 +69,9 @@ class Options:
     lexicon_entries: str = ""
     """User lexicon entries in the file format (word<TAB>phonemes), e.g. from an API request;
     they beat the files."""
+    site_lexicon: Lexicon | None = None
+    """The service's own lexicon (its editors', see service.site_lexicon); it beats the built-in
+    lexicon and is beaten by the user's."""
     headline: bool = True
     """Speak the title first; off when the text is to be read exactly as given."""
 
@@ -124,14 +128,17 @@ def voice_spec(settings: Settings, options: Options, language: str | None = None
 
 
 def pronouncer(spec: VoiceSpec, lexicons: tuple[Path, ...] = (),
-               entries: str = "") -> Pronouncer:
+               entries: str = "", site: Lexicon | None = None) -> Pronouncer:
     """The pronouncer of a voice with the given user lexicons (built once per combination of
     voice and files; entries given with a request are parsed for that request only, so a
-    stranger's large lexicon is not kept in memory after it)."""
+    stranger's large lexicon is not kept in memory after it) and the site's lexicon as it is
+    now."""
     if entries.strip():
-        return Pronouncer(spec.phonemes, espeak_voice=spec.espeak_voice, user_lexicons=lexicons,
+        made = Pronouncer(spec.phonemes, espeak_voice=spec.espeak_voice, user_lexicons=lexicons,
                           voice_name=spec.name, user_entries=entries)
-    return _pronouncer(spec.name, spec.phonemes, spec.espeak_voice, lexicons)
+    else:
+        made = _pronouncer(spec.name, spec.phonemes, spec.espeak_voice, lexicons)
+    return made.with_site(site) if site else made
 
 
 @functools.lru_cache(maxsize=16)
@@ -170,7 +177,8 @@ def prepare(source: str | Path | Page | Article, settings: Settings, options: Op
     language = language or spec.language.replace("_", "-")
     if language != article.language:
         article = dataclasses.replace(article, language=language)
-    script = make_script(article, pronouncer(spec, options.lexicons, options.lexicon_entries),
+    script = make_script(article, pronouncer(spec, options.lexicons, options.lexicon_entries,
+                                             options.site_lexicon),
                          ScriptOptions(chapters=options.chapters, normalize=options.normalize,
                                        headline=options.headline))
     _check_length(_script_s(script, options), settings)
@@ -183,7 +191,8 @@ def _ssml_script(page: Page, settings: Settings, options: Options) -> Script:
 
     def said_by(spec: VoiceSpec) -> Script:
         return ssml_script(page.content, page.origin,
-                           pronouncer(spec, options.lexicons, options.lexicon_entries),
+                           pronouncer(spec, options.lexicons, options.lexicon_entries,
+                                      options.site_lexicon),
                            voice_language=options.language or spec.language,
                            title=options.title, chapters=options.chapters,
                            normalize_text=options.normalize)

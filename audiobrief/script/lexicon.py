@@ -141,6 +141,19 @@ def phoneme_fault(phonemes: str, inventory: frozenset[str], voice_name: str = "t
     return None
 
 
+def word_fault(word: str) -> str | None:
+    """What keeps `word` from being a lexicon entry's word, or None: empty, a tab or line break
+    (the file format's separators), or too long for a name."""
+    if not word.strip():
+        return "the word is empty"
+    if any(char in word for char in "\t\r\n"):
+        return "a word cannot hold a tab or a line break"
+    if len(word) > MAX_WORD_CHARS or len(_JOINERS.split(word.strip())) > MAX_ENTRY_WORDS:
+        return (f"{word[:40]!r}… is too long for a name: at most {MAX_ENTRY_WORDS} words and"
+                f" {MAX_WORD_CHARS} characters")
+    return None
+
+
 def _parse(text: str, name: str, inventory: frozenset[str], voice_name: str) -> Iterator[Entry]:
     seen: dict[str, int] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -159,9 +172,8 @@ def _parse(text: str, name: str, inventory: frozenset[str], voice_name: str) -> 
             raise LexiconError(f"{where}: the word is empty")
         if not phonemes:
             raise LexiconError(f"{where}: no phonemes for {word!r}")
-        if len(word) > MAX_WORD_CHARS or len(_JOINERS.split(word)) > MAX_ENTRY_WORDS:
-            raise LexiconError(f"{where}: {word[:40]!r}… is too long for a name: at most "
-                               f"{MAX_ENTRY_WORDS} words and {MAX_WORD_CHARS} characters")
+        if fault := word_fault(word):
+            raise LexiconError(f"{where}: {fault}")
         if fault := phoneme_fault(phonemes, inventory, voice_name, repr(word)):
             raise LexiconError(f"{where}: {fault}")
         key = lexicon_key(word)

@@ -1,13 +1,15 @@
 """Spoken text → the same text with `[[ phonemes ]]` blocks for words the voice would mangle.
 
-Sources, first match wins: user lexicon, built-in lexicon, the Ukrainian stress dictionary (its
-stress on the rules' sounds), Ukrainian rules, espeak (left as text). Cyrillic words are always
-decided here (romanised with the 2010 system for the lexicon lookup, else pronounced from the
-dictionary or by the rules): espeak's English voice would spell them out or skip them.
+Sources, first match wins: user lexicon, site lexicon, built-in lexicon, the Ukrainian stress
+dictionary (its stress on the rules' sounds), Ukrainian rules, espeak (left as text). Cyrillic
+words are always decided here (romanised with the 2010 system for the lexicon lookup, else
+pronounced from the dictionary or by the rules): espeak's English voice would spell them out or
+skip them.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 from collections.abc import Sequence
@@ -17,7 +19,7 @@ from pathlib import Path
 
 from audiobrief.model import Pronunciation, PronunciationSource
 from audiobrief.script.cyrillic import has_cyrillic, transliterate
-from audiobrief.script.lexicon import Entry, Lexicon, lexicon_key
+from audiobrief.script.lexicon import Entry, Lexicon, lexicon_key, phoneme_fault
 from audiobrief.script.names import Context, looks_ukrainian, own_evidence, spelled_out
 from audiobrief.script.stress import StressDictionary
 
@@ -80,12 +82,26 @@ class Pronouncer:
             user.append(Lexicon.parse(user_entries, "the request's lexicon", phoneme_inventory,
                                       voice_name))
         self.user = Lexicon.merge(user)
+        self.site = Lexicon()
+        """The site's own lexicon (the service's, see `with_site`): beats the built-in one, is
+        beaten by the user's."""
         self._max_words = max(self.builtin.max_words, self.user.max_words)
         self._given_names = frozenset(
             lexicon_key(entry.word)
             for entry in self.builtin
             if entry.origin.startswith(GIVEN_NAMES_FILE + ":")
         )
+
+    def with_site(self, site: Lexicon) -> Pronouncer:
+        """This pronouncer with `site` as its site lexicon, its own lexicons shared (not read
+        again): the site's changes while the service runs take effect without a restart.
+        Entries whose phonemes this voice does not know are left out (they were checked against
+        the voice the site lexicon was edited for)."""
+        layered = copy.copy(self)
+        layered.site = Lexicon(entry for entry in site if not phoneme_fault(
+            entry.phonemes, self.phoneme_inventory))
+        layered._max_words = max(self._max_words, layered.site.max_words)
+        return layered
 
     def apply(self, text: str) -> tuple[str, tuple[Pronunciation, ...]]:
         """`text` with overridden words replaced by `[[ phonemes ]]`, and the overrides applied.
@@ -117,6 +133,26 @@ class Pronouncer:
         out.append(text[cursor:])
         applied = tuple(Pronunciation(d.word, d.phonemes, d.source) for d in decisions)
         return "".join(out), applied
+
+    def spans(self, text: str) -> list[tuple[int, int, Pronunciation]]:
+        """Every word of `text` (its start, end and how it is said), as `apply` decides them; a
+        word left to espeak has espeak's phonemes when it is capitalised (a name: the words an
+        editor looks at), else none (""), which spares a call per common word."""
+        decided = {d.start: d for d in self._decide(text)}
+        result: list[tuple[int, int, Pronunciation]] = []
+        skip_until = -1
+        for token in _tokens(text):
+            if token.start < skip_until:
+                continue
+            decision = decided.get(token.start)
+            if decision is not None:
+                result.append((decision.start, decision.end, Pronunciation(
+                    decision.word, decision.phonemes, decision.source)))
+                skip_until = decision.end
+                continue
+            phonemes = _espeak(self.espeak_voice, token.text) if token.text[:1].isupper() else ""
+            result.append((token.start, token.end, Pronunciation(token.text, phonemes, "espeak")))
+        return result
 
     def words(self, text: str) -> list[Pronunciation]:
         """Every word of `text` with the phonemes the voice will receive and their source."""
@@ -222,7 +258,8 @@ class Pronouncer:
             if has_cyrillic(candidate):
                 keys.append(transliterate(candidate))
             for key in keys:
-                for lexicon, source in ((self.user, "user"), (self.builtin, "lexicon")):
+                for lexicon, source in ((self.user, "user"), (self.site, "site"),
+                                        (self.builtin, "lexicon")):
                     entry = lexicon.entry(key, as_written=True)
                     if entry is not None:
                         suffix = _possessive_suffix(entry.phonemes) if cut else ""

@@ -33,6 +33,7 @@ from audiobrief.runtime import default_workers
 from audiobrief.service import events, webhooks
 from audiobrief.service.audio_cache import AudioCache
 from audiobrief.service.backends import Backends, JobTable, Record, SpeechSink, Status
+from audiobrief.service.site_lexicon import SiteLexicon
 from audiobrief.settings import Settings
 from audiobrief.synthesize import Cancellation, Cancelled, SynthesisOptions, Timeline
 from audiobrief.voices import Voice
@@ -209,6 +210,8 @@ class Service:
         self.run_jobs = run_jobs
         """False on a web node of a distributed setup: it queues jobs, workers run them."""
         self._started = False
+        self.site_lexicon = SiteLexicon.open(settings)
+        """The site's own pronunciations, which new scripts are pronounced with."""
 
     def counts(self) -> dict[Status, int]:
         """Articles by status, read from the job table at most once a second (health probes and

@@ -23,7 +23,17 @@ from audiobrief import language
 from audiobrief.service.jobs import Service
 from audiobrief.settings import Settings, get_settings
 from audiobrief.voices import Voice
-from audiobrief.web import audio, feed, figures, intake, problems, routes, speech, webhooks
+from audiobrief.web import (
+    audio,
+    desk,
+    feed,
+    figures,
+    intake,
+    problems,
+    routes,
+    speech,
+    webhooks,
+)
 
 if TYPE_CHECKING:
     from litestar.types import LifeSpanReceive, LifeSpanScope, LifeSpanSend, Receive, Scope, Send
@@ -128,7 +138,7 @@ def create_app(settings: Settings | None = None, voices: Mapping[str, Voice] | N
 
     app = AudiobriefApp(
         route_handlers=[*routes.ROUTES, *feed.ROUTES, *speech.ROUTES, *figures.ROUTES,
-                        *webhooks.ROUTES],
+                        *webhooks.ROUTES, *desk.ROUTES],
         lifespan=[lifespan],
         plugins=[ProblemDetailsPlugin(ProblemDetailsConfig(
             exception_to_problem_detail_map=dict.fromkeys(problems.MAPPED, problems.problem)))],

@@ -4,6 +4,7 @@ JSON of finished articles kept within a byte budget."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections import OrderedDict
@@ -43,18 +44,8 @@ def _submit(service: Service, request: ArticleRequest, keyed: bool) -> tuple[Rec
     """Read the source (fetching a URL with private addresses refused), script it, queue it."""
     settings = service.settings
     request.validate(settings)
-    limits = pipeline.limits(settings, refuse_private=True)
-    source: str | Page
-    if request.html is not None:
-        source = from_content(request.html, "html", "the posted html", request.url, limits)
-    elif request.text is not None:
-        source = from_content(request.text, "text", "the posted text", request.url, limits)
-    elif request.ssml is not None:
-        source = from_content(request.ssml, "ssml", "the posted ssml", request.url, limits)
-    else:
-        assert request.url is not None
-        source = request.url
-    options = request.options()
+    source = source_of(request, settings)
+    options = dataclasses.replace(request.options(), site_lexicon=service.site_lexicon.lexicon())
     try:
         script = pipeline.prepare(source, settings, options, refuse_private=True)
     except SsmlError as error:
@@ -63,6 +54,19 @@ def _submit(service: Service, request: ArticleRequest, keyed: bool) -> tuple[Rec
     # fetched it or a key holder vouches for it: anyone could post a fake text for a real URL.
     bound = keyed or isinstance(source, str)
     return service.submit(script, options, request.url or script.url, url_bound=bound)
+
+
+def source_of(request: ArticleRequest, settings: Settings) -> str | Page:
+    """What the request gives to read: its posted html, text or ssml as a page, else its URL."""
+    limits = pipeline.limits(settings, refuse_private=True)
+    if request.html is not None:
+        return from_content(request.html, "html", "the posted html", request.url, limits)
+    if request.text is not None:
+        return from_content(request.text, "text", "the posted text", request.url, limits)
+    if request.ssml is not None:
+        return from_content(request.ssml, "ssml", "the posted ssml", request.url, limits)
+    assert request.url is not None
+    return request.url
 
 
 @dataclass

@@ -126,6 +126,8 @@ class Problem(msgspec.Struct, omit_defaults=True):
     """The fields that failed validation, when the framework's validation refused them."""
     error: OpenAIError | None = None
     """/v1/audio/speech only."""
+    field: str | None = None
+    """The request field at fault, where one is named (the site lexicon's `phonemes`…)."""
     create: bool | None = None
     """The 404 of GET /v1/articles?url=: whether this caller may have the article made (POST
     /v1/articles), so embed.js knows whether to ask."""
@@ -149,7 +151,7 @@ DESCRIPTIONS: dict[int, str] = {
     401: "API keys are set and none was given: Authorization: Bearer KEY or X-API-Key.",
     404: "No such article, or no audio for this URL yet.",
     409: "The article is not in a state for this: not failed (retry), failed or not done yet"
-         " (audio, timings).",
+         " (audio, timings); or the site lexicon is full.",
     413: "The request body, the fetched source, or the audio it would make is over its limit.",
     416: "The byte range is past the end of the file.",
     422: "The source could be read but holds nothing to narrate, or could not be fetched.",
@@ -180,6 +182,15 @@ ROUTE_STATUSES: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/v1/stats"): (200, 400, 401),
     ("GET", "/desk/stats"): (200,),
     ("GET", "/v1/webhooks/deliveries"): (200, 400, 401),
+    ("GET", "/v1/lexicon"): (200, 400),
+    ("GET", "/v1/lexicon/{word}"): (200, 404),
+    ("PUT", "/v1/lexicon/{word}"): (200, 201, 400, 401, 409, 507),
+    ("DELETE", "/v1/lexicon/{word}"): (204, 401, 507),
+    ("POST", "/v1/lexicon/{word}/apply"): (202, 400, 401, 503, 507),
+    ("POST", "/v1/desk/script"): (200, 400, 401, 413, 422, 503),
+    ("GET", "/v1/desk/unsettled"): (200, 400, 401),
+    ("POST", "/v1/desk/phonemes"): (200, 400, 401),
+    ("GET", "/desk"): (200,),
 }
 """Every status each route answers, keyed by (method, path as in the OpenAPI schema).
 
