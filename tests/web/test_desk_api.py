@@ -203,3 +203,63 @@ def test_applying_a_change_remakes_only_the_articles_and_sentences_that_say_the_
 def _sentence_files(data: Path) -> int:
     return sum(1 for path in (data / "sentences").rglob("*") if path.is_file()
                and not path.name.startswith("."))
+
+
+def test_the_desk_marks_each_name_of_a_script_by_who_decided_it(make_client) -> None:
+    client = make_client(api_keys=(KEY,))
+    client.put("/v1/lexicon/Kuleba", json={"respelling": "koo-LEH-bah"}, headers=KEYED)
+    text = ("Kuleba in Kharkiv\n\nDmytro Kuleba met Oleh Zhdanivskyi and John Smithers in"
+            " Kharkiv on Monday.")
+    assert client.post("/v1/desk/script", json={"text": text}).status_code == 401
+    response = client.post("/v1/desk/script", json={"text": text}, headers=KEYED)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    sentence = body["chapters"][1]["sentences"][0]
+    named = {segment["text"]: segment["source"] for segment in sentence["segments"]
+             if "source" in segment}
+    assert named == {"Dmytro": "lexicon", "Kuleba": "site", "Oleh": "lexicon",
+                     "Zhdanivskyi": "rule", "John": "espeak", "Smithers": "espeak",
+                     "Kharkiv": "lexicon", "Monday": "espeak"}
+    # The segments are the sentence as the voice reads it, names and all.
+    assert "".join(segment["text"] for segment in sentence["segments"]) == (
+        "Dmytro Kuleba met Oleh Zhdanivskyi and John Smithers in Kharkiv on Monday.")
+    assert "[[" in sentence["said"]
+    assert all(segment.get("phonemes") for segment in sentence["segments"] if "source" in segment)
+    assert client.get("/v1/desk/script").status_code == 405
+    # Nothing was queued.
+    assert client.get("/healthz").json()["queued"] == 0
+
+
+def test_names_left_to_rule_or_espeak_in_recent_articles_most_frequent_first(
+        make_client) -> None:
+    client = make_client(api_keys=(KEY,))
+    first = _post(client, "Talks\n\nOleh Zhdanivskyi met John Smithers on Monday. Smithers"
+                  " spoke.", url="https://news.example/talks")
+    second = _post(client, "More talks\n\nThe envoy, Smithers, flew home on Monday.",
+                   url="https://news.example/more")
+    for article_id in (first, second):
+        assert wait_done(client, article_id)["status"] == "done"
+    assert client.get("/v1/desk/unsettled").status_code == 401
+    answer = client.get("/v1/desk/unsettled", params={"articles": 10}, headers=KEYED).json()
+    assert answer["articles"] == 2
+    ranked = [(word["word"], word["source"], word["articles"]) for word in answer["words"]]
+    assert ranked[0] == ("Smithers", "espeak", 2)
+    assert ("Zhdanivskyi", "rule", 1) in ranked
+    assert not {"Monday", "Talks", "The", "Oleh"} & {word for word, _, _ in ranked}
+    assert all(word["phonemes"] for word in answer["words"])
+    only_latest = client.get("/v1/desk/unsettled", params={"articles": 1},
+                             headers=KEYED).json()
+    assert only_latest["articles"] == 1
+    assert client.get("/v1/desk/unsettled", params={"articles": 0},
+                      headers=KEYED).status_code == 400
+
+
+def test_a_fix_can_be_heard_before_it_is_saved(make_client) -> None:
+    client = make_client()
+    answer = client.post("/v1/desk/phonemes", json={"word": "Kuleba",
+                                                    "respelling": "koo-LEH-bah"})
+    assert answer.status_code == 200
+    assert answer.json()["phonemes"] == client.put(
+        "/v1/lexicon/Kuleba", json={"respelling": "koo-LEH-bah"}).json()["phonemes"]
+    refused = client.post("/v1/desk/phonemes", json={"phonemes": "Q"})
+    assert refused.status_code == 400 and refused.json()["field"] == "phonemes"
