@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 UNSETTLED_SOURCES = ("rule", "espeak")
 """Who decided a word no lexicon has: the Ukrainian rules, or espeak's English ones."""
-_ALWAYS_CAPITALISED = frozenset({
+ALWAYS_CAPITALISED = frozenset({
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
     "february", "april", "june", "july", "august", "september", "october", "november",
     "december", "i", "mr", "mrs", "ms", "dr"})
@@ -77,7 +77,7 @@ def _names(script: Script) -> dict[tuple[str, str], tuple[str, str, int]]:
             elif position > 0 and len(word) > 1 and not word.isupper():
                 capitalised.append((_bare(word), lexicon_key(_bare(word))))
     for word, key in capitalised:
-        if key not in lower and key not in _ALWAYS_CAPITALISED:
+        if key not in lower and key not in ALWAYS_CAPITALISED:
             add(key, "espeak", word, "")
     return found
 

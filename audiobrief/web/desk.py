@@ -8,6 +8,7 @@ import dataclasses
 import datetime
 import functools
 import html
+import re
 from importlib import resources
 from typing import Annotated, Any, cast
 
@@ -21,7 +22,7 @@ from audiobrief.errors import NotFoundError
 from audiobrief.script.rescript import unpronounced
 from audiobrief.service.jobs import Service
 from audiobrief.service.site_lexicon import SiteEntry, checked_phonemes, remake
-from audiobrief.service.unsettled import UNSETTLED_SOURCES, unsettled
+from audiobrief.service.unsettled import ALWAYS_CAPITALISED, UNSETTLED_SOURCES, unsettled
 from audiobrief.voices import espeak_phonemes, find_voice
 from audiobrief.web.intake import Fetches, source_of
 from audiobrief.web.problems import Declared, answer, route_responses
@@ -29,6 +30,7 @@ from audiobrief.web.routes import require_key
 from audiobrief.web.schemas import ArticleRequest, Links, Phonemes
 
 MAX_PER_PAGE = 200
+_WORD = re.compile(r"[^\W\d_]+")
 MAX_UNSETTLED_ARTICLES = 200
 MAX_UNSETTLED_WORDS = 200
 SEARCH_CHARS = 100
@@ -249,15 +251,22 @@ def _desk_script(service: Service, request: ArticleRequest) -> DeskScript:
                               refuse_private=True)
     spec = pipeline.voice_spec(settings, options, script.language)
     pronouncer = pipeline.pronouncer(spec, options.lexicons, options.lexicon_entries, site)
+    plains = [[unpronounced(sentence) for sentence in chapter.sentences]
+              for chapter in script.chapters]
+    # A name left to espeak is capitalised within a sentence somewhere, and never written in
+    # lower case ("The", "Officials" open sentences; "Talks" opens a headline).
+    words = [_WORD.findall(text) for texts in plains for text in texts]
+    names = {word.casefold() for said in words for word in said[1:] if word[:1].isupper()}
+    names -= ALWAYS_CAPITALISED | {word.casefold() for said in words for word in said
+                                   if word[:1].islower()}
     chapters = []
-    for chapter in script.chapters:
+    for chapter, texts in zip(script.chapters, plains, strict=True):
         sentences = []
-        for sentence in chapter.sentences:
-            plain = unpronounced(sentence)
+        for sentence, plain in zip(chapter.sentences, texts, strict=True):
             segments: list[Segment] = []
             cursor = 0
             for start, end, said in pronouncer.spans(plain):
-                if said.source == "espeak" and not said.phonemes:
+                if said.source == "espeak" and said.word.casefold() not in names:
                     continue  # a common word: part of the plain text around the names
                 if start > cursor:
                     segments.append(Segment(plain[cursor:start]))

@@ -80,6 +80,7 @@
 
   function speak(input) {
     say("Making the audio…");
+    desk.dataset.heard = input;
     return fetch("/v1/audio/speech", {
       method: "POST",
       headers: Object.assign({ "Content-Type": "application/json" },
@@ -93,9 +94,9 @@
     }).then(function (blob) {
       if (state.audio) { state.audio.pause(); URL.revokeObjectURL(state.audio.src); }
       state.audio = new Audio(URL.createObjectURL(blob));
-      desk.dataset.heard = input;
-      say("Playing.");
-      return state.audio.play().catch(function () { say("Press play again to hear it."); });
+      return state.audio.play().then(function () { say("Playing."); }, function () {
+        say("The browser would not play it; press the button again.");
+      });
     }).catch(failed);
   }
 
