@@ -86,6 +86,8 @@ class Pronouncer:
         """The site's own lexicon (the service's, see `with_site`): beats the built-in one, is
         beaten by the user's."""
         self._max_words = max(self.builtin.max_words, self.user.max_words)
+        self._checked_site: tuple[Lexicon, Lexicon] | None = None
+        """The last site lexicon given to `with_site`, and its entries this voice can say."""
         self._given_names = frozenset(
             lexicon_key(entry.word)
             for entry in self.builtin
@@ -97,9 +99,14 @@ class Pronouncer:
         again): the site's changes while the service runs take effect without a restart.
         Entries whose phonemes this voice does not know are left out (they were checked against
         the voice the site lexicon was edited for)."""
+        checked = self._checked_site
+        if checked is None or checked[0] is not site:
+            # Checked once per version of the site lexicon, not per request: it may be large.
+            checked = self._checked_site = (site, Lexicon(
+                entry for entry in site
+                if not phoneme_fault(entry.phonemes, self.phoneme_inventory)))
         layered = copy.copy(self)
-        layered.site = Lexicon(entry for entry in site if not phoneme_fault(
-            entry.phonemes, self.phoneme_inventory))
+        layered.site = checked[1]
         layered._max_words = max(self._max_words, layered.site.max_words)
         return layered
 
