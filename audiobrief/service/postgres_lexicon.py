@@ -38,7 +38,8 @@ class PostgresSiteTable:
             raise SettingsError(f"cannot reach AUDIOBRIEF_DATABASE_URL for the site lexicon:"
                                 f" {str(error).splitlines()[0] if str(error) else error}"
                                 ) from None
-        self.pool = ConnectionPool(url, min_size=1, max_size=max_connections, open=True,
+        # No connection held while idle: a worker opens the table but never reads it.
+        self.pool = ConnectionPool(url, min_size=0, max_size=max_connections, open=True,
                                    kwargs={"autocommit": True}, name="audiobrief-lexicon")
 
     def close(self) -> None:

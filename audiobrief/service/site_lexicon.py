@@ -24,9 +24,11 @@ from audiobrief import pipeline
 from audiobrief.errors import (
     AudiobriefError,
     ConflictError,
+    LanguageError,
     LexiconError,
     RequestError,
     StorageFullError,
+    VoiceNotFoundError,
 )
 from audiobrief.model import Script
 from audiobrief.script.lexicon import Entry, Lexicon, lexicon_key, phoneme_fault, word_fault
@@ -227,7 +229,11 @@ def remake(service: Service, word: str, scan: int = REMAKE_SCAN) -> list[Remade]
             if record.source_url in seen_urls:
                 continue
             seen_urls.add(record.source_url)
-        script, changed = _rescripted(service.settings, record, word, site)
+        try:
+            script, changed = _rescripted(service.settings, record, word, site)
+        except (VoiceNotFoundError, LanguageError) as error:  # its voice is gone: left as is
+            logger.warning("article %s is not made again: %s", record.id, error)
+            continue
         if not changed:
             continue
         options = pipeline.Options(voice=record.voice, speed=record.speed)

@@ -71,10 +71,12 @@ def _names(script: Script) -> dict[tuple[str, str], tuple[str, str, int]]:
                 add(lexicon_key(_bare(decision.word)), "rule", _bare(decision.word),
                     decision.phonemes)
         words = _TEXT_WORD.findall(_BLOCKS.sub(" ", sentence.spoken))
+        # A name decided by a lexicon may open the sentence; the word after it does not.
+        first = 1 if not sentence.spoken.lstrip().startswith("[[") else 0
         for position, word in enumerate(words):
             if not word[:1].isupper():
                 lower.add(word.casefold())
-            elif position > 0 and len(word) > 1 and not word.isupper():
+            elif position >= first and len(word) > 1 and not word.isupper():
                 capitalised.append((_bare(word), lexicon_key(_bare(word))))
     for word, key in capitalised:
         if key not in lower and key not in ALWAYS_CAPITALISED:
