@@ -152,7 +152,8 @@ def _script(service: Service, request: SpeechRequest) -> tuple[Script, str]:
     kind: PageKind = "ssml" if is_ssml(request.input) else "text"
     page = from_content(request.input, kind, "the request", limits=pipeline.limits(settings))
     options = pipeline.Options(voice=_voice_name(request.voice_name, settings),
-                               speed=request.speed, chapters="none", headline=False)
+                               speed=request.speed, chapters="none", headline=False,
+                               site_lexicon=service.site_lexicon.lexicon())
     try:
         script = pipeline.prepare(page if kind == "ssml" else _article(page), settings, options)
     except SsmlError as error:

@@ -266,3 +266,20 @@ def test_a_fix_can_be_heard_before_it_is_saved(make_client) -> None:
         "/v1/lexicon/Kuleba", json={"respelling": "koo-LEH-bah"}).json()["phonemes"]
     refused = client.post("/v1/desk/phonemes", json={"phonemes": "Q"})
     assert refused.status_code == 400 and refused.json()["field"] == "phonemes"
+
+
+def test_the_speech_endpoint_says_a_word_as_the_site_lexicon_does(make_client) -> None:
+    client = make_client(api_keys=(KEY,))
+
+    def seconds(text: str) -> float:
+        response = client.post("/v1/audio/speech", headers=KEYED, json={
+            "model": "tts-1", "voice": "alloy", "input": text, "response_format": "pcm"})
+        assert response.status_code == 200, response.text
+        return len(response.content) / (24_000 * 2)
+
+    before = seconds("Kharkiv was quiet.")
+    # An entry three times the name's length: the voice takes its word from the site lexicon.
+    long = "xˈɑːrkivʃtʃɪnɑːzɑːpɔrʲiʒʒɑːdnʲiprɔpɛtrɔvsk"
+    fixed = client.put("/v1/lexicon/Kharkiv", json={"phonemes": long}, headers=KEYED)
+    assert fixed.status_code == 201, fixed.text
+    assert seconds("Kharkiv was quiet.") > before + 0.8
