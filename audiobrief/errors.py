@@ -15,6 +15,7 @@
      ├── RequestError         a request field that cannot be used as it is (also a ValueError)
      │    └── TooLongError          the audio would be longer than the limit per article
      ├── NotFoundError        no such article, or no audio for that URL (also a LookupError)
+     │    └── GoneError             the article's audio was withdrawn
      ├── ConflictError        the article is not in a state for that (not failed; not done yet)
      ├── KeyRequiredError     writing needs one of the API keys (also a PermissionError)
      ├── AudioRemadeError     a finished MP3 was missing or damaged on disk; it is being made again
@@ -108,6 +109,10 @@ class DataLockedError(SettingsError):
 
 class NotFoundError(AudiobriefError, LookupError):
     """No article has that id, or no audio answers for that URL yet."""
+
+
+class GoneError(NotFoundError):
+    """The article (or the URL's, or this version) was withdrawn: its audio is gone for good."""
 
 
 class ConflictError(AudiobriefError):

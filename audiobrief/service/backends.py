@@ -11,6 +11,7 @@ its progress, finish or fail it, so a job taken over by another attempt cannot b
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
@@ -57,6 +58,13 @@ class Record:
     bound: bool = True
     """Whether `source_url` is vouched for: audiobrief fetched it itself, or a caller with a key
     gave it. Only bound articles answer a lookup by URL or appear in the feed."""
+    article: str = ""
+    """The article this audio is a version of (`article_key`): every version posted for one
+    canonical URL or CMS `external_id` shares it; an article without either is its own."""
+    external_id: str | None = None
+    """The CMS's own name for the article, when it gave one."""
+    posted_at: float = 0.0
+    """When this version was last posted as its article's content (the newest one answers)."""
 
     @property
     def age_s(self) -> float:
@@ -112,7 +120,34 @@ def record(row: Mapping[str, Any]) -> Record:
     timings = values.pop("timings")
     values["rendition"] = _rendition_decoder.decode(bytes(timings)) if timings else None
     values["bound"] = bool(values.get("bound", True))
+    values["article"] = values.get("article") or values["id"]
+    values["posted_at"] = values.get("posted_at") or values["created_at"]
     return Record(**values)
+
+
+def article_key(source_url: str | None = None, external_id: str | None = None) -> str | None:
+    """The id of the article a version belongs to: named by the CMS's `external_id`, else by its
+    canonical URL; None with neither (such a version is an article of its own). The PostgreSQL
+    migration computes the same for URLs (postgres.py)."""
+    if external_id:
+        material = "external_id\n" + external_id
+    elif source_url:
+        material = "url\n" + source_url
+    else:
+        return None
+    return hashlib.sha256(material.encode()).hexdigest()[:32]
+
+
+def withdrawal_keys(article: str, versions: list[tuple[str, str | None, bool]]) -> set[str]:
+    """What a withdrawn article leaves answering 410: its id, each version's (id, source URL,
+    bound) id, and the key of each URL a version answered for."""
+    keys = {article, *(version for version, _, _ in versions)}
+    keys.update(key for _, url, bound in versions if bound and (key := article_key(url)))
+    return keys
+
+
+Cursor = tuple[float, str]
+"""Where a page of articles ends: the last one's (posted_at, id); the next page starts after."""
 
 
 def exhausted(attempts: int, done: int, total: int, runner: str) -> str:
@@ -131,27 +166,56 @@ class JobTable(Protocol):
 
     def add(self, article_id: str, script: Script, voice: str, speed: float,
             source_url: str | None, *, bound: bool = True,
-            queue_limit: int | None = None) -> bool:
-        """Queue a new article; False when one with this id exists already. With `queue_limit`,
-        QueueFullError when that many wait (checked and inserted atomically)."""
+            queue_limit: int | None = None, article: str | None = None,
+            external_id: str | None = None) -> bool:
+        """Queue a new version, of `article` (else an article of its own); False when one with
+        this id exists already. With `queue_limit`, QueueFullError when that many wait (checked
+        and inserted atomically). A bound one lifts the withdrawal of its ids (`withdraw`)."""
         ...
 
-    def bind(self, article_id: str, source_url: str | None) -> bool:
-        """Vouch for an article's URL (the same script came from a fetch or a keyed caller)."""
+    def repost(self, article_id: str, source_url: str | None, article: str | None,
+               external_id: str | None) -> bool:
+        """An existing version posted again by a fetch or a keyed caller: bound to its URL, of
+        `article`, and its article's newest (posted now); its ids no longer withdrawn."""
         ...
 
     def get(self, article_id: str) -> Record | None: ...
 
     def latest_for_url(self, source_url: str) -> Record | None:
-        """The newest article bound to this URL that has not failed."""
+        """The version bound to this URL that answers for it: the newest finished, else the
+        newest that has not failed."""
+        ...
+
+    def answering(self, article: str) -> Record | None:
+        """The version an article answers with: its newest finished, else its newest not failed,
+        else its newest."""
+        ...
+
+    def articles(self, limit: int, *, status: Status | None = None,
+                 url_prefix: str | None = None, after: Cursor | None = None) -> list[Record]:
+        """The newest version of each article, most recently posted first, at most `limit`;
+        only those whose newest version has `status`, whose URL starts with `url_prefix`, and
+        that come after `after`."""
         ...
 
     def finished(self, limit: int, offset: int = 0) -> list[Record]:
-        """Finished bound articles (the feed's), newest first."""
+        """The newest finished bound version of each article (the feed's), most recently
+        finished first."""
         ...
 
     def finished_count(self) -> int:
         """How many articles `finished` lists in all."""
+        ...
+
+    def withdraw(self, article_id: str) -> list[str] | None:
+        """Delete every version of the article that `article_id` names (an article or one of its
+        versions) and keep its ids withdrawn (`withdrawal_keys`); the version ids deleted (their
+        blobs are the caller's to delete): empty when it was withdrawn already, None when no
+        article had that id."""
+        ...
+
+    def withdrawn(self, key: str) -> bool:
+        """Whether an article, version or URL key (`article_key`) was withdrawn."""
         ...
 
     def finished_sizes(self) -> list[tuple[str, int | None]]:

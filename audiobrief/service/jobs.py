@@ -9,6 +9,7 @@ finish it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -27,12 +28,19 @@ from audiobrief import encode as encoding
 from audiobrief import pipeline
 from audiobrief.atomic import DISK_FULL
 from audiobrief.encoders import Format, encoder_for
-from audiobrief.errors import AudiobriefError, StorageFullError, TooLongError
+from audiobrief.errors import AudiobriefError, GoneError, StorageFullError, TooLongError
 from audiobrief.model import Script
 from audiobrief.runtime import default_workers
 from audiobrief.service import events, webhooks
 from audiobrief.service.audio_cache import AudioCache
-from audiobrief.service.backends import Backends, JobTable, Record, SpeechSink, Status
+from audiobrief.service.backends import (
+    Backends,
+    JobTable,
+    Record,
+    SpeechSink,
+    Status,
+    article_key,
+)
 from audiobrief.service.site_lexicon import SiteLexicon
 from audiobrief.settings import Settings
 from audiobrief.synthesize import Cancellation, Cancelled, SynthesisOptions, Timeline
@@ -129,6 +137,9 @@ class _Renewal:
         self._done.set()
 
 
+WITHDRAWAL_SEEN_S = 10.0
+"""How soon a node sharing the job table stops serving audio another node withdrew."""
+
 STOPPING = "the service is stopping"
 """Why a job is cancelled when the service stops: it goes back to the queue, not failed."""
 
@@ -191,8 +202,9 @@ class Service:
         self.audio_cache = AudioCache(self.audio)
         self._counts: dict[Status, int] = {}
         self._counted_at = -1e9
-        self._finished: dict[str, Record] = {}
-        """Finished articles by id: they never change again, so reads skip SQLite."""
+        self._finished: dict[str, tuple[Record, float]] = {}
+        """Finished articles by id, and when they were last known not withdrawn: they never
+        change again, so reads skip the table."""
         self.last_served: dict[str, float] = {}
         """When each finished MP3 was last answered from memory, so the audio kept on disk is
         the most recently used (`JobTable.evict`)."""
@@ -242,14 +254,23 @@ class Service:
         return record if record is not None and record.status == "done" else None
 
     def record(self, article_id: str) -> Record | None:
-        """An article, from memory once it is finished."""
-        if (record := self._finished.get(article_id)) is not None:
-            return record
+        """An article, from memory once it is finished. Where other nodes share the table (no
+        lock), one remembered is checked every WITHDRAWAL_SEEN_S for a withdrawal made there."""
+        if (remembered := self._finished.get(article_id)) is not None:
+            finished, checked_at = remembered
+            now = time.monotonic()
+            if self.lock is not None or now - checked_at < WITHDRAWAL_SEEN_S:
+                return finished
+            if not self.jobs.withdrawn(article_id):
+                self._finished[article_id] = (finished, now)
+                return finished
+            self._forget(article_id)
+            return None
         record = self.jobs.get(article_id)
         if record is not None and record.status == "done":
             if len(self._finished) >= 4096:
                 self._finished.clear()
-            self._finished[article_id] = record
+            self._finished[article_id] = (record, time.monotonic())
         return record
 
     # Voices ---------------------------------------------------------------------------------
@@ -274,20 +295,28 @@ class Service:
     # Jobs -----------------------------------------------------------------------------------
 
     def submit(self, script: Script, options: pipeline.Options, source_url: str | None, *,
-               url_bound: bool = True) -> tuple[Record, bool]:
-        """Queue the narration of `script`; (the record, whether it is new).
+               url_bound: bool = True, external_id: str | None = None) -> tuple[Record, bool]:
+        """Queue the narration of `script`, a version of the article its URL or `external_id`
+        names; (the record, whether it is new).
 
-        The same script with the same voice and settings is the same article: it is not queued
+        The same script with the same voice and settings is the same version: it is not queued
         twice. A failed one is queued again. Past the queue limit, QueueFullError.
 
-        `url_bound` says whether `source_url` is vouched for (audiobrief fetched it, or the
-        caller holds a key); an unbound article never answers a lookup by URL nor appears in
-        the feed. A bound submit of the same script binds an unbound article.
+        `url_bound` says whether `source_url` (and `external_id`) are vouched for (audiobrief
+        fetched it, or the caller holds a key); an unbound version never answers a lookup by URL
+        nor appears in the feed, and is an article of its own. A bound submit makes the version
+        its article's newest (a revert to an earlier text answers with that text's audio again)
+        and publishes a withdrawn article again; an unbound one of a withdrawn version is
+        refused (GoneError).
         """
         voice = pipeline.voice_spec(self.settings, options, script.language).name
         identity = article_id(script, voice, options.speed, self.settings)
+        article = article_key(source_url, external_id) if url_bound else None
         limit = self.settings.queue_limit
         existing = self.jobs.get(identity)
+        if existing is None and not url_bound and self.jobs.withdrawn(identity):
+            raise GoneError("this audio was withdrawn; only a caller with an API key can"
+                            " publish it again")
         if existing and existing.status != "failed":
             new = False
         elif existing:
@@ -295,14 +324,34 @@ class Service:
         else:
             # Two requests for the same new article at once: only the first one inserts it.
             new = self.jobs.add(identity, script, voice, options.speed, source_url,
-                                bound=url_bound, queue_limit=limit)
-        if url_bound and existing is not None and not existing.bound:
-            self.jobs.bind(identity, source_url)
+                                bound=url_bound, queue_limit=limit, article=article,
+                                external_id=external_id if url_bound else None)
+        if url_bound and existing is not None:
+            self.jobs.repost(identity, source_url, article, external_id)
         if new:
             self.queue.put(identity)
         record = self.jobs.get(identity)
         assert record is not None
         return record, new
+
+    def answering(self, some_id: str) -> Record | None:
+        """The version `some_id` names: a version by its id, or the one an article answers with
+        (`JobTable.answering`) by the article's id."""
+        record = self.record(some_id)
+        return record if record is not None else self.jobs.answering(some_id)
+
+    def withdraw(self, some_id: str) -> bool | None:
+        """Withdraw the article `some_id` names (an article or one of its versions): every
+        version's audio and row go, and its ids answer 410 from then on; False when it was
+        withdrawn already, None when there is no such article. A running version stops at its
+        next sentence (its attempt no longer holds the job)."""
+        versions = self.jobs.withdraw(some_id)
+        if versions is None:
+            return None
+        for version in versions:
+            self._forget(version)
+            self.audio.delete(version)
+        return bool(versions)
 
     def retry(self, article_id: str) -> bool:
         """Queue a failed article again (its attempts start from zero); False when it had not
@@ -412,6 +461,9 @@ class Service:
                 logger.info("article %s back in the queue: %s", record.id, stopped)
             else:
                 logger.warning("article %s: %s; this attempt stops", record.id, stopped)
+                with contextlib.suppress(Exception):  # the table unreachable: swept later
+                    if self.jobs.get(record.id) is None:  # withdrawn: no attempt ends it
+                        self.live.end(record.id)
         except AudiobriefError as error:
             self._failed(record, str(error))
         except OSError as error:

@@ -24,13 +24,16 @@ from audiobrief.errors import SettingsError
 from audiobrief.model import Rendition, Script
 from audiobrief.service.backends import (
     STATUSES,
+    Cursor,
     Finished,
     Record,
     Status,
+    article_key,
     exhausted,
     queue_full,
     record,
     to_evict,
+    withdrawal_keys,
 )
 
 logger = logging.getLogger(__name__)
@@ -65,13 +68,40 @@ _MIGRATIONS: tuple[LiteralString, ...] = (
     CREATE INDEX articles_source_url ON articles (source_url, created_at);
     CREATE INDEX articles_finished ON articles (finished_at);
     """,
+    # Articles have versions: the article a row is a version of (for rows made before, their
+    # URL's, as backends.article_key computes it), the CMS's id, when it was posted; and the
+    # ids of withdrawn articles.
+    """
+    ALTER TABLE articles ADD COLUMN article text, ADD COLUMN external_id text,
+        ADD COLUMN posted_at double precision;
+    UPDATE articles SET posted_at = created_at, article = CASE
+        WHEN bound AND source_url IS NOT NULL THEN left(encode(sha256(convert_to(
+            'url' || chr(10) || source_url, 'UTF8')), 'hex'), 32)
+        ELSE id END;
+    ALTER TABLE articles ALTER COLUMN article SET NOT NULL,
+        ALTER COLUMN posted_at SET NOT NULL;
+    CREATE INDEX articles_article ON articles (article, posted_at);
+    CREATE INDEX articles_posted ON articles (posted_at);
+    CREATE TABLE withdrawn (id text PRIMARY KEY, withdrawn_at double precision NOT NULL);
+    """,
 )
 """Each schema version's statements, in order: version N is the first N applied."""
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 _COLUMNS: LiteralString = (
     "id, status, source_url, script, voice, speed, done, total, error, attempts, timings,"
-    " size_bytes, created_at, updated_at, finished_at, owner, bound")
+    " size_bytes, created_at, updated_at, finished_at, owner, bound, article, external_id,"
+    " posted_at")
+_A_COLUMNS: LiteralString = ", ".join(f"a.{name.strip()}" for name in _COLUMNS.split(","))
+_NEWEST: LiteralString = (
+    "NOT EXISTS (SELECT 1 FROM articles AS newer WHERE newer.article = a.article"
+    " AND (newer.posted_at, newer.id) > (a.posted_at, a.id)")
+"""The start of a condition: no version of its article was posted after this one (close it
+with the further conditions on the newer one and a parenthesis)."""
+_FINISHED_NEWEST: LiteralString = (
+    "a.status = 'done' AND a.bound AND " + _NEWEST
+    + " AND newer.status = 'done' AND newer.bound)")
+"""A finished bound version that is its article's newest finished one: the feed's."""
 
 
 def upgrade(url: str) -> tuple[int, int]:
@@ -149,8 +179,10 @@ class PostgresJobs:
 
     def add(self, article_id: str, script: Script, voice: str, speed: float,
             source_url: str | None, *, bound: bool = True,
-            queue_limit: int | None = None) -> bool:
+            queue_limit: int | None = None, article: str | None = None,
+            external_id: str | None = None) -> bool:
         now = time.time()
+        article = article or article_id
         with self._transaction() as db:
             if queue_limit is not None:
                 # One writer counts at a time, so simultaneous requests cannot all pass.
@@ -158,11 +190,15 @@ class PostgresJobs:
                 _check_room(db, queue_limit)
             cursor = db.execute(
                 "INSERT INTO articles (id, status, source_url, script, voice, speed, total,"
-                " created_at, updated_at, bound) VALUES (%s, 'queued', %s, %s, %s, %s, %s, %s,"
-                " %s, %s) ON CONFLICT (id) DO NOTHING",
+                " created_at, updated_at, bound, article, external_id, posted_at)"
+                " VALUES (%s, 'queued', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (id) DO NOTHING",
                 (article_id, source_url, msgspec.json.encode(script), voice, speed,
-                 script.sentence_count, now, now, bound))
-            return cursor.rowcount == 1
+                 script.sentence_count, now, now, bound, article, external_id, now))
+            added = cursor.rowcount == 1
+            if added and bound:
+                _lift_withdrawal(db, article_id, article, source_url)
+            return added
 
     def insert(self, record: Record, status: Status) -> bool:
         """Add an article as another table had it (a migration), with `status`; False when one
@@ -170,19 +206,27 @@ class PostgresJobs:
         rendition = record.rendition.without_pcm() if record.rendition else None
         return self._count(
             "INSERT INTO articles (id, status, source_url, script, voice, speed, done, total,"
-            " error, attempts, timings, size_bytes, created_at, updated_at, finished_at, bound)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s, %s, %s, %s)"
+            " error, attempts, timings, size_bytes, created_at, updated_at, finished_at, bound,"
+            " article, external_id, posted_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (id) DO NOTHING",
             (record.id, status, record.source_url, msgspec.json.encode(record.script),
              record.voice, record.speed, record.done if status == "done" else 0, record.total,
              record.error, msgspec.json.encode(rendition) if rendition else None,
              record.size_bytes, record.created_at, record.updated_at, record.finished_at,
-             record.bound)) == 1
+             record.bound, record.article, record.external_id, record.posted_at)) == 1
 
-    def bind(self, article_id: str, source_url: str | None) -> bool:
-        return self._count(
-            "UPDATE articles SET bound = true, source_url = coalesce(%s, source_url)"
-            " WHERE id = %s AND NOT bound", (source_url, article_id)) == 1
+    def repost(self, article_id: str, source_url: str | None, article: str | None,
+               external_id: str | None) -> bool:
+        with self._transaction() as db:
+            row = db.execute(
+                "UPDATE articles SET bound = true, source_url = coalesce(%s, source_url),"
+                " article = coalesce(%s, article), external_id = coalesce(%s, external_id),"
+                " posted_at = %s WHERE id = %s RETURNING article, source_url",
+                (source_url, article, external_id, time.time(), article_id)).fetchone()
+            if row is not None:
+                _lift_withdrawal(db, article_id, row["article"], row["source_url"])
+        return row is not None
 
     def get(self, article_id: str) -> Record | None:
         row = self._one("SELECT " + _COLUMNS + " FROM articles WHERE id = %s", (article_id,))
@@ -190,17 +234,64 @@ class PostgresJobs:
 
     def latest_for_url(self, source_url: str) -> Record | None:
         row = self._one("SELECT " + _COLUMNS + " FROM articles WHERE source_url = %s AND bound"
-                        " AND status != 'failed' ORDER BY created_at DESC LIMIT 1", (source_url,))
+                        " AND status != 'failed' ORDER BY status = 'done' DESC, posted_at DESC"
+                        " LIMIT 1", (source_url,))
         return record(row) if row else None
 
+    def answering(self, article: str) -> Record | None:
+        row = self._one("SELECT " + _COLUMNS + " FROM articles WHERE article = %s"
+                        " ORDER BY status = 'done' DESC, status != 'failed' DESC,"
+                        " posted_at DESC LIMIT 1", (article,))
+        return record(row) if row else None
+
+    def articles(self, limit: int, *, status: Status | None = None,
+                 url_prefix: str | None = None, after: Cursor | None = None) -> list[Record]:
+        conditions: list[LiteralString] = [_NEWEST + ")"]
+        params: list[object] = []
+        if status is not None:
+            conditions.append("a.status = %s")
+            params.append(status)
+        if url_prefix:
+            conditions.append("left(a.source_url, %s) = %s")
+            params += [len(url_prefix), url_prefix]
+        if after is not None:
+            conditions.append("(a.posted_at, a.id) < (%s, %s)")
+            params += list(after)
+        rows = self._all("SELECT " + _A_COLUMNS + " FROM articles AS a WHERE "
+                         + " AND ".join(conditions)
+                         + " ORDER BY a.posted_at DESC, a.id DESC LIMIT %s", (*params, limit))
+        return [record(row) for row in rows]
+
     def finished(self, limit: int, offset: int = 0) -> list[Record]:
-        rows = self._all("SELECT " + _COLUMNS + " FROM articles WHERE status = 'done' AND bound"
-                         " ORDER BY finished_at DESC LIMIT %s OFFSET %s", (limit, offset))
+        rows = self._all("SELECT " + _A_COLUMNS + " FROM articles AS a WHERE " + _FINISHED_NEWEST
+                         + " ORDER BY a.finished_at DESC LIMIT %s OFFSET %s", (limit, offset))
         return [record(row) for row in rows]
 
     def finished_count(self) -> int:
-        row = self._one("SELECT count(*) AS n FROM articles WHERE status = 'done' AND bound")
+        row = self._one("SELECT count(*) AS n FROM articles AS a WHERE " + _FINISHED_NEWEST)
         return int(row["n"]) if row else 0
+
+    def withdraw(self, article_id: str) -> list[str] | None:
+        now = time.time()
+        with self._transaction() as db:
+            row = db.execute("SELECT article FROM articles WHERE id = %s OR article = %s"
+                             " LIMIT 1", (article_id, article_id)).fetchone()
+            if row is None:
+                gone = db.execute("SELECT 1 AS one FROM withdrawn WHERE id = %s",
+                                  (article_id,)).fetchone()
+                return [] if gone else None
+            article = row["article"]
+            deleted = db.execute("DELETE FROM articles WHERE article = %s"
+                                 " RETURNING id, source_url, bound", (article,)).fetchall()
+            versions = [(each["id"], each["source_url"], each["bound"]) for each in deleted]
+            db.executemany("INSERT INTO withdrawn (id, withdrawn_at) VALUES (%s, %s)"
+                           " ON CONFLICT (id) DO UPDATE SET withdrawn_at = excluded.withdrawn_at",
+                           [(key, now) for key in withdrawal_keys(article, versions)])
+        logger.info("article %s withdrawn: %d version(s)", article, len(versions))
+        return [version for version, _, _ in versions]
+
+    def withdrawn(self, key: str) -> bool:
+        return self._one("SELECT 1 AS one FROM withdrawn WHERE id = %s", (key,)) is not None
 
     def finished_sizes(self) -> list[tuple[str, int | None]]:
         rows = self._all("SELECT id, size_bytes FROM articles WHERE status = 'done'")
@@ -356,6 +447,13 @@ class PostgresJobs:
         except Exception as error:  # whatever it is, it is the answer a health check reports
             return [f"the database cannot be used: {_first_line(error)}"]
         return []
+
+
+def _lift_withdrawal(db: psycopg.Cursor[dict[str, Any]], version: str, article: str,
+                     source_url: str | None) -> None:
+    """A version posted again by whoever may vouch for it: its ids answer again."""
+    keys = [version, article, *filter(None, [article_key(source_url)])]
+    db.execute("DELETE FROM withdrawn WHERE id = ANY(%s)", (keys,))
 
 
 def _check_room(db: psycopg.Cursor[dict[str, Any]], queue_limit: int) -> None:

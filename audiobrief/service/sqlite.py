@@ -20,14 +20,17 @@ from audiobrief.errors import StorageFullError
 from audiobrief.model import Rendition, Script
 from audiobrief.service.backends import (
     STATUSES,
+    Cursor,
     Finished,
     Publish,
     Record,
     Status,
+    article_key,
     exhausted,
     queue_full,
     record,
     to_evict,
+    withdrawal_keys,
 )
 
 logger = logging.getLogger(__name__)
@@ -58,8 +61,25 @@ _ADDED_COLUMNS = {
     "owner": "TEXT",
     # Rows made before this column existed were answered by URL already; they stay so.
     "bound": "INTEGER NOT NULL DEFAULT 1",
+    # Rows made before articles had versions are given theirs on opening (_AFTER_COLUMNS).
+    "article": "TEXT",
+    "external_id": "TEXT",
+    "posted_at": "REAL",
 }
 """Columns added since the first schema, added to an existing table when missing."""
+_AFTER_COLUMNS = """
+UPDATE articles SET posted_at = created_at WHERE posted_at IS NULL;
+UPDATE articles SET article = coalesce(CASE WHEN bound THEN url_article(source_url) END, id)
+    WHERE article IS NULL;
+CREATE INDEX IF NOT EXISTS articles_article ON articles (article, posted_at);
+CREATE INDEX IF NOT EXISTS articles_posted ON articles (posted_at);
+CREATE TABLE IF NOT EXISTS withdrawn (id TEXT PRIMARY KEY, withdrawn_at REAL NOT NULL);
+"""
+"""What needs the added columns: their values for older rows, their indexes, withdrawals."""
+_NEWEST = ("NOT EXISTS (SELECT 1 FROM articles AS newer WHERE newer.article = a.article"
+           " AND (newer.posted_at, newer.id) > (a.posted_at, a.id)")
+"""The start of a condition: no version of its article was posted after this one (close it
+with the further conditions on the newer one and a parenthesis)."""
 
 _SQLITE_FULL = getattr(sqlite3, "SQLITE_FULL", 13)
 _NEARLY_FULL_BYTES = 1_000_000
@@ -81,6 +101,10 @@ class SqliteJobs:
             for name, kind in _ADDED_COLUMNS.items():
                 if name not in present:
                     db.execute(f"ALTER TABLE articles ADD COLUMN {name} {kind}")
+            db.create_function("url_article", 1, lambda url: article_key(url), deterministic=True)
+            for statement in _AFTER_COLUMNS.split(";"):
+                if statement.strip():
+                    db.execute(statement)
             db.execute("COMMIT")
 
     @contextlib.contextmanager
@@ -103,29 +127,38 @@ class SqliteJobs:
 
     def add(self, article_id: str, script: Script, voice: str, speed: float,
             source_url: str | None, *, bound: bool = True,
-            queue_limit: int | None = None) -> bool:
-        """Queue a new article; False when one with this id exists already. With `queue_limit`,
+            queue_limit: int | None = None, article: str | None = None,
+            external_id: str | None = None) -> bool:
+        """Queue a new version; False when one with this id exists already. With `queue_limit`,
         raises QueueFullError when that many are waiting: counted and inserted in one
         transaction, so simultaneous requests cannot all pass the check."""
         now = time.time()
         total = script.sentence_count
         encoded = msgspec.json.encode(script)
+        article = article or article_id
         with self._connect() as db, _immediate(db):
             _check_room(db, queue_limit)
             cursor = db.execute(
                 "INSERT OR IGNORE INTO articles (id, status, source_url, script, voice, speed,"
-                " total, created_at, updated_at, bound)"
-                " VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)",
-                (article_id, source_url, encoded, voice, speed, total, now, now, int(bound)))
+                " total, created_at, updated_at, bound, article, external_id, posted_at)"
+                " VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (article_id, source_url, encoded, voice, speed, total, now, now, int(bound),
+                 article, external_id, now))
+            if cursor.rowcount == 1 and bound:
+                _lift_withdrawal(db, article_id, article, source_url)
             return cursor.rowcount == 1
 
-    def bind(self, article_id: str, source_url: str | None) -> bool:
-        """Vouch for an article's URL (the same script came from a fetch or a keyed caller)."""
-        with self._connect() as db:
-            cursor = db.execute(
-                "UPDATE articles SET bound = 1, source_url = coalesce(?, source_url)"
-                " WHERE id = ? AND bound = 0", (source_url, article_id))
-        return cursor.rowcount == 1
+    def repost(self, article_id: str, source_url: str | None, article: str | None,
+               external_id: str | None) -> bool:
+        with self._connect() as db, _immediate(db):
+            row = db.execute(
+                "UPDATE articles SET bound = 1, source_url = coalesce(?, source_url),"
+                " article = coalesce(?, article), external_id = coalesce(?, external_id),"
+                " posted_at = ? WHERE id = ? RETURNING article, source_url",
+                (source_url, article, external_id, time.time(), article_id)).fetchone()
+            if row is not None:
+                _lift_withdrawal(db, article_id, row[0], row[1])
+        return row is not None
 
     def get(self, article_id: str) -> Record | None:
         with self._connect() as db:
@@ -133,28 +166,70 @@ class SqliteJobs:
         return record(row) if row else None
 
     def latest_for_url(self, source_url: str) -> Record | None:
-        """The newest article bound to this URL that has not failed."""
         with self._connect() as db:
             row = db.execute(
                 "SELECT * FROM articles WHERE source_url = ? AND bound = 1"
-                " AND status != 'failed' ORDER BY created_at DESC LIMIT 1",
+                " AND status != 'failed' ORDER BY status = 'done' DESC, posted_at DESC LIMIT 1",
                 (source_url,)).fetchone()
         return record(row) if row else None
 
-    def finished(self, limit: int, offset: int = 0) -> list[Record]:
-        """Finished bound articles (the feed's), newest first."""
+    def answering(self, article: str) -> Record | None:
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT * FROM articles WHERE article = ? ORDER BY status = 'done' DESC,"
+                " status != 'failed' DESC, posted_at DESC LIMIT 1", (article,)).fetchone()
+        return record(row) if row else None
+
+    def articles(self, limit: int, *, status: Status | None = None,
+                 url_prefix: str | None = None, after: Cursor | None = None) -> list[Record]:
+        conditions: list[str] = [_NEWEST + ")"]
+        params: list[object] = []
+        if status is not None:
+            conditions.append("a.status = ?")
+            params.append(status)
+        if url_prefix:
+            conditions.append("substr(a.source_url, 1, ?) = ?")
+            params += [len(url_prefix), url_prefix]
+        if after is not None:
+            conditions.append("(a.posted_at, a.id) < (?, ?)")
+            params += list(after)
         with self._connect() as db:
             rows = db.execute(
-                "SELECT * FROM articles WHERE status = 'done' AND bound = 1"
-                " ORDER BY finished_at DESC LIMIT ? OFFSET ?", (limit, offset)).fetchall()
+                "SELECT * FROM articles AS a WHERE " + " AND ".join(conditions)
+                + " ORDER BY a.posted_at DESC, a.id DESC LIMIT ?", (*params, limit)).fetchall()
+        return [record(row) for row in rows]
+
+    def finished(self, limit: int, offset: int = 0) -> list[Record]:
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT * FROM articles AS a WHERE " + _FINISHED_NEWEST
+                + " ORDER BY finished_at DESC LIMIT ? OFFSET ?", (limit, offset)).fetchall()
         return [record(row) for row in rows]
 
     def finished_count(self) -> int:
-        """How many articles `finished` lists in all."""
         with self._connect() as db:
             return int(db.execute(
-                "SELECT COUNT(*) FROM articles WHERE status = 'done' AND bound = 1"
-            ).fetchone()[0])
+                "SELECT COUNT(*) FROM articles AS a WHERE " + _FINISHED_NEWEST).fetchone()[0])
+
+    def withdraw(self, article_id: str) -> list[str] | None:
+        now = time.time()
+        with self._connect() as db, _immediate(db):
+            row = db.execute("SELECT article FROM articles WHERE id = ? UNION ALL"
+                             " SELECT article FROM articles WHERE article = ? LIMIT 1",
+                             (article_id, article_id)).fetchone()
+            if row is None:
+                return [] if _is_withdrawn(db, article_id) else None
+            versions = [(version, url, bool(bound)) for version, url, bound in db.execute(
+                "DELETE FROM articles WHERE article = ? RETURNING id, source_url, bound",
+                (row[0],)).fetchall()]
+            db.executemany("INSERT OR REPLACE INTO withdrawn (id, withdrawn_at) VALUES (?, ?)",
+                           [(key, now) for key in withdrawal_keys(row[0], versions)])
+        logger.info("article %s withdrawn: %d version(s)", row[0], len(versions))
+        return [version for version, _, _ in versions]
+
+    def withdrawn(self, key: str) -> bool:
+        with self._connect() as db:
+            return _is_withdrawn(db, key)
 
     def counts(self) -> dict[Status, int]:
         """Articles by status."""
@@ -356,6 +431,23 @@ def _immediate(db: sqlite3.Connection) -> Iterator[None]:
         db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
+
+
+_FINISHED_NEWEST = (
+    "a.status = 'done' AND a.bound = 1 AND " + _NEWEST
+    + " AND newer.status = 'done' AND newer.bound = 1)")
+"""A finished bound version that is its article's newest finished one: the feed's."""
+
+
+def _is_withdrawn(db: sqlite3.Connection, key: str) -> bool:
+    return db.execute("SELECT 1 FROM withdrawn WHERE id = ?", (key,)).fetchone() is not None
+
+
+def _lift_withdrawal(db: sqlite3.Connection, version: str, article: str,
+                     source_url: str | None) -> None:
+    """A version posted again by whoever may vouch for it: its ids answer again."""
+    keys = [version, article, *filter(None, [article_key(source_url)])]
+    db.executemany("DELETE FROM withdrawn WHERE id = ?", [(key,) for key in keys])
 
 
 def _waiting(db: sqlite3.Connection) -> int:

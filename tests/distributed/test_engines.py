@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import uuid
+from collections.abc import Callable
 
 import obstore
 import psycopg
@@ -16,7 +17,10 @@ from psycopg_pool import ConnectionPool
 from saq import Queue, Worker
 from saq.job import Status
 
+from audiobrief.service import postgres
+from audiobrief.service.backends import JobTable, article_key
 from tests.distributed.servers import RedisServer, S3Server
+from tests.service.versions import CHECKS, URL, _script
 
 # --- Redis ---------------------------------------------------------------------------------------
 
@@ -130,3 +134,39 @@ def test_a_request_signed_with_the_wrong_secret_is_refused(
 def test_a_bucket_never_created_takes_no_objects(s3_server: S3Server) -> None:
     with pytest.raises(FileNotFoundError, match="NoSuchBucket"):
         obstore.put(_store(s3_server, f"missing-{uuid.uuid4().hex[:8]}"), "a", b"x")
+
+
+# --- audiobrief's PostgreSQL job table ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda check: check.__name__.removeprefix("check_"))
+def test_postgres_jobs_versions(check: Callable[[JobTable], None], postgres_url: str) -> None:
+    postgres.upgrade(postgres_url)
+    jobs = postgres.PostgresJobs(postgres_url)
+    try:
+        check(jobs)
+    finally:
+        jobs.close()
+
+
+def test_upgrading_makes_each_url_one_article_as_the_service_names_it(postgres_url: str) -> None:
+    import msgspec
+
+    with psycopg.connect(postgres_url) as db:  # a database at schema version 1, with rows
+        db.execute(postgres._MIGRATIONS[0])
+        db.execute("CREATE TABLE audiobrief_schema (version integer NOT NULL)")
+        db.execute("INSERT INTO audiobrief_schema VALUES (1)")
+        for version, created, bound in (("old", 1, True), ("edit", 2, True),
+                                        ("stranger", 3, False)):
+            db.execute("INSERT INTO articles (id, status, source_url, script, voice, speed,"
+                       " total, created_at, updated_at, bound) VALUES (%s, 'queued', %s, %s,"
+                       " 'v', 1.0, 0, %s, %s, %s)",
+                       (version, URL, msgspec.json.encode(_script(version)), created, created,
+                        bound))
+    assert postgres.upgrade(postgres_url) == (1, postgres.SCHEMA_VERSION)
+    jobs = postgres.PostgresJobs(postgres_url)
+    try:
+        assert [(record.id, record.article, record.posted_at) for record in jobs.articles(10)] == [
+            ("stranger", "stranger", 3), ("edit", article_key(URL), 2)]
+    finally:
+        jobs.close()
