@@ -201,13 +201,14 @@ def _page_url(base_url: str, paging: Paging, page: int) -> str:
 
 def _item(channel: ET.Element, record: Record, settings: Settings, base_url: str) -> None:
     script = record.script
-    links = Links.of(record.id)
+    links = Links.of(record.id, record.article)
     item = _sub(channel, "item")
     _sub(item, "title", script.title)
     if link := web_url(script.url):
         _sub(item, "link", link)
     _sub(item, "description", _description(record, settings))
-    _sub(item, "guid", record.id, attrib={"isPermaLink": "false"})
+    # The article's id: an edit changes the item's audio, not the episode.
+    _sub(item, "guid", record.article, attrib={"isPermaLink": "false"})
     _sub(item, "pubDate", _rfc822(_published(record)))
     _sub(item, "enclosure", attrib={"url": base_url + links.audio,
                                     "length": str(record.size_bytes or 0), "type": MP3})

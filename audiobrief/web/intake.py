@@ -53,7 +53,8 @@ def _submit(service: Service, request: ArticleRequest, keyed: bool) -> tuple[Rec
     # The URL finds this audio (embed.js, /v1/audio.mp3?url=, the feed) only when audiobrief
     # fetched it or a key holder vouches for it: anyone could post a fake text for a real URL.
     bound = keyed or isinstance(source, str)
-    return service.submit(script, options, request.url or script.url, url_bound=bound)
+    return service.submit(script, options, request.url or script.url, url_bound=bound,
+                          external_id=request.external_id)
 
 
 def source_of(request: ArticleRequest, settings: Settings) -> str | Page:

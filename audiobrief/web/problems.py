@@ -34,6 +34,7 @@ STATUS_BY_ERROR: dict[type[errors.AudiobriefError], int] = {
     errors.RequestError: 400,
     errors.SettingsError: 400,
     errors.KeyRequiredError: 401,
+    errors.GoneError: 410,
     errors.NotFoundError: 404,
     errors.ConflictError: 409,
     errors.AudioRemadeError: 503,
@@ -42,8 +43,8 @@ STATUS_BY_ERROR: dict[type[errors.AudiobriefError], int] = {
     errors.TooManyRequestsError: 429,
 }
 TITLE_BY_STATUS = {400: "Bad request", 401: "Key needed", 404: "Not found", 409: "Not now",
-                   413: "Too large", 422: "Cannot narrate this", 429: "Too many", 503: "Busy",
-                   507: "Out of storage"}
+                   410: "Withdrawn", 413: "Too large", 422: "Cannot narrate this", 429: "Too many",
+                   503: "Busy", 507: "Out of storage"}
 RETRY_AFTER_BUSY_S = 30
 MAPPED: tuple[type[Exception], ...] = (*STATUS_BY_ERROR, HTTPException)
 """Every exception with an answer of its own; anything else is a bug (500)."""
@@ -152,6 +153,7 @@ DESCRIPTIONS: dict[int, str] = {
     404: "No such article, or no audio for this URL yet.",
     409: "The article is not in a state for this: not failed (retry), failed or not done yet"
          " (audio, timings); or the site lexicon is full.",
+    410: "The article's audio was withdrawn (DELETE /v1/articles/{id}); it answers no more.",
     413: "The request body, the fetched source, or the audio it would make is over its limit.",
     416: "The byte range is past the end of the file.",
     422: "The source could be read but holds nothing to narrate, or could not be fetched.",
@@ -163,14 +165,15 @@ DESCRIPTIONS: dict[int, str] = {
 
 
 ROUTE_STATUSES: dict[tuple[str, str], tuple[int, ...]] = {
-    ("POST", "/v1/articles"): (200, 202, 400, 401, 413, 422, 503, 507),
-    ("GET", "/v1/articles"): (200, 400, 404),
-    ("GET", "/v1/articles/{article_id}"): (200, 404),
-    ("POST", "/v1/articles/{article_id}/retry"): (202, 401, 404, 409, 503, 507),
-    ("GET", "/v1/articles/{article_id}/audio.mp3"): (200, 206, 304, 404, 409, 416, 503),
-    ("GET", "/v1/articles/{article_id}/{name}"): (200, 404, 409),
-    ("GET", "/v1/audio.mp3"): (202, 302, 400, 401, 413, 422, 503, 507),
-    ("GET", "/embed/{article_id}"): (200, 404),
+    ("POST", "/v1/articles"): (200, 202, 400, 401, 410, 413, 422, 503, 507),
+    ("GET", "/v1/articles"): (200, 400, 401, 404, 410),
+    ("GET", "/v1/articles/{article_id}"): (200, 404, 410),
+    ("DELETE", "/v1/articles/{article_id}"): (204, 401, 404, 507),
+    ("POST", "/v1/articles/{article_id}/retry"): (202, 401, 404, 409, 410, 503, 507),
+    ("GET", "/v1/articles/{article_id}/audio.mp3"): (200, 206, 302, 304, 404, 409, 410, 416, 503),
+    ("GET", "/v1/articles/{article_id}/{name}"): (200, 302, 404, 409, 410),
+    ("GET", "/v1/audio.mp3"): (202, 302, 400, 401, 410, 413, 422, 503, 507),
+    ("GET", "/embed/{article_id}"): (200, 404, 410),
     ("GET", "/embed.js"): (200, 400),
     ("GET", "/healthz"): (200, 503),
     ("GET", "/metrics"): (200,),
@@ -205,11 +208,16 @@ Read from the handlers and the errors they raise (STATUS_BY_ERROR), tried agains
 - 422 from /v1/audio/speech: input with no word to say in it (only symbols or control
   characters), as for an article with nothing to narrate; from all three, a text in a language
   no installed voice speaks (or not the asked-for voice's).
-- 507: a full disk when the job is stored.
+- 507: a full disk when the job is stored, or a withdrawal recorded.
+- 410 wherever an article's id, a version's or its URL is read once it was withdrawn; from POST
+  /v1/articles, an anonymous post of a withdrawn version's very text (a key holder's publishes
+  it again). 302 from the audio and sidecars asked for by an article's id (its newest audio);
+  401 from GET /v1/articles when it lists (a lookup by URL needs no key).
 - /healthz's 503 is its own JSON (status "failing" and the problems), for monitors; the audio's
   416 is an empty audio/mpeg body with `Content-Range: bytes */SIZE`, as HTTP range clients
   expect. Neither is a problem body: `route_responses` leaves them out (NOT_PROBLEMS) and the
-  route declares them with `answers`.
+  route declares them with `answers`; so does the player page's 410, the page saying the audio
+  was withdrawn.
 Every route may also answer 405 (another method) and every path 404, and a CORS preflight from
 an origin not allowed to write 403; those come from the router or the app, not the route, and are
 not declared per route.
@@ -218,6 +226,7 @@ not declared per route.
 
 NOT_PROBLEMS: dict[tuple[str, str], frozenset[int]] = {
     ("GET", "/healthz"): frozenset({503}),
+    ("GET", "/embed/{article_id}"): frozenset({410}),
     ("GET", "/v1/articles/{article_id}/audio.mp3"): frozenset({416}),
 }
 """Error statuses whose body is not a problem: the route declares them itself."""

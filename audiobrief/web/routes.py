@@ -9,11 +9,11 @@ import logging
 import re
 from collections.abc import Callable
 from typing import Annotated, Any, cast
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import anyio
 import msgspec
-from litestar import Request, Response, get, post
+from litestar import Request, Response, delete, get, post
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi.spec import OpenAPIType, Schema
@@ -22,21 +22,33 @@ from litestar.response import Redirect, Stream
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from audiobrief import sidecars
-from audiobrief.errors import ConflictError, KeyRequiredError, NotFoundError, RequestError
+from audiobrief.errors import (
+    ConflictError,
+    GoneError,
+    KeyRequiredError,
+    NotFoundError,
+    RequestError,
+)
 from audiobrief.model import Rendition, Script
-from audiobrief.service.backends import Record
+from audiobrief.service.backends import Record, Status, article_key
 from audiobrief.service.jobs import Service
 from audiobrief.settings import Settings
 from audiobrief.web import audio, player
 from audiobrief.web.intake import Fetches, StatusCache
 from audiobrief.web.problems import Declared, Health, also_in, answer, route_responses
 from audiobrief.web.schemas import (
+    MAX_LIST_LIMIT,
     MAX_URL_CHARS,
     Accepted,
+    ArticleList,
     ArticleRequest,
     ArticleStatus,
+    ExternalId,
     accepted,
     article_status,
+    cursor_after,
+    listed,
+    read_cursor,
 )
 
 logger = logging.getLogger(__name__)
@@ -108,11 +120,26 @@ def public_cache(request: Request[Any, Any, Any], max_age_s: int) -> dict[str, s
     return {"Cache-Control": f"private, max-age={max_age_s}", "Vary": "Host"}
 
 
-def _record(service: Service, article_id: str) -> Record:
-    record = service.record(article_id)
+KEYED: list[dict[str, list[str]]] = [{"bearer": []}, {"apiKey": []}]
+"""The OpenAPI security of a route that needs a key when AUDIOBRIEF_API_KEYS is set."""
+KEYED_TO_CREATE: list[dict[str, list[str]]] = [{}, *KEYED]
+"""A route that reads without a key and needs one (when keys are set) for more."""
+
+
+def _record(service: Service, some_id: str) -> Record:
+    """The version `some_id` names (by its id, or its article's: `Service.answering`); 410
+    when it was withdrawn, 404 when there never was one."""
+    record = service.answering(some_id)
     if record is None:
-        raise NotFoundError(f"no article {article_id}")
+        _refuse_missing(service, some_id, f"no article {some_id}")
+    assert record is not None
     return record
+
+
+def _refuse_missing(service: Service, key: str, missing: str) -> None:
+    if service.jobs.withdrawn(key):
+        raise GoneError(f"the audio of {key} was withdrawn")
+    raise NotFoundError(missing)
 
 
 def _fetches(connection: ASGIConnection[Any, Any, Any, Any]) -> Fetches:
@@ -133,6 +160,8 @@ def _only_url(request: ArticleRequest) -> bool:
 
 
 @post("/v1/articles", guards=[require_key], status_code=202, operation_class=Declared,
+      summary="Narrate an article",
+      security=KEYED,
       responses=route_responses("POST", "/v1/articles", {
           200: answer("The article exists already (made or being made from this URL).",
                       "application/json", Accepted)}))
@@ -140,6 +169,9 @@ async def create_article(request: Request[Any, Any, Any],
                          data: JSONBody[ArticleRequest]) -> Response[Accepted]:
     """Narrate an article: 202 with its id and links, or 200 when it exists already."""
     service = _service(request)
+    if data.external_id is not None and not holds_key(request):
+        raise KeyRequiredError("external_id names an article for good: giving one needs an API"
+                               " key (AUDIOBRIEF_API_KEYS; Authorization: Bearer KEY)")
     existing = _fresh_for_url(service, data.url) if data.url and _only_url(data) else None
     if existing is not None:  # made or being made from this URL: no fetch per page view
         record, new = existing, False
@@ -149,32 +181,82 @@ async def create_article(request: Request[Any, Any, Any],
                     headers={"Location": f"/v1/articles/{record.id}"})
 
 
-@get("/v1/articles", sync_to_thread=False, operation_class=Declared,
+@get("/v1/articles", sync_to_thread=False, operation_class=Declared, security=KEYED_TO_CREATE,
+     summary="Look up an article by URL or external_id, or list articles",
      responses=route_responses("GET", "/v1/articles"))
-def find_article(request: Request[Any, Any, Any],
-                 url: Annotated[str, Parameter(max_length=MAX_URL_CHARS)]) -> Accepted:
-    """The newest article made from this URL (not failed): a lookup that needs no API key.
+def find_articles(
+    request: Request[Any, Any, Any],
+    url: Annotated[str | None, Parameter(
+        max_length=MAX_URL_CHARS, description="Look up the article of this canonical URL.")
+    ] = None,
+    external_id: Annotated[ExternalId | None, Parameter(
+        description="Look up the article of this CMS id.")] = None,
+    status: Annotated[Status | None, Parameter(
+        description="List only articles whose newest version has this status.")] = None,
+    url_prefix: Annotated[str | None, Parameter(
+        max_length=MAX_URL_CHARS, description="List only articles whose URL starts so.")
+    ] = None,
+    limit: Annotated[int, Parameter(ge=1, le=MAX_LIST_LIMIT,
+                                    description="Articles a page.")] = 20,
+    cursor: Annotated[str | None, Parameter(
+        max_length=200, description="Where a page starts: from the `next` link of the page"
+                                    " before.")] = None,
+) -> Accepted | ArticleList:
+    """With `url` or `external_id`, a lookup that needs no API key: the article's newest
+    finished version, else the one being made (its 404 says in `create` whether this caller may
+    have it made, POST /v1/articles; 410 when it was withdrawn). Without either, the list of
+    articles, the most recently posted first, each as its newest version has it (with API
+    keys set, listing needs one)."""
+    service = _service(request)
+    if url is not None or external_id is not None:
+        record = (service.jobs.latest_for_url(url) if url is not None
+                  else service.jobs.answering(article_key(None, external_id) or ""))
+        if record is None:
+            key = article_key(url, None if url is not None else external_id) or ""
+            if service.jobs.withdrawn(key):
+                raise GoneError(f"the audio of {url or external_id} was withdrawn")
+            raise NotFoundError(f"no audio for {url or external_id} yet").with_extra(
+                create=may_create(request))
+        return accepted(record)
+    require_key(request, None)  # type: ignore[arg-type]
+    after = read_cursor(cursor) if cursor is not None else None
+    records = service.jobs.articles(limit + 1, status=status, url_prefix=url_prefix,
+                                    after=after)
+    page, more = records[:limit], len(records) > limit
+    next_page = None
+    if more:
+        query = {"limit": str(limit), "cursor": cursor_after(page[-1]),
+                 **({"status": status} if status else {}),
+                 **({"url_prefix": url_prefix} if url_prefix else {})}
+        next_page = f"/v1/articles?{urlencode(query)}"
+    items = []
+    for record in page:
+        answering = record if record.status == "done" else service.jobs.answering(record.article)
+        items.append(listed(record, answering.id if answering and answering.status == "done"
+                                    else None))
+    return ArticleList(articles=items, next=next_page)
 
-    Its 404 says in `create` whether this caller may have it made (POST /v1/articles).
-    """
-    record = _service(request).jobs.latest_for_url(url)
-    if record is None:
-        raise NotFoundError(f"no audio for {url} yet").with_extra(create=may_create(request))
-    return accepted(record)
 
-
-def _status_json(service: Service, article_id: str) -> tuple[bytes, bool]:
-    record = _record(service, article_id)
-    return msgspec.json.encode(article_status(record)), record.status == "done"
+def _status_json(service: Service, some_id: str) -> tuple[bytes, bool]:
+    """The status JSON, and whether it is for good (a finished version asked for by its id)."""
+    record = _record(service, some_id)
+    return (msgspec.json.encode(article_status(record)),
+            record.status == "done" and record.id == some_id)
 
 
 @get("/v1/articles/{article_id:str}", operation_class=Declared,
+     summary="An article's or version's status and timings",
      responses=route_responses("GET", "/v1/articles/{article_id}"))
 async def article(request: Request[Any, Any, Any],
                   article_id: FromPath[str]) -> Response[ArticleStatus]:
-    """Status, progress, metadata and (once done) chapter and sentence times in seconds."""
+    """A version's status, progress, metadata and (once done) chapter and sentence times in
+    seconds; by an article's id, its newest finished version's (else the newest being made).
+    410 once the article was withdrawn."""
     cache: StatusCache = request.app.state.statuses
     cached = cache.get(article_id)
+    if cached is not None and _service(request).finished_record(article_id) is None:
+        cache.drop(article_id)  # withdrawn on another node
+        cached = None
     if cached is not None:
         body = cached
     else:
@@ -187,7 +269,8 @@ async def article(request: Request[Any, Any, Any],
 
 
 @post("/v1/articles/{article_id:str}/retry", guards=[require_key], sync_to_thread=False,
-      status_code=202, operation_class=Declared,
+      summary="Retry a failed version",
+      status_code=202, operation_class=Declared, security=KEYED,
       responses=route_responses("POST", "/v1/articles/{article_id}/retry"))
 def retry(request: Request[Any, Any, Any], article_id: FromPath[str]) -> Accepted:
     """Queue a failed article again."""
@@ -199,10 +282,13 @@ def retry(request: Request[Any, Any, Any], article_id: FromPath[str]) -> Accepte
 
 
 @get("/v1/articles/{article_id:str}/audio.mp3", sync_to_thread=False, operation_class=Declared,
+     summary="The MP3",
      responses=route_responses("GET", "/v1/articles/{article_id}/audio.mp3", {
          200: answer("The MP3, whole, or streamed as it is made while the job runs.",
                      audio.MP3),
          206: answer("The byte range asked for (Content-Range).", audio.MP3),
+         302: answer("Asked for by the article's id: Location is its newest finished"
+                     " version's MP3."),
          304: answer("The client's copy (If-None-Match) is this one."),
          416: answer("The range is past the end of the file: no body, Content-Range: bytes"
                      " */SIZE."),
@@ -213,9 +299,12 @@ def audio_mp3(
     if_none_match: Annotated[str | None, HeaderParameter(name="if-none-match")] = None,
     if_range: Annotated[str | None, HeaderParameter(name="if-range")] = None,
 ) -> Response[bytes] | Stream:
-    """The MP3: whole, by byte range (206), or streamed while the job is still running."""
+    """A version's MP3: whole, by byte range (206), or streamed while the job is still running;
+    by the article's id, a redirect to its newest finished version's (302)."""
     service = _service(request)
     record = _record(service, article_id)
+    if record.id != article_id:
+        return Redirect(f"/v1/articles/{record.id}/audio.mp3", status_code=302)
     if record.status == "done":
         # Finished files up to IN_MEMORY_MAX get here only if gone from disk: the app
         # answers the others before routing (audio.answer_cached).
@@ -238,20 +327,25 @@ all on the MP3's sample-exact times."""
 
 
 @get("/v1/articles/{article_id:str}/{name:str}", sync_to_thread=False,
+     summary="Chapters or transcript",
      operation_class=also_in(200, "text/vtt", schema=Schema(type=OpenAPIType.STRING)),
      responses=route_responses("GET", "/v1/articles/{article_id}/{name}", {
          200: answer("chapters.json (Podcasting 2.0 JSON chapters), transcript.json"
                      " (Podcasting 2.0 JSON transcript, a segment per word), or chapters.vtt"
                      " and transcript.vtt (WebVTT).", "application/json+chapters",
                      dict[str, Any]),
+         302: answer("Asked for by the article's id: Location is its newest finished"
+                     " version's."),
      }))
 def sidecar(request: Request[Any, Any, Any], article_id: FromPath[str],
             name: FromPath[str]) -> Response[str]:
-    """chapters.json, chapters.vtt, transcript.vtt or transcript.json of a finished
-    article."""
+    """chapters.json, chapters.vtt, transcript.vtt or transcript.json of a finished version;
+    by the article's id, a redirect to its newest finished version's (302)."""
     if name not in SIDECARS:
         raise NotFoundError(f"no {name} here; there are {', '.join(SIDECARS)}")
     record = _record(_service(request), article_id)
+    if record.id != article_id:
+        return Redirect(f"/v1/articles/{record.id}/{name}", status_code=302)
     if record.rendition is None:
         busy = ConflictError(f"article {article_id} is {record.status}; its timings come when done")
         busy.retry_after_s = RETRY_AFTER_S
@@ -261,7 +355,8 @@ def sidecar(request: Request[Any, Any, Any], article_id: FromPath[str],
                     headers={"Cache-Control": audio.CACHE_FOREVER})
 
 
-@get("/v1/audio.mp3", status_code=202, operation_class=Declared,
+@get("/v1/audio.mp3", status_code=202, operation_class=Declared, security=KEYED_TO_CREATE,
+     summary="The MP3 of a URL (redirect), made on first request",
      responses=route_responses("GET", "/v1/audio.mp3", {
          202: answer("The audio is being made (Retry-After, Location of its status).",
                      "application/json", Accepted),
@@ -269,11 +364,15 @@ def sidecar(request: Request[Any, Any, Any], article_id: FromPath[str],
      }))
 async def audio_by_url(request: Request[Any, Any, Any],
                        url: Annotated[str, Parameter(max_length=MAX_URL_CHARS)]) -> Response[Any]:
-    """For simple integrations: a redirect to the article's audio once it exists; until then
-    the job is started (or found) and the answer is 202 with Retry-After."""
+    """For simple integrations: a redirect to the article's newest finished audio once it
+    exists; until then the job is started (or found; with API keys set, starting needs one)
+    and the answer is 202 with Retry-After. 410 when the URL's article was withdrawn."""
     service = _service(request)
     record = _fresh_for_url(service, url)
     if record is None:
+        if service.jobs.latest_for_url(url) is None and service.jobs.withdrawn(
+                article_key(url) or ""):
+            raise GoneError(f"the audio of {url} was withdrawn")
         require_key(request, None)  # type: ignore[arg-type]
         try:
             wanted = msgspec.convert({"url": url}, ArticleRequest)
@@ -288,11 +387,17 @@ async def audio_by_url(request: Request[Any, Any, Any],
 
 
 @get("/embed/{article_id:str}", sync_to_thread=False, media_type="text/html",
-     operation_class=Declared, responses=route_responses("GET", "/embed/{article_id}"))
+     summary="The player page",
+     operation_class=Declared, responses=route_responses("GET", "/embed/{article_id}", {
+         410: answer("The audio was withdrawn: the player page, saying so.", "text/html",
+                     str)}))
 def embed(request: Request[Any, Any, Any], article_id: FromPath[str]) -> Response[str]:
-    """The player page for an iframe on a news site."""
+    """The player page for an iframe on a news site: of a version, or by the article's id of
+    its newest audio across edits. A withdrawn one's page (410) says so."""
     service = _service(request)
-    _record(service, article_id)
+    gone = service.answering(article_id) is None
+    if gone and not service.jobs.withdrawn(article_id):
+        raise NotFoundError(f"no article {article_id}")
     settings = service.settings
     # Behind a proxy at a path (AUDIOBRIEF_PUBLIC_URL=https://site/audio) the page's own requests
     # go under that path too.
@@ -301,11 +406,26 @@ def embed(request: Request[Any, Any, Any], article_id: FromPath[str]) -> Respons
                              base_path=urlsplit(settings.public_url).path if settings.public_url
                              else "")
     # Litestar adds "; charset=utf-8" to a text/ media type itself.
-    return Response(page, media_type="text/html",
+    return Response(page, media_type="text/html", status_code=410 if gone else 200,
                     headers={"Cache-Control": "public, max-age=300"})
 
 
+@delete("/v1/articles/{article_id:str}", guards=[require_key], sync_to_thread=True,
+        summary="Withdraw an article",
+        status_code=204, operation_class=Declared, security=KEYED,
+        responses=route_responses("DELETE", "/v1/articles/{article_id}", {
+            204: answer("Withdrawn (now, or before: deleting again changes nothing).")}))
+def withdraw(request: Request[Any, Any, Any], article_id: FromPath[str]) -> None:
+    """Withdraw an article, by its id or any of its versions': the audio of every version,
+    their chapters and transcripts and its feed item go; its ids, and its URL's lookups,
+    answer 410 from then on, and its player says the audio was withdrawn. Posting the article
+    again with an API key (or having audiobrief fetch it) publishes it again."""
+    if _service(request).withdraw(article_id) is None:
+        raise NotFoundError(f"no article {article_id}")
+
+
 @get("/embed.js", sync_to_thread=False, media_type="text/javascript", operation_class=Declared,
+     summary="The embed script",
      responses=route_responses("GET", "/embed.js"))
 def embed_js(request: Request[Any, Any, Any]) -> Response[str]:
     """`<script src=".../embed.js" data-url="ARTICLE_URL">`: puts the article's player in place."""
@@ -315,6 +435,7 @@ def embed_js(request: Request[Any, Any, Any]) -> Response[str]:
 
 
 @get("/healthz", sync_to_thread=False, operation_class=Declared,
+     summary="Health",
      responses=route_responses("GET", "/healthz", {
          200: answer("The service works.", "application/json", Health),
          503: answer("What stops the service from working; Retry-After.", "application/json",
@@ -333,11 +454,12 @@ def healthz(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
 
 
 @get("/metrics", sync_to_thread=False, media_type=CONTENT_TYPE_LATEST,
+     summary="Prometheus metrics",
      operation_class=Declared, responses=route_responses("GET", "/metrics"))
 def metrics(request: Request[Any, Any, Any]) -> bytes:
     """Prometheus text format."""
     return _service(request).metrics.text()
 
 
-ROUTES = [create_article, find_article, article, retry, audio_mp3, sidecar, audio_by_url, embed,
-          embed_js, healthz, metrics]
+ROUTES = [create_article, find_articles, article, retry, audio_mp3, sidecar, audio_by_url,
+          embed, withdraw, embed_js, healthz, metrics]

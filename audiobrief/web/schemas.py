@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 import msgspec
 
 from audiobrief import pipeline
 from audiobrief.errors import LexiconError, RequestError
-from audiobrief.service.backends import Record, Status
+from audiobrief.service.backends import Cursor, Record, Status
 from audiobrief.settings import Settings
 
 Speed = Annotated[float, msgspec.Meta(ge=0.25, le=4.0)]
@@ -24,6 +27,12 @@ MAX_TITLE_CHARS = 10_000
 """A static ceiling for `title`; AUDIOBRIEF_MAX_TITLE_CHARS is the real bound."""
 MAX_LEXICON_ENTRIES = 10_000
 """A static ceiling for `lexicon`; AUDIOBRIEF_MAX_LEXICON_ENTRIES is the real bound."""
+
+ExternalId = Annotated[str, msgspec.Meta(
+    min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$",
+    description="The CMS's own id of the article.")]
+MAX_LIST_LIMIT = 100
+"""Articles a page of GET /v1/articles may hold."""
 
 WebUrl = Annotated[str, msgspec.Meta(
     max_length=MAX_URL_CHARS, pattern=r"(?i)^https?://[^\s/?#]+[^\s]*$",
@@ -59,6 +68,9 @@ class ArticleRequest(msgspec.Struct, forbid_unknown_fields=True):
         max_length=MAX_LEXICON_ENTRIES)] | None = None
     """Pronunciations for this request (word → the voice's espeak phonemes); they beat the
     built-in lexicon. At most AUDIOBRIEF_MAX_LEXICON_ENTRIES entries."""
+    external_id: ExternalId | None = None
+    """The CMS's own id of the article (needs an API key): every version posted with it is one
+    article, whatever its URL; without it, the article is its URL's."""
 
     def validate(self, settings: Settings) -> None:
         """What the schema's types cannot say, and what the settings do not allow: refused
@@ -82,6 +94,8 @@ class ArticleRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class Links(msgspec.Struct):
+    """This version's links (its audio never changes), and its article's."""
+
     self: str
     audio: str
     embed: str
@@ -89,20 +103,57 @@ class Links(msgspec.Struct):
     chapters_vtt: str
     transcript_vtt: str
     transcript_json: str
+    article: str
+    """The article's status: that of its newest finished version (its links then give the
+    audio); under it, /audio.mp3 and /embed/ always answer the article's newest audio."""
 
     @classmethod
-    def of(cls, article_id: str) -> Links:
+    def of(cls, article_id: str, article: str | None = None) -> Links:
         base = f"/v1/articles/{article_id}"
         return cls(self=base, audio=f"{base}/audio.mp3", embed=f"/embed/{article_id}",
                    chapters_json=f"{base}/chapters.json", chapters_vtt=f"{base}/chapters.vtt",
                    transcript_vtt=f"{base}/transcript.vtt",
-                   transcript_json=f"{base}/transcript.json")
+                   transcript_json=f"{base}/transcript.json",
+                   article=f"/v1/articles/{article or article_id}")
 
 
 class Accepted(msgspec.Struct):
     id: str
+    """This version's id: its audio, for good."""
+    article_id: str
+    """The article's id, the same for every version of it (see Links.article)."""
     status: Status
     links: Links
+
+
+class ListedArticle(msgspec.Struct):
+    """One article of GET /v1/articles, as its newest version has it."""
+
+    id: str
+    """The article's id."""
+    external_id: str | None
+    url: str | None
+    title: str
+    status: Status
+    """The newest version's."""
+    error: str | None
+    version: str
+    """The newest version's id."""
+    answering: str | None
+    """The version lookups, the player and the feed answer with (the newest finished), if
+    any is."""
+    posted_at: str
+    """When the newest version was posted (ISO 8601, UTC)."""
+    links: Links
+    """The newest version's."""
+
+
+class ArticleList(msgspec.Struct):
+    """A page of articles, the most recently posted first."""
+
+    articles: list[ListedArticle]
+    next: str | None
+    """The next page's address, None on the last."""
 
 
 class Progress(msgspec.Struct):
@@ -125,6 +176,9 @@ class TimedSentence(msgspec.Struct):
 
 class ArticleStatus(msgspec.Struct):
     id: str
+    """This version's id."""
+    article_id: str
+    external_id: str | None
     status: Status
     progress: Progress
     error: str | None
@@ -144,7 +198,32 @@ class ArticleStatus(msgspec.Struct):
 
 
 def accepted(record: Record) -> Accepted:
-    return Accepted(id=record.id, status=record.status, links=Links.of(record.id))
+    return Accepted(id=record.id, article_id=record.article, status=record.status,
+                    links=Links.of(record.id, record.article))
+
+
+def listed(record: Record, answering: str | None) -> ListedArticle:
+    return ListedArticle(
+        id=record.article, external_id=record.external_id, url=record.source_url,
+        title=record.script.title, status=record.status, error=record.error, version=record.id,
+        answering=answering, posted_at=datetime.fromtimestamp(record.posted_at, UTC).isoformat(),
+        links=Links.of(record.id, record.article))
+
+
+def cursor_after(record: Record) -> str:
+    """The opaque cursor of the page that starts after `record`."""
+    return base64.urlsafe_b64encode(msgspec.json.encode([record.posted_at, record.id])
+                                    ).decode().rstrip("=")
+
+
+def read_cursor(cursor: str) -> Cursor:
+    try:
+        posted_at, article_id = msgspec.json.decode(
+            base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)), type=tuple[float, str])
+    except (binascii.Error, ValueError, msgspec.DecodeError):
+        raise RequestError("cursor: not one this service gave; use the `next` link of the"
+                           " page before").for_field("cursor") from None
+    return posted_at, article_id
 
 
 def article_status(record: Record) -> ArticleStatus:
@@ -162,8 +241,9 @@ def article_status(record: Record) -> ArticleStatus:
                                                strict=True)]
     duration = record.duration_ms
     return ArticleStatus(
-        id=record.id, status=record.status, progress=Progress(record.done, record.total),
+        id=record.id, article_id=record.article, external_id=record.external_id,
+        status=record.status, progress=Progress(record.done, record.total),
         error=record.error, title=script.title, byline=script.byline, url=script.url,
         date=script.date, site=script.site, language=script.language, voice=record.voice,
         duration=duration / 1000 if duration is not None else None, chapters=chapters,
-        sentences=sentences, links=Links.of(record.id))
+        sentences=sentences, links=Links.of(record.id, record.article))

@@ -233,6 +233,10 @@
     try {
       const response = await fetch(jsonUrl, { cache: "no-store", headers: { Accept: "application/json" } });
       if (response.status === 404) return showStatus("This audio was not found.", null, true);
+      if (response.status === 410) {
+        root.removeAttribute("aria-busy");
+        return showStatus("This audio was withdrawn.", null, true);
+      }
       if (!response.ok) throw new Error("HTTP " + response.status);
       article = await response.json();
       failures = 0;
