@@ -10,10 +10,10 @@ import threading
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
-from litestar.openapi import OpenAPIConfig
 from litestar.plugins.problem_details import (
     ProblemDetailsConfig,
     ProblemDetailsPlugin,
@@ -26,6 +26,7 @@ from audiobrief.voices import Voice
 from audiobrief.web import (
     audio,
     desk,
+    docs,
     feed,
     figures,
     intake,
@@ -80,7 +81,8 @@ async def _preflight(settings: Settings, request_headers: dict[bytes, bytes], se
     method = (audio.header(request_headers, b"access-control-request-method") or "").upper()
     headers: list[tuple[bytes, bytes]] = [(b"vary", b"Origin")]
     if method in READ_METHODS or (origin and routes.writes_allowed_from(origin, settings)):
-        allowed = "GET, HEAD, OPTIONS" if method in READ_METHODS else "GET, HEAD, POST, OPTIONS"
+        allowed = ("GET, HEAD, OPTIONS" if method in READ_METHODS
+                   else "GET, HEAD, POST, DELETE, OPTIONS")
         headers += [(b"access-control-allow-origin", (origin or "*").encode("latin-1")),
                     (b"access-control-allow-methods", allowed.encode()),
                     (b"access-control-allow-headers", CORS_HEADERS.encode()),
@@ -138,17 +140,19 @@ def create_app(settings: Settings | None = None, voices: Mapping[str, Voice] | N
 
     app = AudiobriefApp(
         route_handlers=[*routes.ROUTES, *feed.ROUTES, *speech.ROUTES, *figures.ROUTES,
-                        *webhooks.ROUTES, *desk.ROUTES],
+                        *webhooks.ROUTES, *desk.ROUTES,
+                        *docs.ROUTES],
         lifespan=[lifespan],
         plugins=[ProblemDetailsPlugin(ProblemDetailsConfig(
             exception_to_problem_detail_map=dict.fromkeys(problems.MAPPED, problems.problem)))],
         cors_config=CORSConfig(
-            allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS", "HEAD"],
+            allow_origins=["*"], allow_methods=["GET", "POST", "DELETE", "OPTIONS", "HEAD"],
             allow_headers=["Content-Type", "Authorization", "X-API-Key", "Range",
                            "If-None-Match", "If-Range"],
             expose_headers=["Content-Length", "Content-Range", "Accept-Ranges", "ETag",
                             "Retry-After", "Location"]),
-        openapi_config=OpenAPIConfig(title="audiobrief", version="1", path="/schema"),
+        openapi_config=docs.openapi_config(urlsplit(settings.public_url).path
+                                           if settings.public_url else ""),
         request_max_body_size=settings.max_request_bytes,
         debug=False,
     )

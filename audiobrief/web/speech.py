@@ -41,7 +41,7 @@ from audiobrief.settings import Settings
 from audiobrief.synthesize import Cancellation, Cancelled, SynthesisOptions, Timeline
 from audiobrief.voices import Voice, find_voice
 from audiobrief.web.problems import MAPPED, also_in, answer, openai_problem, route_responses
-from audiobrief.web.routes import require_key
+from audiobrief.web.routes import KEYED, require_key
 from audiobrief.web.schemas import Speed
 
 logger = logging.getLogger(__name__)
@@ -255,7 +255,7 @@ async def _audio(receive: MemoryObjectReceiveStream[bytes | Exception],
         receive.close()  # a hand-over the thread is waiting in fails: it stops there
 
 
-@post("/v1/audio/speech", guards=[require_key], status_code=200,
+@post("/v1/audio/speech", guards=[require_key], status_code=200, security=KEYED,
       summary="Speak text (OpenAI-compatible), streamed",
       description="OpenAI's `audio.speech.create`: the text is read by the local voice and the "
                   "audio streamed as each sentence is ready. " + VOICE_RULE + " Formats: mp3, "

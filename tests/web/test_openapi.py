@@ -88,3 +88,57 @@ def test_player_page_says_its_charset_once(finished_client, finished_article_id)
     response = finished_client.get(f"/embed/{finished_article_id}", timeout=30)
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/html; charset=utf-8"
+
+
+def _operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [(method.upper(), path, operation) for path, item in schema["paths"].items()
+            for method, operation in item.items()]
+
+
+def test_every_operation_says_what_it_does(schema) -> None:
+    for method, path, operation in _operations(schema):
+        assert operation.get("summary") and len(operation.get("description", "")) > 20, (
+            method, path)
+
+
+def test_every_operation_that_may_need_a_key_names_the_security_scheme(schema) -> None:
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["bearer"] == {**schemes["bearer"], "type": "http", "scheme": "bearer"}
+    assert schemes["apiKey"] == {**schemes["apiKey"], "type": "apiKey", "name": "X-API-Key",
+                                 "in": "header"}
+    for method, path, operation in _operations(schema):
+        needs_key = "401" in operation["responses"]
+        assert bool(operation.get("security")) == needs_key, (method, path)
+        if needs_key:
+            assert {"bearer": []} in operation["security"], (method, path)
+    # A lookup by URL stays open: the key is needed only to have the audio made, or to list.
+    assert {} in schema["paths"]["/v1/articles"]["get"]["security"]
+
+
+def test_the_problem_body_declares_every_member_sent(schema) -> None:
+    members = schema["components"]["schemas"]["Problem"]["properties"]
+    assert {"type", "title", "status", "detail", "extra"} <= set(members)
+
+
+def test_a_withdrawal_and_the_list_are_declared(schema) -> None:
+    withdraw = schema["paths"]["/v1/articles/{article_id}"]["delete"]["responses"]
+    assert "content" not in withdraw["204"]
+    found = schema["paths"]["/v1/articles"]["get"]["responses"]["200"]["content"]
+    assert found["application/json"]["schema"] == {"oneOf": [
+        {"$ref": "#/components/schemas/Accepted"}, {"$ref": "#/components/schemas/ArticleList"}]}
+    parameters = {parameter["name"] for parameter in
+                  schema["paths"]["/v1/articles"]["get"]["parameters"]}
+    assert parameters == {"url", "external_id", "status", "url_prefix", "limit", "cursor"}
+
+
+@pytest.mark.parametrize("page", ["/schema/swagger", "/schema/redoc", "/schema"])
+def test_documentation_pages_load_their_files_from_audiobrief(make_client, page: str) -> None:
+    import re
+
+    client = make_client()
+    html = client.get(page).text
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert sources and all(source.startswith("/schema/assets/") for source in sources), sources
+    for source in sources:
+        asset = client.get(source)
+        assert asset.status_code == 200 and len(asset.content) > 10_000, source
