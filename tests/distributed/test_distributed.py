@@ -16,6 +16,7 @@ import pytest
 import redis
 from mutagen.mp3 import MP3
 
+from audiobrief.service.postgres import SCHEMA_VERSION
 from tests.distributed.cluster import cluster, wait_progress, wait_status
 from tests.distributed.servers import RedisServer, S3Server
 
@@ -80,7 +81,8 @@ def test_settings_name_what_is_missing_and_the_schema_is_upgraded_once(
         " AUDIOBRIEF_DATABASE_URL, AUDIOBRIEF_QUEUE_URL, AUDIOBRIEF_S3_ENDPOINT)"]
     again = subprocess.run([sys.executable, "-m", "audiobrief.cli", "db", "upgrade"],
                            env=distributed_env, capture_output=True, text=True, timeout=60)
-    assert (again.returncode, again.stdout.strip()) == (0, "schema version 1: nothing to do")
+    assert (again.returncode, again.stdout.strip()) == (
+        0, f"schema version {SCHEMA_VERSION}: nothing to do")
 
 
 def test_a_database_never_upgraded_is_refused_at_start(postgres_url: str, queue_url: str,
@@ -120,6 +122,32 @@ def test_posted_on_one_node_followed_and_served_by_another(distributed_env: dict
         head = obstore.head(_bucket(distributed_env), f"audio/{article_id}.mp3")
         assert head["size"] == len(final.content) == _row(distributed_env,
                                                           article_id)["size_bytes"]
+
+
+def test_an_article_withdrawn_on_one_node_is_gone_from_every_node(
+        distributed_env: dict[str, str], tmp_path: Path) -> None:
+    from audiobrief.service.jobs import WITHDRAWAL_SEEN_S
+
+    with cluster(distributed_env, tmp_path) as nodes:
+        a, b = nodes.web(), nodes.web()
+        nodes.worker()
+        created = httpx.post(f"{a.url}/v1/articles", json={"text": "Short note\n\nA fire."},
+                             timeout=60)
+        assert created.status_code == 202, created.text
+        article_id = created.json()["id"]
+        assert wait_status(b.url, article_id)["status"] == "done"
+        audio = f"{b.url}/v1/articles/{article_id}/audio.mp3"
+        assert httpx.get(audio, timeout=60).status_code == 200  # b now serves it from memory
+
+        assert httpx.delete(f"{a.url}/v1/articles/{article_id}", timeout=60).status_code == 204
+        assert httpx.get(f"{a.url}/v1/articles/{article_id}", timeout=60).status_code == 410
+        deadline = time.monotonic() + WITHDRAWAL_SEEN_S + 10
+        while httpx.get(audio, timeout=60).status_code != 410:
+            assert time.monotonic() < deadline, "node b still serves withdrawn audio"
+            time.sleep(0.5)
+        assert httpx.get(f"{b.url}/v1/articles/{article_id}", timeout=60).status_code == 410
+        with pytest.raises(FileNotFoundError):
+            obstore.head(_bucket(distributed_env), f"audio/{article_id}.mp3")
 
 
 def test_a_worker_killed_mid_job_is_taken_over_and_its_listener_hears_it_whole(
