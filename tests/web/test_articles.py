@@ -188,3 +188,17 @@ def test_an_anonymous_post_cannot_bring_a_withdrawn_text_back(make_client) -> No
     assert client.delete(f"/v1/articles/{version}").status_code == 204
     again = client.post("/v1/articles", json={"title": "Rumour", "text": "A rumour spread."})
     assert (again.status_code, again.json()["title"]) == (410, "Withdrawn")
+
+
+def test_a_cms_page_may_withdraw_and_another_sites_may_not(make_client) -> None:
+    client = make_client(api_keys=(KEY,), cors_write_origins=("https://cms.example.org",))
+
+    def preflight(origin: str) -> Any:
+        return client.options(f"/v1/articles/{'0' * 32}", headers={
+            "Origin": origin, "Access-Control-Request-Method": "DELETE",
+            "Access-Control-Request-Headers": "authorization"})
+
+    allowed = preflight("https://cms.example.org")
+    assert allowed.status_code == 204
+    assert "DELETE" in allowed.headers["access-control-allow-methods"]
+    assert preflight("https://blog.example").status_code == 403
