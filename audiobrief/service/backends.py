@@ -88,17 +88,20 @@ class Finished:
     size_bytes: int
     finished_at: float
     bound: bool
+    superseded: bool = False
+    """A newer version of its article is finished: only old links to this one still play it."""
 
 
 def to_evict(finished: list[Finished], max_bytes: int, last_served: Mapping[str, float],
              keep: str | None = None) -> list[str]:
     """Which finished articles go so their audio is under 90 % of `max_bytes` (none while it is
-    within `max_bytes`): unbound ones first, then the least recently finished or served."""
+    within `max_bytes`): unbound and superseded ones first, then the least recently finished or
+    served."""
     total = sum(row.size_bytes for row in finished)
     if total <= max_bytes:
         return []
     order = sorted(finished, key=lambda row: (
-        row.bound, max(row.finished_at, last_served.get(row.id, 0.0))))
+        row.bound and not row.superseded, max(row.finished_at, last_served.get(row.id, 0.0))))
     chosen = []
     for row in order:
         if total <= max_bytes * 0.9:

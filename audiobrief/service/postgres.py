@@ -434,10 +434,12 @@ class PostgresJobs:
 
     def evict(self, max_bytes: int, last_served: Mapping[str, float],
               keep: str | None = None) -> list[str]:
-        rows = self._all("SELECT id, size_bytes, finished_at, bound FROM articles"
+        rows = self._all("SELECT id, size_bytes, finished_at, bound, NOT " + _NEWEST
+                         + " AND newer.status = 'done') AS superseded FROM articles AS a"
                          " WHERE status = 'done'")
         chosen = to_evict([Finished(row["id"], row["size_bytes"] or 0, row["finished_at"] or 0.0,
-                                    row["bound"]) for row in rows], max_bytes, last_served, keep)
+                                    row["bound"], row["superseded"]) for row in rows],
+                          max_bytes, last_served, keep)
         if not chosen:
             return []
         deleted = self._all("DELETE FROM articles WHERE id = ANY(%s) AND status = 'done'"

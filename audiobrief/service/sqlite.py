@@ -396,10 +396,11 @@ class SqliteJobs:
         makes the same id again, and a lookup by URL finds nothing until then.
         """
         with self._connect() as db:
-            rows = db.execute("SELECT id, size_bytes, finished_at, bound FROM articles"
+            rows = db.execute("SELECT id, size_bytes, finished_at, bound, NOT " + _NEWEST
+                              + " AND newer.status = 'done') AS superseded FROM articles AS a"
                               " WHERE status = 'done'").fetchall()
         chosen = to_evict([Finished(row["id"], row["size_bytes"] or 0, row["finished_at"] or 0.0,
-                                    bool(row["bound"])) for row in rows],
+                                    bool(row["bound"]), bool(row["superseded"])) for row in rows],
                           max_bytes, last_served or {}, keep)
         evicted = []
         for article_id in chosen:

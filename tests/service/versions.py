@@ -119,6 +119,19 @@ def check_publishing_again_lifts_a_withdrawal(jobs: JobTable) -> None:
     assert jobs.latest_for_url(URL).id == "v3"  # type: ignore[union-attr]
 
 
+def check_superseded_versions_are_evicted_first(jobs: JobTable) -> None:
+    _add(jobs, "old", "First")
+    _finish(jobs, "old")
+    _add(jobs, "other", "Another", "https://news.example/other/")
+    _finish(jobs, "other")
+    _add(jobs, "new", "Edited")
+    _finish(jobs, "new")
+    # "old" was served last, but an edit of it is finished: it goes before "other".
+    served = {"old": time.time() + 60}
+    assert jobs.evict(250, served) == ["old"]
+    assert jobs.latest_for_url(URL).id == "new"  # type: ignore[union-attr]
+
+
 CHECKS: list[Callable[[JobTable], None]] = [
     check_an_edit_answers_with_the_newest_finished_version,
     check_a_first_version_being_made_answers_until_one_is_finished,
@@ -126,4 +139,5 @@ CHECKS: list[Callable[[JobTable], None]] = [
     check_an_external_id_names_the_article_across_urls,
     check_a_withdrawn_article_is_gone_with_all_its_versions,
     check_publishing_again_lifts_a_withdrawal,
+    check_superseded_versions_are_evicted_first,
 ]
