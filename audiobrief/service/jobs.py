@@ -345,12 +345,15 @@ class Service:
         version's audio and row go, and its ids answer 410 from then on; False when it was
         withdrawn already, None when there is no such article. A running version stops at its
         next sentence (its attempt no longer holds the job)."""
+        told = self.answering(some_id) or self.jobs.get(some_id)
         versions = self.jobs.withdraw(some_id)
         if versions is None:
             return None
         for version in versions:
             self._forget(version)
             self.audio.delete(version)
+        if versions and told is not None:
+            self.notify("article.deleted", told)
         return bool(versions)
 
     def retry(self, article_id: str) -> bool:
