@@ -80,7 +80,8 @@ def test_every_word_of_the_example_is_timed_in_order_within_its_sentence(
     spans = rendition.sentence_spans()
     timed = timed_words(narration.script, rendition)
     written = sum(len(words(s.text, s.spoken)) for s in sentences)
-    assert len(timed) == written > 300
+    # The example's ten sentences hold 223 words as written, the headline and byline included.
+    assert len(timed) == written > 200
     for word in timed:
         span = spans[word.sentence]
         assert span.start_ms <= word.start_ms <= word.end_ms <= span.end_ms + 1

@@ -127,12 +127,20 @@ class SiteLexicon:
             now = time.monotonic()
             if self._cached is not None and now - self._checked_at < RECHECK_S:
                 return self._cached[1]
-            revision = self.table.revision()
             self._checked_at = now
-            if self._cached is None or self._cached[0] != revision:
-                entries = (Entry(entry.word, entry.phonemes, entry.note, "site")
-                           for entry in self.table.all())
-                self._cached = (revision, Lexicon(entries))
+            try:
+                revision = self.table.revision()
+                if self._cached is None or self._cached[0] != revision:
+                    entries = [Entry(entry.word, entry.phonemes, entry.note, "site")
+                               for entry in self.table.all()]
+                    self._cached = (revision, Lexicon(entries))
+            except Exception as error:
+                # A request is not failed for the editors' table (a full disk, a database
+                # away): it is said with the entries read last, and the table read again later.
+                logger.warning("the site lexicon could not be read (%s); using the entries read"
+                               " before", error)
+                if self._cached is None:
+                    return Lexicon(())
             return self._cached[1]
 
     def get(self, word: str) -> SiteEntry | None:

@@ -39,7 +39,8 @@ def post(client: Any, article: dict[str, Any], status: int = 202) -> dict[str, A
 
 def sentence_files(client: Any) -> int:
     data: Path = client.app.state.service.settings.data
-    return sum(1 for _ in (data / "sentences").rglob("*.pcm"))
+    return sum(1 for path in (data / "sentences").rglob("*.pcm")
+               if not path.stem.endswith("-words"))
 
 
 def feed_items(client: Any) -> list[Any]:

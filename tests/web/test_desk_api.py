@@ -201,8 +201,9 @@ def test_applying_a_change_remakes_only_the_articles_and_sentences_that_say_the_
 
 
 def _sentence_files(data: Path) -> int:
-    return sum(1 for path in (data / "sentences").rglob("*") if path.is_file()
-               and not path.name.startswith("."))
+    """The sentences whose audio is cached (each has its word times in a file beside it)."""
+    return sum(1 for path in (data / "sentences").rglob("*.pcm")
+               if not path.stem.endswith("-words"))
 
 
 def test_the_desk_marks_each_name_of_a_script_by_who_decided_it(make_client) -> None:
