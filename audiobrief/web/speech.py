@@ -192,7 +192,7 @@ async def _send_within(send: MemoryObjectSendStream[bytes | Exception], chunk: b
         await send.send(chunk)
 
 
-def _synthesize(script: Script, voice: Voice, speed: float, encoder: Encoder,
+def _synthesize(script: Script, voice: Voice, synthesis: SynthesisOptions, encoder: Encoder,
                 send: MemoryObjectSendStream[bytes | Exception], cancel: Cancellation,
                 token: anyio.lowlevel.EventLoopToken, streams: Streams) -> None:
     """On a thread of its own: speak each sentence, encode it, hand the bytes to the loop.
@@ -203,8 +203,7 @@ def _synthesize(script: Script, voice: Voice, speed: float, encoder: Encoder,
     started = time.perf_counter()
     timeline = Timeline(voice.spec.sample_rate_hz, keep_pcm=False)
     try:
-        for chunk in pipeline.encoded(script, voice, encoder, timeline, SynthesisOptions(speed),
-                                      cancel=cancel):
+        for chunk in pipeline.encoded(script, voice, encoder, timeline, synthesis, cancel=cancel):
             anyio.from_thread.run(_send_within, send, chunk, token=token)
         rendition = timeline.rendition()
         logger.info("spoke %d sentences, %.1f s of audio in %.1f s", script.sentence_count,
@@ -228,7 +227,7 @@ def _synthesize(script: Script, voice: Voice, speed: float, encoder: Encoder,
             anyio.from_thread.run_sync(send.close, token=token)
 
 
-def _start(script: Script, voice: Voice, speed: float, encoder: Encoder,
+def _start(script: Script, voice: Voice, synthesis: SynthesisOptions, encoder: Encoder,
            streams: Streams) -> AsyncIterator[bytes]:
     """Start the synthesis thread (it gives the speech slot back when it ends, even if the body
     is never read) and return the response body."""
@@ -236,7 +235,7 @@ def _start(script: Script, voice: Voice, speed: float, encoder: Encoder,
     cancel = Cancellation()
     thread = threading.Thread(
         target=_synthesize, name="audiobrief-speech", daemon=True,
-        args=(script, voice, speed, encoder, send, cancel, anyio.lowlevel.current_token(),
+        args=(script, voice, synthesis, encoder, send, cancel, anyio.lowlevel.current_token(),
               streams))
     thread.start()
     return _audio(receive, cancel)
@@ -281,7 +280,8 @@ async def create_speech(request: Request[Any, Any, Any],
                               EncodeOptions.from_settings(service.settings))
         logger.info("speech: %d sentences, voice %s, %s", script.sentence_count,
                     voice.spec.name, data.response_format)
-        body = _start(script, voice, data.speed, encoder, streams)
+        synthesis = SynthesisOptions(data.speed, loudness_lufs=service.settings.loudness_lufs)
+        body = _start(script, voice, synthesis, encoder, streams)
     except BaseException:
         streams.give_back()
         raise
