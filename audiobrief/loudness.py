@@ -22,7 +22,7 @@ CEILING_DBTP = -1.0
 """Highest true peak of the decoded MP3 (AES TD1004, EBU R 128 s1)."""
 LIMIT_DBTP = -2.5
 """Highest true peak the limiter lets through: below CEILING_DBTP by what the MP3 encoder's band
-limit adds to peaks, at any bit rate from 32 kbps up."""
+limit adds to peaks at 48 kbps and up (at 40 and under it adds more than a decibel)."""
 OVERSAMPLING = 4
 """True peak is read at four times the sample rate, as BS.1770-4 Annex 2 asks."""
 SILENT_LUFS = -70.0
