@@ -94,6 +94,33 @@ def test_a_quiet_and_a_shouted_sentence_are_made_as_loud(voice) -> None:
     assert all(abs(level + 16.0) < 1.0 for level in levels), levels
 
 
+def test_a_sentence_made_for_another_target_is_made_again(voice) -> None:
+    """The sentence cache holds levelled audio: a service whose target changed must not serve
+    the sentences it made for the old one."""
+    from audiobrief.model import Chapter, Script, Sentence
+    from audiobrief.synthesize import SynthesisOptions, synthesize_sentences
+
+    text = "The council met on Tuesday to discuss the budget."
+    script = Script("T", None, None, None, None, "en", (
+        Chapter("T", (Sentence(text, text, (), 300),)),))
+    cache: dict[str, bytes] = {}
+
+    class Cache:
+        def get(self, key: str) -> bytes | None:
+            return cache.get(key)
+
+        def put(self, key: str, pcm: bytes) -> None:
+            cache[key] = pcm
+
+    rate = voice.spec.sample_rate_hz
+    levels = []
+    for target in (-16.0, -23.0):
+        [audio] = synthesize_sentences(script, voice, SynthesisOptions(loudness_lufs=target),
+                                       cache=Cache())
+        levels.append(lufs(np.frombuffer(audio.pcm, dtype="<i2") / 32768, rate))
+    assert levels == [pytest.approx(-16.0, abs=1.0), pytest.approx(-23.0, abs=1.0)]
+
+
 @pytest.mark.parametrize("lufs_setting", ["-5", "-40", "nan"])
 def test_a_target_out_of_range_is_refused(lufs_setting: str) -> None:
     settings = Settings.from_env({"AUDIOBRIEF_LOUDNESS_LUFS": lufs_setting})
