@@ -1,0 +1,188 @@
+"""An HTML page → Article: trafilatura finds the body, audiobrief reads its blocks in order and
+leaves out what a listener must not hear."""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from lxml import etree
+
+from audiobrief.errors import NoArticleError
+from audiobrief.extract import lines, meta
+from audiobrief.extract.blocks import Block, clean, is_prose, language_of, same, sections
+from audiobrief.load import web_url
+from audiobrief.model import Article, Page
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
+
+ENOUGH_WORDS = 80
+"""A body with fewer words of prose is taken as a miss of the first, strict pass (a short post,
+text in unusual containers) and the page is read again, favouring recall."""
+
+_HTML_LANG = re.compile(r"<html[^>]*\blang\s*=\s*[\"']?([A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*)", re.I)
+# Blocks of trafilatura's XML; anything else inside one (hi, ref, lb, del) is a run of its text.
+_BLOCKS = frozenset({"head", "p", "list", "item", "table", "row", "cell", "quote", "code", "div"})
+# Class names that CMSs give a subheading they render as a <div> or <span>.
+_SUBHEAD_CLASS = re.compile(r"(^|[\s_-])(sub-?head(line|ing|er)?|article-?subhead\w*"
+                            r"|section-?(title|heading))($|[\s_-])", re.IGNORECASE)
+
+def from_html(page: Page) -> Article:
+    """The article of an HTML page: a strict pass, and one favouring recall when the strict pass
+    finds little; raises NoArticleError when neither finds prose."""
+    from trafilatura.utils import load_html
+
+    tree = load_html(page.content)
+    if tree is None:
+        raise NoArticleError(f"no article text found in {page.origin}")
+    headline = _headline(tree)
+    _mark_subheads(tree)
+    article = _read(copy.deepcopy(tree), page, headline, favor_recall=False)
+    if article is None or _prose_words(article) < ENOUGH_WORDS:
+        wider = _read(tree, page, headline, favor_recall=True)
+        if wider is not None and (article is None or _prose_words(wider) > _prose_words(article)):
+            article = wider
+    if article is None:
+        raise NoArticleError(f"no article text found in {page.origin}")
+    return article
+
+
+def _read(tree: HtmlElement, page: Page, headline: str | None, *, favor_recall: bool
+          ) -> Article | None:
+    import trafilatura
+
+    xml = trafilatura.extract(
+        tree, url=page.url, favor_recall=favor_recall, output_format="xml", with_metadata=True,
+        include_comments=False, include_tables=True, include_images=False, include_links=False,
+        include_formatting=False,
+        date_extraction_params={"extensive_search": False, "original_date": True})
+    if not xml:
+        return None
+    doc = etree.fromstring(xml.encode("utf-8"))
+    main = doc.find("main")
+    site = clean(doc.get("sitename") or "") or None
+    found_title = clean(doc.get("title") or "")
+    blocks = _cleaned(list(_blocks(main)) if main is not None else [], found_title, headline)
+    title = meta.title(found_title, site, doc.get("hostname"), headline)
+    body = sections(blocks)
+    if not body:
+        return None
+    declared = doc.get("language") or _html_lang(page.content)
+    return Article(
+        title=title,
+        byline=meta.byline(doc.get("author")),
+        date=doc.get("date") or None,
+        site=site,
+        url=web_url(doc.get("url")) or web_url(page.url),
+        language=language_of(title, body, declared),
+        sections=body,
+    )
+
+
+def _blocks(element: etree._Element) -> Iterator[tuple[Block, str]]:
+    """The headings and paragraphs under `element` in reading order."""
+    for child in element:
+        yield from _block(child)
+
+
+def _block(element: etree._Element) -> Iterator[tuple[Block, str]]:
+    """A heading, paragraph, list item or code block each once, a data table row by row, the
+    blocks of a container and the text between them."""
+    if not isinstance(element.tag, str) or element.tag not in _BLOCKS:
+        return
+    if element.tag == "head":
+        if text := clean("".join(element.itertext())):
+            yield "heading", text
+    elif element.tag == "table" and _is_data_table(element):
+        yield from _rows(element)
+    elif any(isinstance(child.tag, str) and child.tag in _BLOCKS for child in element):
+        yield from _mixed(element)
+    elif text := clean("".join(element.itertext())):
+        yield "paragraph", text
+
+
+def _mixed(element: etree._Element) -> Iterator[tuple[Block, str]]:
+    """An element holding both blocks and runs of text (a list item with a nested list)."""
+    run: list[str] = [element.text or ""]
+    for child in element:
+        if isinstance(child.tag, str) and child.tag in _BLOCKS:
+            if text := clean("".join(run)):
+                yield "paragraph", text
+            yield from _block(child)
+            run = [child.tail or ""]
+        else:
+            run += [*(child.itertext() if isinstance(child.tag, str) else ()), child.tail or ""]
+    if text := clean("".join(run)):
+        yield "paragraph", text
+
+
+def _is_data_table(table: etree._Element) -> bool:
+    """More than one cell in some row: a table of data, not a layout box around text."""
+    return any(len(row.findall("cell")) > 1 for row in table.iter("row"))
+
+
+def _rows(table: etree._Element) -> Iterator[tuple[Block, str]]:
+    """A data table as a listener can follow it: each row one paragraph, its cells in order,
+    separated by commas; a row without text is left out."""
+    for row in table.iter("row"):
+        cells = [clean("".join(cell.itertext())) for cell in row.findall("cell")]
+        if text := ", ".join(cell for cell in cells if cell):
+            yield "paragraph", text
+
+
+def _cleaned(blocks: list[tuple[Block, str]], title: str, headline: str | None
+             ) -> list[tuple[Block, str]]:
+    """The blocks a listener hears: no boilerplate line, no heading that repeats the title, no
+    paragraph that repeats the heading just read or the paragraph before it, no contact lines
+    at the end."""
+    kept: list[tuple[Block, str]] = []
+    for block, text in blocks:
+        if lines.is_boilerplate(text):
+            continue
+        if block == "heading":
+            if any(same(text, t) for t in (title, headline or "")) or _title_part(text, title):
+                continue
+        else:
+            text = lines.without_credits(text)
+            if kept and same(kept[-1][1], text):
+                continue
+        kept.append((block, text))
+    while kept and (kept[-1][0] == "heading" or lines.is_footer(kept[-1][1])):
+        kept.pop()
+    return kept
+
+
+def _title_part(heading: str, title: str) -> bool:
+    """The title's headline with the site's name after it, or the reverse: the same headline."""
+    return len(heading.split()) >= 3 and same(heading, title[: len(heading)])
+
+
+def _headline(tree: HtmlElement) -> str | None:
+    """The text of the page's one <h1>, if it has exactly one."""
+    found = tree.xpath("//h1")
+    if len(found) != 1:
+        return None
+    text = clean(found[0].text_content())
+    return text if 1 <= len(text.split()) <= 40 else None
+
+
+def _mark_subheads(tree: HtmlElement) -> None:
+    """Subheadings marked up as a styled <div> or <span> become <h2>, so that they open chapters
+    instead of being dropped as page furniture."""
+    for element in tree.xpath("//div[@class]|//span[@class]|//p[@class]"):
+        if _SUBHEAD_CLASS.search(element.get("class", "")) and len(element) <= 2:
+            text = clean(element.text_content())
+            if 1 <= len(text.split()) <= 20 and not text.endswith((".", ",", ";")):
+                element.tag = "h2"
+
+
+def _prose_words(article: Article) -> int:
+    return sum(len(p.split()) for s in article.sections for p in s.paragraphs if is_prose(p))
+
+
+def _html_lang(html: str) -> str | None:
+    match = _HTML_LANG.search(html[:5000])
+    return match.group(1) if match else None

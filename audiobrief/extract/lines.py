@@ -1,0 +1,130 @@
+"""Lines a listener must not hear, recognised by their shape rather than by the site they are on.
+
+Publishers put promotion, credits and contact footers inside the article body in the same few
+forms: an imperative to follow, subscribe, listen or download naming a channel, a "Read more:"
+teaser, "Reporting by … Editing by …", a copyright notice, a line of links or addresses.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Whole lines that are page furniture wherever they stand.
+_FURNITURE = re.compile(
+    r"^(skip to (main )?content|edit post|this audio is created with ai assistance"
+    r"|enter your email.*|please,? enter (a )?(correct|valid) email.*|subscribe( now)?"
+    r"|\* indicates required|successfully subscribed|successfuly subscribed"
+    r"|sign up for .*newsletter.*|thank you for signing up.*|read more|more news|share( this)?"
+    r"|(photo|image|illustration|graphic|video|credit)s?( credit)?:.*|credit|advertisement"
+    r"|listen to this article|support (our|independent) journalism.*|become a member.*"
+    r"|related( (articles?|stories|content|coverage|posts?))?|(also )?see also|recommended"
+    r"|comments?|leave a (comment|reply)|post a comment|print|e-?mail|tweet|pin it"
+    r"|source:? [\w .,&/-]{0,40}|(with )?(news )?agencies|(\w+ )?(staff|wire) reports?)$",
+    re.IGNORECASE,
+)
+# A teaser for another article: its label, then that article's headline.
+_TEASER = re.compile(
+    r"^(\[?(video|watch|listen|gallery|photos?|podcast)\]?\s*[:|–-]|\[(video|watch|photos?)\]"
+    r"|(read|see|watch|listen) (more|also|next|now)\s*[:|–-]|(also )?read\s*:|related\s*:"
+    r"|recommended\s*:|more\s*:|more on this( story)?\s*:|(you )?(might|may) also like\s*:?)",
+    re.IGNORECASE,
+)
+# Imperatives to follow, subscribe, listen or download…
+_CALL = re.compile(
+    r"^(please |and |so |now |then )?(follow|like us|join us|subscribe|sign ?up|register"
+    r"|download|install|listen|tune in|stream|click|tap|never miss|don'?t miss|keep up"
+    r"|stay (up to date|informed|connected|in touch)|for (the )?(latest|more|breaking)"
+    r"|to (get|receive|subscribe|sign up|listen|follow|stay))\b",
+    re.IGNORECASE,
+)
+# … when they name a channel to do it on;
+_CHANNEL = re.compile(
+    r"\b(facebook|twitter|x\.com|instagram|youtube|tiktok|linkedin|telegram|whatsapp|snapchat"
+    r"|threads|bluesky|mastodon|reddit|pinterest|newsletters?|podcasts?|apps?|channel|feeds?"
+    r"|rss|e-?mails?|inbox|alerts?|notifications?|edition|daily|weekly|briefing|digest|spotify"
+    r"|apple|google|android|ios|itunes|soundcloud|live|subscriber|subscription|membership"
+    r"|updates|here|below|link)\b",
+    re.IGNORECASE,
+)
+# gentler verbs only with a channel that is nothing but one.
+_SOFT_CALL = re.compile(
+    r"^(please )?(get|read|watch|find|send|share|submit|contact|email|e-mail|write to|tell us"
+    r"|support|donate|become|check out|want more|like this|enjoy(ed)? this|interested in)\b",
+    re.IGNORECASE,
+)
+_SOFT_CHANNEL = re.compile(
+    r"\b(facebook|twitter|instagram|youtube|tiktok|linkedin|telegram|whatsapp|newsletters?"
+    r"|podcasts?|apps?|inbox|alerts|subscription|membership|this form|letters? to the editor"
+    r"|daily edition|by e-?mail|@)",
+    re.IGNORECASE,
+)
+_CREDITS = re.compile(
+    r"^\(?((additional |further )?reporting|writing|editing|compiled|edited|written|produced"
+    r"|research|translated|graphics?|illustrations?|photography|photos?|video) by\b"
+    r"|^our standards\s*:|^\(?(this|the) (story|article|report) (was|has been) "
+    r"(updated|corrected|produced|written|originally)\b|^this (story|article|post) "
+    r"(originally )?(appeared|was originally published)\b",
+    re.IGNORECASE,
+)
+_COPYRIGHT = re.compile(
+    r"^(©|\(c\)|copyright\b)|\ball rights reserved\b|\bcopyrighted property of\b"
+    r"|\bmay not be (re)?published, broadcast\b|\bwritten permission must be obtained\b"
+    r"|\bwithout (prior )?(written )?permission\b.*\b(prohibited|theft|forbidden)\b"
+    r"|\b(we|i) may (earn|receive) (a )?(small )?(commission|compensation)\b"
+    r"|\badvertiser disclosure\b|\baffiliate (links?|commission)\b",
+    re.IGNORECASE,
+)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+_HANDLE = re.compile(r"(^|\s)@\w{2,}")
+_URL = re.compile(r"\b(https?://\S+|www\.\S+|pic\.twitter\.com/\S+|t\.co/\S+)")
+_DOMAIN = re.compile(r"^[\w-]+(\.[\w-]+)*\.(com|org|net|co|news|tv|info|io|uk|us|ca|au|ie)$",
+                     re.IGNORECASE)
+# A tweet embed's attribution: "— Name (@handle) January 6, 2020".
+_TWEET_BYLINE = re.compile(r"^[—–-]\s*.{1,80}\(@\w+\)\s+\w+ \d{1,2}, \d{4}$")
+_INLINE_CREDIT = re.compile(
+    r"\s*\((graphic|photo|image|video|credit|interactive|map|chart)s?\s*:[^()]{0,200}\)"
+    r"|\((photo|image|source)?:?[^()]*(/|via )[^()]*(getty|afp|reuters|ap|epa|anadolu|images"
+    r"|photo|press service)[^()]*\)\s*$",
+    re.IGNORECASE,
+)
+_LATIN_CYRILLIC = re.compile(r"\b(?=\w*[a-zA-Z])(?=\w*[\u0400-\u04ff])\w+\b")
+
+
+def is_boilerplate(text: str) -> bool:
+    """A line that is never part of an article, wherever it stands in the body."""
+    line = text.strip(" .!…")
+    if _FURNITURE.match(line) or _TEASER.match(line) or _CREDITS.match(line):
+        return True
+    if _COPYRIGHT.search(line) or _TWEET_BYLINE.match(line) or _DOMAIN.match(line):
+        return True
+    words = line.split()
+    if len(words) <= 30 and (_CALL.match(line) and _CHANNEL.search(line)
+                             or _SOFT_CALL.match(line) and _SOFT_CHANNEL.search(line)):
+        return True
+    if _links_only(line):
+        return True
+    # Latin words spelled with Cyrillic look-alikes hide a promotion from filters.
+    return len(_LATIN_CYRILLIC.findall(line)) >= 3
+
+
+def is_footer(text: str) -> bool:
+    """A line that is a contact or sign-off when it ends the body: an address or handle in a short
+    line, a label without a sentence."""
+    words = text.split()
+    if len(words) <= 25 and (_EMAIL.search(text) or _HANDLE.search(text)):
+        return True
+    return len(words) <= 4 and text.rstrip().endswith(":")
+
+
+def without_credits(text: str) -> str:
+    """`text` without photo and graphic credits in parentheses or links to tweets' pictures;
+    unchanged if nothing else is left."""
+    kept = _INLINE_CREDIT.sub("", text)
+    kept = re.sub(r"\s*\bpic\.twitter\.com/\S+", "", kept).strip()
+    return kept or text
+
+
+def _links_only(line: str) -> bool:
+    """Addresses and the separators between them, and nothing else to read."""
+    rest = _EMAIL.sub(" ", _URL.sub(" ", line))
+    return rest != line and not re.search(r"\w{2,}", re.sub(r"\b(and|or|at|on)\b", "", rest))
