@@ -65,7 +65,12 @@ def _read(tree: HtmlElement, page: Page, headline: str | None, *, favor_recall: 
     main = doc.find("main")
     site = clean(doc.get("sitename") or "") or None
     found_title = clean(doc.get("title") or "")
-    blocks = _cleaned(list(_blocks(main)) if main is not None else [], found_title, headline)
+    blocks = list(_blocks(main)) if main is not None else []
+    if blocks and blocks[0][0] == "heading" and _same_headline(blocks[0][1], found_title,
+                                                                headline):
+        # The page's headline opens the body: it is the title, read once, as the reader saw it.
+        headline = found_title = blocks.pop(0)[1]
+    blocks = _cleaned(blocks, found_title, headline)
     title = meta.title(found_title, site, doc.get("hostname"), headline)
     body = sections(blocks)
     if not body:
@@ -73,7 +78,7 @@ def _read(tree: HtmlElement, page: Page, headline: str | None, *, favor_recall: 
     declared = doc.get("language") or _html_lang(page.content)
     return Article(
         title=title,
-        byline=meta.byline(doc.get("author")),
+        byline=meta.byline(doc.get("author"), site),
         date=doc.get("date") or None,
         site=site,
         url=web_url(doc.get("url")) or web_url(page.url),
@@ -95,7 +100,9 @@ def _block(element: etree._Element) -> Iterator[tuple[Block, str]]:
         return
     if element.tag == "head":
         if text := clean("".join(element.itertext())):
-            yield "heading", text
+            # A standfirst set in a heading's type is a sentence, read as a paragraph.
+            yield ("paragraph" if len(text.split()) >= 6 and text.endswith(".") else "heading"
+                   ), text
     elif element.tag == "table" and _is_data_table(element):
         yield from _rows(element)
     elif any(isinstance(child.tag, str) and child.tag in _BLOCKS for child in element):
@@ -147,12 +154,26 @@ def _cleaned(blocks: list[tuple[Block, str]], title: str, headline: str | None
                 continue
         else:
             text = lines.without_credits(text)
-            if kept and same(kept[-1][1], text):
+            if not text or kept and same(kept[-1][1], text):
                 continue
         kept.append((block, text))
     while kept and (kept[-1][0] == "heading" or lines.is_footer(kept[-1][1])):
         kept.pop()
     return kept
+
+
+def _same_headline(heading: str, title: str, headline: str | None) -> bool:
+    """The page's H1, or a heading with most of the title's words (the meta title is often the
+    headline reworded for search: "Coronavirus: New York ramps up mass burials amid outbreak"
+    against "New York ramps up mass burials amid virus outbreak")."""
+    if headline and same(heading, headline):
+        return True
+    words, title_words = set(_words(heading)), set(_words(title))
+    return len(words) >= 3 and len(words & title_words) >= 0.7 * max(len(words), 1)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.casefold())
 
 
 def _title_part(heading: str, title: str) -> bool:

@@ -47,6 +47,12 @@ _CHANNEL = re.compile(
     re.IGNORECASE,
 )
 # gentler verbs only with a channel that is nothing but one.
+# Calls to subscribe need no channel: the body is never what one subscribes to.
+_SIGN_UP = re.compile(r"^(please )?(subscribe|sign ?up)\b", re.IGNORECASE)
+# A box's title ("PC Gamer Newsletter", "Related Stories").
+_BOX_TITLE = re.compile(r"\b(newsletters?|related (stories|articles|posts|content)"
+                        r"|more (stories|articles) from|(most )?(popular|read) (stories|now))$",
+                        re.IGNORECASE)
 _SOFT_CALL = re.compile(
     r"^(please )?(get|read|watch|find|send|share|submit|contact|email|e-mail|write to|tell us"
     r"|support|donate|become|check out|want more|like this|enjoy(ed)? this|interested in)\b",
@@ -98,7 +104,9 @@ def is_boilerplate(text: str) -> bool:
     if _COPYRIGHT.search(line) or _TWEET_BYLINE.match(line) or _DOMAIN.match(line):
         return True
     words = line.split()
-    if len(words) <= 30 and (_CALL.match(line) and _CHANNEL.search(line)
+    if len(words) <= 5 and _BOX_TITLE.search(line):
+        return True
+    if len(words) <= 30 and (_SIGN_UP.match(line) or _CALL.match(line) and _CHANNEL.search(line)
                              or _SOFT_CALL.match(line) and _SOFT_CHANNEL.search(line)):
         return True
     if _links_only(line):
@@ -118,10 +126,9 @@ def is_footer(text: str) -> bool:
 
 def without_credits(text: str) -> str:
     """`text` without photo and graphic credits in parentheses or links to tweets' pictures;
-    unchanged if nothing else is left."""
+    empty if it was nothing else."""
     kept = _INLINE_CREDIT.sub("", text)
-    kept = re.sub(r"\s*\bpic\.twitter\.com/\S+", "", kept).strip()
-    return kept or text
+    return re.sub(r"\s*\bpic\.twitter\.com/\S+", "", kept).strip()
 
 
 def _links_only(line: str) -> bool:

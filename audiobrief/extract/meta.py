@@ -44,9 +44,9 @@ def title(found: str, site: str | None, hostname: str | None, headline: str | No
     return found
 
 
-def byline(found: str | None) -> str | None:
-    """The author names of a byline: "By" and "Текст:" labels, roles ("Staff writer") and a
-    date after the name left out."""
+def byline(found: str | None, site: str | None = None) -> str | None:
+    """The author names of a byline: "By" and "Текст:" labels, roles ("Staff writer"), a date
+    after the name and the site's own name left out."""
     if not found:
         return None
     names: list[str] = []
@@ -58,6 +58,8 @@ def byline(found: str | None) -> str | None:
         while words and _DATE_WORD.match(words[-1].strip(",")):
             words.pop()
         part = " ".join(words).strip(" ,")
+        if site and part.casefold() in site.casefold():
+            continue
         if part and not _ROLE.match(part) and not any(same(part, n) for n in names):
             names.append(part)
     return "; ".join(names) or None
