@@ -6,23 +6,28 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from html import unescape
+from typing import TYPE_CHECKING, Literal
 
 from lxml import etree
 
 from audiobrief.errors import NoArticleError
 from audiobrief.extract import lines, meta
-from audiobrief.extract.blocks import Block, clean, is_prose, language_of, same, sections
+from audiobrief.extract.blocks import clean, is_prose, language_of, same, sections
 from audiobrief.load import web_url
 from audiobrief.model import Article, Page
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
+_Kind = Literal["heading", "paragraph", "item"]
+"""An item is a paragraph from a list or a table row: it need not be a sentence."""
+
 ENOUGH_WORDS = 80
 """A body with fewer words of prose is taken as a miss of the first, strict pass (a short post,
 text in unusual containers) and the page is read again, favouring recall."""
 
+_TITLE = re.compile(r"<title[^>]*>([^<]{1,500})</title>", re.IGNORECASE)
 _HTML_LANG = re.compile(r"<html[^>]*\blang\s*=\s*[\"']?([A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*)", re.I)
 # Blocks of trafilatura's XML; anything else inside one (hi, ref, lb, del) is a run of its text.
 _BLOCKS = frozenset({"head", "p", "list", "item", "table", "row", "cell", "quote", "code", "div"})
@@ -63,7 +68,7 @@ def _read(tree: HtmlElement, page: Page, headline: str | None, *, favor_recall: 
         return None
     doc = etree.fromstring(xml.encode("utf-8"))
     main = doc.find("main")
-    site = clean(doc.get("sitename") or "") or None
+    site = meta.site(doc.get("sitename"))
     found_title = clean(doc.get("title") or "")
     blocks = list(_blocks(main)) if main is not None else []
     if blocks and blocks[0][0] == "heading" and _same_headline(blocks[0][1], found_title,
@@ -71,14 +76,14 @@ def _read(tree: HtmlElement, page: Page, headline: str | None, *, favor_recall: 
         # The page's headline opens the body: it is the title, read once, as the reader saw it.
         headline = found_title = blocks.pop(0)[1]
     blocks = _cleaned(blocks, found_title, headline)
-    title = meta.title(found_title, site, doc.get("hostname"), headline)
-    body = sections(blocks)
+    title = meta.title(found_title, site, doc.get("hostname"), headline, _page_title(page.content))
+    body = sections(("paragraph" if kind == "item" else kind, text) for kind, text in blocks)
     if not body:
         return None
     declared = doc.get("language") or _html_lang(page.content)
     return Article(
         title=title,
-        byline=meta.byline(doc.get("author"), site),
+        byline=meta.byline(doc.get("author"), site, doc.get("hostname")),
         date=doc.get("date") or None,
         site=site,
         url=web_url(doc.get("url")) or web_url(page.url),
@@ -87,13 +92,13 @@ def _read(tree: HtmlElement, page: Page, headline: str | None, *, favor_recall: 
     )
 
 
-def _blocks(element: etree._Element) -> Iterator[tuple[Block, str]]:
+def _blocks(element: etree._Element) -> Iterator[tuple[_Kind, str]]:
     """The headings and paragraphs under `element` in reading order."""
     for child in element:
         yield from _block(child)
 
 
-def _block(element: etree._Element) -> Iterator[tuple[Block, str]]:
+def _block(element: etree._Element) -> Iterator[tuple[_Kind, str]]:
     """A heading, paragraph, list item or code block each once, a data table row by row, the
     blocks of a container and the text between them."""
     if not isinstance(element.tag, str) or element.tag not in _BLOCKS:
@@ -108,22 +113,23 @@ def _block(element: etree._Element) -> Iterator[tuple[Block, str]]:
     elif any(isinstance(child.tag, str) and child.tag in _BLOCKS for child in element):
         yield from _mixed(element)
     elif text := clean("".join(element.itertext())):
-        yield "paragraph", text
+        yield "item" if element.tag in ("item", "cell") else "paragraph", text
 
 
-def _mixed(element: etree._Element) -> Iterator[tuple[Block, str]]:
+def _mixed(element: etree._Element) -> Iterator[tuple[_Kind, str]]:
     """An element holding both blocks and runs of text (a list item with a nested list)."""
+    kind: _Kind = "item" if element.tag in ("item", "cell") else "paragraph"
     run: list[str] = [element.text or ""]
     for child in element:
         if isinstance(child.tag, str) and child.tag in _BLOCKS:
             if text := clean("".join(run)):
-                yield "paragraph", text
+                yield kind, text
             yield from _block(child)
             run = [child.tail or ""]
         else:
             run += [*(child.itertext() if isinstance(child.tag, str) else ()), child.tail or ""]
     if text := clean("".join(run)):
-        yield "paragraph", text
+        yield kind, text
 
 
 def _is_data_table(table: etree._Element) -> bool:
@@ -131,21 +137,21 @@ def _is_data_table(table: etree._Element) -> bool:
     return any(len(row.findall("cell")) > 1 for row in table.iter("row"))
 
 
-def _rows(table: etree._Element) -> Iterator[tuple[Block, str]]:
+def _rows(table: etree._Element) -> Iterator[tuple[_Kind, str]]:
     """A data table as a listener can follow it: each row one paragraph, its cells in order,
     separated by commas; a row without text is left out."""
     for row in table.iter("row"):
         cells = [clean("".join(cell.itertext())) for cell in row.findall("cell")]
         if text := ", ".join(cell for cell in cells if cell):
-            yield "paragraph", text
+            yield "item", text
 
 
-def _cleaned(blocks: list[tuple[Block, str]], title: str, headline: str | None
-             ) -> list[tuple[Block, str]]:
+def _cleaned(blocks: list[tuple[_Kind, str]], title: str, headline: str | None
+             ) -> list[tuple[_Kind, str]]:
     """The blocks a listener hears: no boilerplate line, no heading that repeats the title, no
     paragraph that repeats the heading just read or the paragraph before it, no contact lines
     at the end."""
-    kept: list[tuple[Block, str]] = []
+    kept: list[tuple[_Kind, str]] = []
     for block, text in blocks:
         if lines.is_boilerplate(text):
             continue
@@ -157,7 +163,9 @@ def _cleaned(blocks: list[tuple[Block, str]], title: str, headline: str | None
             if not text or kept and same(kept[-1][1], text):
                 continue
         kept.append((block, text))
-    while kept and (kept[-1][0] == "heading" or lines.is_footer(kept[-1][1])):
+    while kept and (kept[-1][0] == "heading" or lines.is_footer(kept[-1][1])
+                    or kept[-1][0] == "paragraph" and lines.is_teaser(kept[-1][1])
+                    and _has_prose(kept[:-1])):
         kept.pop()
     return kept
 
@@ -174,6 +182,10 @@ def _same_headline(heading: str, title: str, headline: str | None) -> bool:
 
 def _words(text: str) -> list[str]:
     return re.findall(r"\w+", text.casefold())
+
+
+def _has_prose(blocks: list[tuple[_Kind, str]]) -> bool:
+    return any(kind == "paragraph" and is_prose(text) for kind, text in blocks)
 
 
 def _title_part(heading: str, title: str) -> bool:
@@ -202,6 +214,11 @@ def _mark_subheads(tree: HtmlElement) -> None:
 
 def _prose_words(article: Article) -> int:
     return sum(len(p.split()) for s in article.sections for p in s.paragraphs if is_prose(p))
+
+
+def _page_title(html: str) -> str | None:
+    match = _TITLE.search(html[:50_000])
+    return unescape(match.group(1)) if match else None
 
 
 def _html_lang(html: str) -> str | None:

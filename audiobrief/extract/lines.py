@@ -80,19 +80,26 @@ _COPYRIGHT = re.compile(
     r"|\badvertiser disclosure\b|\baffiliate (links?|commission)\b",
     re.IGNORECASE,
 )
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+_DATE_LABEL = re.compile(r"^(posted|published|updated|last updated|first published|last modified"
+                         r"|date|released?)( date)?( on| at)?\b\s*:?", re.IGNORECASE)
+_DATE_TOKEN = re.compile(
+    r"^(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?"
+    r"|oct(ober)?|nov(ember)?|dec(ember)?|mon(day)?|tue(s(day)?)?|wed(nesday)?|thu(rs(day)?)?"
+    r"|fri(day)?|sat(urday)?|sun(day)?|am|pm|a\.m|p\.m|at|on|(?-i:[A-Z]{2,4})|\d{1,4}(st|nd|rd|th)?"
+    r"|\d{1,2}[:.]\d\d|\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}|[|•·,–—-])[.,]?$", re.IGNORECASE)
+# Starting only where a run of address characters starts, so a long run costs its length once.
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]+(\.[\w-]+)+")
 _HANDLE = re.compile(r"(^|\s)@\w{2,}")
 _URL = re.compile(r"\b(https?://\S+|www\.\S+|pic\.twitter\.com/\S+|t\.co/\S+)")
 _DOMAIN = re.compile(r"^[\w-]+(\.[\w-]+)*\.(com|org|net|co|news|tv|info|io|uk|us|ca|au|ie)$",
                      re.IGNORECASE)
 # A tweet embed's attribution: "— Name (@handle) January 6, 2020".
 _TWEET_BYLINE = re.compile(r"^[—–-]\s*.{1,80}\(@\w+\)\s+\w+ \d{1,2}, \d{4}$")
-_INLINE_CREDIT = re.compile(
-    r"\s*\((graphic|photo|image|video|credit|interactive|map|chart)s?\s*:[^()]{0,200}\)"
-    r"|\((photo|image|source)?:?[^()]*(/|via )[^()]*(getty|afp|reuters|ap|epa|anadolu|images"
-    r"|photo|press service)[^()]*\)\s*$",
-    re.IGNORECASE,
-)
+_PARENTHESIS = re.compile(r"\s*\(([^()]{1,300})\)")
+_CREDIT_LABEL = re.compile(r"^(graphic|photo|image|video|credit|interactive|map|chart)s?\s*:",
+                           re.IGNORECASE)
+_AGENCY = re.compile(r"(/|\bvia )[^/]*\b(getty|afp|reuters|ap|epa|anadolu|images|photo"
+                     r"|press service)\b", re.IGNORECASE)
 _LATIN_CYRILLIC = re.compile(r"\b(?=\w*[a-zA-Z])(?=\w*[\u0400-\u04ff])\w+\b")
 
 
@@ -109,7 +116,7 @@ def is_boilerplate(text: str) -> bool:
     if len(words) <= 30 and (_SIGN_UP.match(line) or _CALL.match(line) and _CHANNEL.search(line)
                              or _SOFT_CALL.match(line) and _SOFT_CHANNEL.search(line)):
         return True
-    if _links_only(line):
+    if _links_only(line) or _is_date_line(line):
         return True
     # Latin words spelled with Cyrillic look-alikes hide a promotion from filters.
     return len(_LATIN_CYRILLIC.findall(line)) >= 3
@@ -124,11 +131,33 @@ def is_footer(text: str) -> bool:
     return len(words) <= 4 and text.rstrip().endswith(":")
 
 
+def is_teaser(text: str) -> bool:
+    """A headline of another article as a page lists them after the body: a line of words without
+    the punctuation that ends a sentence."""
+    stripped = text.rstrip()
+    return len(stripped.split()) >= 8 and stripped[-1].isalnum()
+
+
 def without_credits(text: str) -> str:
     """`text` without photo and graphic credits in parentheses or links to tweets' pictures;
     empty if it was nothing else."""
-    kept = _INLINE_CREDIT.sub("", text)
+    def credit(match: re.Match[str]) -> str:
+        inner = match.group(1)
+        at_end = match.end() == len(text.rstrip())
+        return "" if _CREDIT_LABEL.match(inner) or at_end and _AGENCY.search(inner) else match[0]
+
+    kept = _PARENTHESIS.sub(credit, text)
     return re.sub(r"\s*\bpic\.twitter\.com/\S+", "", kept).strip()
+
+
+def _is_date_line(line: str) -> bool:
+    """"Posted on", "Posted: Thursday, April 21, 2022. 10:11 pm CST": a date and its label."""
+    rest = _DATE_LABEL.sub("", line, count=1)
+    tokens = rest.split()
+    if rest == line and len(tokens) < 2:
+        return False
+    return len(tokens) <= 12 and all(_DATE_TOKEN.match(token) for token in tokens) and (
+        rest != line or any(c.isdigit() for c in line))
 
 
 def _links_only(line: str) -> bool:

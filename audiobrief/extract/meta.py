@@ -15,7 +15,11 @@ _SEO_WORDS = re.compile(
     r")\b|\b(19|20)\d\d\b", re.IGNORECASE)
 _BYLINE_LABEL = re.compile(
     r"^\s*(by|from|von|par|por|di|door|av|af|автор|авторы|текст|фото|текст и фото"
-    r"|written by|posted by|words by|reporting by)\b\s*[:.…-]*\s*", re.IGNORECASE)
+    r"|(written|posted|words|reporting|article|story|text|report|photos?|video) by"
+    r"|(view |see )?(all |more )?(posts|articles|stories) by|more from)(\s*[:.…-]+\s*|\s+|$)",
+    re.IGNORECASE)
+_ARCHIVE = re.compile(r"^(blog( archive)?|archives?|home|homepage|news|posts?|articles?)$",
+                      re.IGNORECASE)
 _ROLE = re.compile(
     r"^(the )?(staff|senior|chief|special|contributing|associate|deputy|managing|political"
     r"|foreign|business|sports?|news|investigative|national|local|freelance)?\s*"
@@ -28,10 +32,17 @@ _DATE_WORD = re.compile(r"^(january|february|march|april|may|june|july|august|se
                         r"|^(updated|published|posted|on)$", re.IGNORECASE)
 
 
-def title(found: str, site: str | None, hostname: str | None, headline: str | None) -> str:
+def title(found: str, site: str | None, hostname: str | None, headline: str | None,
+          page_title: str | None = None) -> str:
     """The headline: the page's H1 where the found title only adds to it; otherwise the found
-    title without a trailing (or leading) site name or a tail of search keywords."""
+    title without a trailing (or leading) site name or a tail of search keywords; where the found
+    title is only the site's name, the last part of the page's <title> that is not."""
     found = clean(found)
+    if page_title and _is_site(found, site, hostname):
+        parts = [part for part in _SEPARATOR.split(clean(page_title))
+                 if not _is_site(part, site, hostname) and not _ARCHIVE.match(part)]
+        if parts:
+            return parts[-1]
     if headline and (same(found, headline) or _starts_with(found, headline)):
         return clean(headline)
     parts = _SEPARATOR.split(found)
@@ -44,21 +55,31 @@ def title(found: str, site: str | None, hostname: str | None, headline: str | No
     return found
 
 
-def byline(found: str | None, site: str | None = None) -> str | None:
+def site(found: str | None) -> str | None:
+    """The site's name, if what was found is a name and not an address."""
+    name = clean(found or "")
+    return None if not name or "://" in name else name
+
+
+def byline(found: str | None, site: str | None = None, hostname: str | None = None
+           ) -> str | None:
     """The author names of a byline: "By" and "Текст:" labels, roles ("Staff writer"), a date
     after the name and the site's own name left out."""
     if not found:
         return None
     names: list[str] = []
     for part in re.split(r"\s*[;|]\s*", clean(found)):
-        part = _BYLINE_LABEL.sub("", part).strip(" ,.-–—:")
+        while (unlabelled := _BYLINE_LABEL.sub("", part, count=1)) != part:
+            part = unlabelled
+        part = part.strip(" ,.-–—:")
         if "@" in part or "://" in part:
             continue
         words = part.split()
         while words and _DATE_WORD.match(words[-1].strip(",")):
             words.pop()
         part = " ".join(words).strip(" ,")
-        if site and part.casefold() in site.casefold():
+        if part and (site and part.casefold() in site.casefold()
+                     or _is_site(part, None, hostname)):
             continue
         if part and not _ROLE.match(part) and not any(same(part, n) for n in names):
             names.append(part)
