@@ -148,12 +148,24 @@ def synth(source: str, out: Path, voice: str | None, speed: float, chapters: str
 @click.argument("sources", nargs=-1, required=True)
 @json_option
 def extract_command(sources: tuple[str, ...], as_json: bool) -> None:
-    """Show what would be read of each SOURCE: title, metadata and body."""
+    """Show what would be read of each SOURCE: title, metadata and body. A source that cannot be
+    read is reported in its place (with --json as {"source", "error"}) and the rest are read;
+    the exit status is 2 if any failed."""
     from audiobrief import pipeline
 
     settings = _settings()
+    failed = 0
     for source in sources:
-        article = pipeline.read(source, settings)
+        try:
+            article = pipeline.read(source, settings)
+        except AudiobriefError as error:
+            failed += 1
+            if as_json:
+                click.echo(json.dumps({"source": source, "error": str(error)},
+                                      ensure_ascii=False))
+            else:
+                click.echo(f"audiobrief: {error}", err=True)
+            continue
         if as_json:
             record = {
                 "source": source, "title": article.title, "author": article.byline,
@@ -167,6 +179,8 @@ def extract_command(sources: tuple[str, ...], as_json: bool) -> None:
         else:
             meta = " · ".join(x for x in (article.byline, article.date, article.site) if x)
             click.echo(f"# {article.title}\n{meta}\n\n{article.text}\n")
+    if failed:
+        raise click.exceptions.Exit(2)
 
 
 @main.command(name="script")
