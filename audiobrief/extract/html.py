@@ -31,6 +31,8 @@ _TITLE = re.compile(r"<title[^>]*>([^<]{1,500})</title>", re.IGNORECASE)
 _HTML_LANG = re.compile(r"<html[^>]*\blang\s*=\s*[\"']?([A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*)", re.I)
 # Blocks of trafilatura's XML; anything else inside one (hi, ref, lb, del) is a run of its text.
 _BLOCKS = frozenset({"head", "p", "list", "item", "table", "row", "cell", "quote", "code", "div"})
+# Blocks that hold only text: a <code> inside a paragraph is a word of it.
+_LEAVES = frozenset({"head", "p", "code"})
 # Class names that CMSs give a subheading they render as a <div> or <span>.
 _SUBHEAD_CLASS = re.compile(r"(^|[\s_-])(sub-?head(line|ing|er)?|article-?subhead\w*"
                             r"|section-?(title|heading))($|[\s_-])", re.IGNORECASE)
@@ -110,7 +112,8 @@ def _block(element: etree._Element) -> Iterator[tuple[_Kind, str]]:
                    ), text
     elif element.tag == "table" and _is_data_table(element):
         yield from _rows(element)
-    elif any(isinstance(child.tag, str) and child.tag in _BLOCKS for child in element):
+    elif element.tag not in _LEAVES and any(
+            isinstance(child.tag, str) and child.tag in _BLOCKS for child in element):
         yield from _mixed(element)
     elif text := clean("".join(element.itertext())):
         yield "item" if element.tag in ("item", "cell") else "paragraph", text
@@ -142,7 +145,8 @@ def _rows(table: etree._Element) -> Iterator[tuple[_Kind, str]]:
     separated by commas; a row without text is left out."""
     for row in table.iter("row"):
         cells = [clean("".join(cell.itertext())) for cell in row.findall("cell")]
-        if text := ", ".join(cell for cell in cells if cell):
+        if text := " ".join(cell if cell.endswith((".", ",", ";", ":", "!", "?")) else f"{cell},"
+                            for cell in cells if cell).removesuffix(","):
             yield "item", text
 
 

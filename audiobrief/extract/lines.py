@@ -139,15 +139,15 @@ def is_teaser(text: str) -> bool:
 
 
 def without_credits(text: str) -> str:
-    """`text` without photo and graphic credits in parentheses or links to tweets' pictures;
-    empty if it was nothing else."""
+    """`text` without photo and graphic credits in parentheses or the short links of a tweet
+    embed; empty if it was nothing else."""
     def credit(match: re.Match[str]) -> str:
         inner = match.group(1)
         at_end = match.end() == len(text.rstrip())
         return "" if _CREDIT_LABEL.match(inner) or at_end and _AGENCY.search(inner) else match[0]
 
     kept = _PARENTHESIS.sub(credit, text)
-    return re.sub(r"\s*\bpic\.twitter\.com/\S+", "", kept).strip()
+    return re.sub(r"\s*(\bpic\.twitter\.com/|\bhttps?://t\.co/)\S+", "", kept).strip()
 
 
 def _is_date_line(line: str) -> bool:

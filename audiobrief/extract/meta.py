@@ -78,8 +78,11 @@ def byline(found: str | None, site: str | None = None, hostname: str | None = No
         while words and _DATE_WORD.match(words[-1].strip(",")):
             words.pop()
         part = " ".join(words).strip(" ,")
-        if part and (site and part.casefold() in site.casefold()
-                     or _is_site(part, None, hostname)):
+        # A publication for an author ("Luxurious" of Luxurious Magazine, "CBS News") is none;
+        # a person's blog named after them keeps its author.
+        if part and (site and (same(part, site) or len(part.split()) == 1
+                               and part.casefold() in site.casefold())
+                     or _is_host(part, hostname)):
             continue
         if part and not _ROLE.match(part) and not any(same(part, n) for n in names):
             names.append(part)
@@ -102,6 +105,12 @@ def _is_site(part: str, site: str | None, hostname: str | None) -> bool:
               for hostname in (hostname,) if hostname]
     return any(name and (letters == name or letters in name or name in letters
                          and len(part.split()) <= 4) for name in names)
+
+
+def _is_host(part: str, hostname: str | None) -> bool:
+    """The words of the site's address ("CBS News" on cbsnews.com)."""
+    label = (hostname or "").casefold().removeprefix("www.").split(".")[0]
+    return bool(label) and re.sub(r"\W", "", part.casefold()) == label
 
 
 def _is_seo_tail(part: str) -> bool:

@@ -1,0 +1,27 @@
+"""A saved page for tests/fixtures/: the same bytes without its <script> and <style> elements.
+
+    python tools/trim_page.py SOURCE.html tests/fixtures/NAME.html
+
+Scripts and styles are most of a saved page's weight and none of its text; everything else is
+kept as it was saved, so that the fixture is still the page a reader's browser was sent.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+_ELEMENTS = re.compile(rb"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def main() -> None:
+    source, target = Path(sys.argv[1]), Path(sys.argv[2])
+    raw = source.read_bytes()
+    trimmed = _ELEMENTS.sub(b"", raw)
+    target.write_bytes(trimmed)
+    print(f"{target}: {len(raw):,} → {len(trimmed):,} bytes")
+
+
+if __name__ == "__main__":
+    main()
