@@ -143,3 +143,16 @@ def test_bylines_are_names(page: str, byline: str | None) -> None:
 
 def test_a_site_name_that_is_an_address_is_none() -> None:
     assert _article("cbsnews.com.carolina").site is None
+
+
+def test_a_standfirst_the_page_shows_opens_the_body() -> None:
+    """The description is shown above the body, and trafilatura leaves it out."""
+    paragraphs = _paragraphs("thelocal.se.tattooed")
+    assert paragraphs[0].startswith("Whether you're for or against Sweden's softer approach")
+    assert paragraphs[1].startswith("Strange tattoos are plentiful around the world")
+
+
+def test_a_description_the_body_begins_with_is_not_read_twice() -> None:
+    paragraphs = _paragraphs("reuters.com.parasite")
+    assert paragraphs[0].startswith("LOS ANGELES (Reuters) - South Korean thriller")
+    assert sum("Parasite" in p and "upset winner" in p for p in paragraphs) == 1

@@ -46,10 +46,11 @@ def from_html(page: Page) -> Article:
     if tree is None:
         raise NoArticleError(f"no article text found in {page.origin}")
     headline = _headline(tree)
+    shown = _shown_text(tree)
     _mark_subheads(tree)
-    article = _read(copy.deepcopy(tree), page, headline, favor_recall=False)
+    article = _read(copy.deepcopy(tree), page, headline, shown, favor_recall=False)
     if article is None or _prose_words(article) < ENOUGH_WORDS:
-        wider = _read(tree, page, headline, favor_recall=True)
+        wider = _read(tree, page, headline, shown, favor_recall=True)
         if wider is not None and (article is None or _prose_words(wider) > _prose_words(article)):
             article = wider
     if article is None:
@@ -57,8 +58,8 @@ def from_html(page: Page) -> Article:
     return article
 
 
-def _read(tree: HtmlElement, page: Page, headline: str | None, *, favor_recall: bool
-          ) -> Article | None:
+def _read(tree: HtmlElement, page: Page, headline: str | None, shown: str, *,
+          favor_recall: bool) -> Article | None:
     import trafilatura
 
     xml = trafilatura.extract(
@@ -78,6 +79,8 @@ def _read(tree: HtmlElement, page: Page, headline: str | None, *, favor_recall: 
         # The page's headline opens the body: it is the title, read once, as the reader saw it.
         headline = found_title = blocks.pop(0)[1]
     blocks = _cleaned(blocks, found_title, headline)
+    if standfirst := _standfirst(doc.get("description"), blocks, shown):
+        blocks.insert(0, ("paragraph", standfirst))
     title = meta.title(found_title, site, doc.get("hostname"), headline, _page_title(page.content))
     body = sections(("paragraph" if kind == "item" else kind, text) for kind, text in blocks)
     if not body:
@@ -195,6 +198,27 @@ def _has_prose(blocks: list[tuple[_Kind, str]]) -> bool:
 def _title_part(heading: str, title: str) -> bool:
     """The title's headline with the site's name after it, or the reverse: the same headline."""
     return len(heading.split()) >= 3 and same(heading, title[: len(heading)])
+
+
+def _standfirst(description: str | None, blocks: list[tuple[_Kind, str]], shown: str
+                ) -> str | None:
+    """The page's description where the page shows it as a standfirst above the body and the
+    body does not begin with it: a sentence or more, found in the page's text."""
+    text = clean(description or "")
+    if len(text.split()) < 10 or not text.endswith((".", "!", "?", "”", '"')):
+        return None
+    if text not in shown or lines.is_boilerplate(text):
+        return None
+    opening = set(_words(" ".join(t for _, t in blocks[:3])))
+    words = _words(text)
+    return None if sum(w in opening for w in words) >= 0.6 * len(words) else text
+
+
+def _shown_text(tree: HtmlElement) -> str:
+    """The text a reader's browser shows, white space collapsed: no script, style or head."""
+    return clean(" ".join(tree.xpath("//body//text()[not(ancestor::script)"
+                                     " and not(ancestor::style) and not(ancestor::noscript)"
+                                     " and not(ancestor::template)]")))
 
 
 def _headline(tree: HtmlElement) -> str | None:
