@@ -8,7 +8,7 @@ from functools import cache
 import pytest
 
 from audiobrief.extract import extract
-from audiobrief.load import load
+from audiobrief.load import from_content, load
 from audiobrief.model import Article
 from tests.conftest import FIXTURES
 
@@ -156,3 +156,26 @@ def test_a_description_the_body_begins_with_is_not_read_twice() -> None:
     paragraphs = _paragraphs("reuters.com.parasite")
     assert paragraphs[0].startswith("LOS ANGELES (Reuters) - South Korean thriller")
     assert sum("Parasite" in p and "upset winner" in p for p in paragraphs) == 1
+
+
+_PARAGRAPH = ("<p>The county commission voted on Tuesday to keep the levy at its current rate, "
+              "after a debate that ran past midnight and drew more than two hundred residents.</p>")
+
+
+def test_a_subheading_set_as_a_styled_div_opens_a_chapter() -> None:
+    """No saved page here marks subheadings so (the issue's example is PolitiFact's), hence a
+    page written in its markup: the subheading before body text is a chapter, the same class on
+    an advertisement outside the body is not read."""
+    html = ("<html><head><title>Levy stays - County Ledger</title></head><body><article>"
+            f"<h1>Levy stays</h1>{_PARAGRAPH * 2}"
+            '<div class="m-textblock__subheadline">What the vote means</div>'
+            "<p>Homeowners will pay the same next year, the treasurer said, and schools keep the "
+            "money they were promised in the spring budget, with no cuts to bus routes.</p>"
+            f"{_PARAGRAPH}</article>"
+            '<aside><div class="card-subheadline">Our best card</div>'
+            "<p>Earn eighty thousand points when you spend four thousand dollars in the first "
+            "three months, with no annual fee in the first year.</p></aside></body></html>")
+    article = extract(from_content(html, "html", "the posted page"))
+    assert [s.heading for s in article.sections] == [None, "What the vote means"]
+    assert article.sections[1].paragraphs[0].startswith("Homeowners will pay the same")
+    assert "Our best card" not in article.text

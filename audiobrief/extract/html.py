@@ -47,10 +47,10 @@ def from_html(page: Page) -> Article:
         raise NoArticleError(f"no article text found in {page.origin}")
     headline = _headline(tree)
     shown = _shown_text(tree)
-    _mark_subheads(tree)
-    article = _read(copy.deepcopy(tree), page, headline, shown, favor_recall=False)
+    subheads = _subheads(tree)
+    article = _read(copy.deepcopy(tree), page, (headline, shown, subheads), favor_recall=False)
     if article is None or _prose_words(article) < ENOUGH_WORDS:
-        wider = _read(tree, page, headline, shown, favor_recall=True)
+        wider = _read(tree, page, (headline, shown, subheads), favor_recall=True)
         if wider is not None and (article is None or _prose_words(wider) > _prose_words(article)):
             article = wider
     if article is None:
@@ -58,8 +58,10 @@ def from_html(page: Page) -> Article:
     return article
 
 
-def _read(tree: HtmlElement, page: Page, headline: str | None, shown: str, *,
-          favor_recall: bool) -> Article | None:
+def _read(tree: HtmlElement, page: Page, seen: tuple[str | None, str, list[tuple[str, str]]],
+          *, favor_recall: bool) -> Article | None:
+    """The article trafilatura finds in `tree`; `seen` is what was read of the page before
+    trafilatura changed it: the headline, the shown text, the subheadings."""
     import trafilatura
 
     xml = trafilatura.extract(
@@ -73,7 +75,8 @@ def _read(tree: HtmlElement, page: Page, headline: str | None, shown: str, *,
     main = doc.find("main")
     site = meta.site(doc.get("sitename"))
     found_title = clean(doc.get("title") or "")
-    blocks = list(_blocks(main)) if main is not None else []
+    headline, shown, subheads = seen
+    blocks = _with_subheads(list(_blocks(main)) if main is not None else [], subheads)
     if blocks and blocks[0][0] == "heading" and _same_headline(blocks[0][1], found_title,
                                                                 headline):
         # The page's headline opens the body: it is the title, read once, as the reader saw it.
@@ -230,14 +233,36 @@ def _headline(tree: HtmlElement) -> str | None:
     return text if 1 <= len(text.split()) <= 40 else None
 
 
-def _mark_subheads(tree: HtmlElement) -> None:
-    """Subheadings marked up as a styled <div> or <span> become <h2>, so that they open chapters
-    instead of being dropped as page furniture."""
-    for element in tree.xpath("//div[@class]|//span[@class]|//p[@class]"):
-        if _SUBHEAD_CLASS.search(element.get("class", "")) and len(element) <= 2:
-            text = clean(element.text_content())
-            if 1 <= len(text.split()) <= 20 and not text.endswith((".", ",", ";")):
-                element.tag = "h2"
+def _subheads(tree: HtmlElement) -> list[tuple[str, str]]:
+    """(subheading, opening of the text after it) for each subheading marked up as a styled
+    <div> or <p> (trafilatura drops them as page furniture): a short line without a sentence's
+    end, of a class named so, followed by running text."""
+    found = []
+    for element in tree.xpath("//div[@class]|//p[@class]"):
+        if not _SUBHEAD_CLASS.search(element.get("class", "")) or len(element) > 2:
+            continue
+        text = clean(element.text_content())
+        if not 1 <= len(text.split()) <= 20 or text.endswith((".", ",", ";")):
+            continue
+        following = element.getnext()
+        after = clean(following.text_content()) if following is not None else ""
+        if is_prose(after):
+            found.append((text, after[:60]))
+    return found
+
+
+def _with_subheads(blocks: list[tuple[_Kind, str]], subheads: list[tuple[str, str]]
+                   ) -> list[tuple[_Kind, str]]:
+    """`blocks` with each subheading before the paragraph it stood before on the page; one
+    whose text is not in the body (an advertisement's) is left out."""
+    for heading, after in subheads:
+        if any(kind == "heading" and same(text, heading) for kind, text in blocks):
+            continue
+        at = next((i for i, (kind, text) in enumerate(blocks)
+                   if kind != "heading" and text.startswith(after)), None)
+        if at is not None:
+            blocks.insert(at, ("heading", heading))
+    return blocks
 
 
 def _prose_words(article: Article) -> int:

@@ -14,7 +14,9 @@ _FURNITURE = re.compile(
     r"^(skip to (main )?content|edit post|this audio is created with ai assistance"
     r"|enter your email.*|please,? enter (a )?(correct|valid) email.*|subscribe( now)?"
     r"|\* indicates required|successfully subscribed|successfuly subscribed"
-    r"|sign up for .*newsletter.*|thank you for signing up.*|read more|more news|share( this)?"
+    r"|sign up for .*newsletter.*|thank you for (signing up|subscribing).*"
+    r"|(sign-?up|subscription|registration) (successful|complete|confirmed)"
+    r"|read more|more news|share( this)?"
     r"|(photo|image|illustration|graphic|video|credit)s?( credit)?:.*|credit|advertisement"
     r"|listen to this article|support (our|independent) journalism.*|become a member.*"
     r"|related( (articles?|stories|content|coverage|posts?))?|(also )?see also|recommended"
@@ -67,7 +69,9 @@ _SOFT_CHANNEL = re.compile(
 _CREDITS = re.compile(
     r"^\(?((additional |further )?reporting|writing|editing|compiled|edited|written|produced"
     r"|research|translated|graphics?|illustrations?|photography|photos?|video) by\b"
-    r"|^our standards\s*:|^\(?(this|the) (story|article|report) (was|has been) "
+    r"|^((featured|top|lead|header|main|cover|hero) )?(image|photo|picture|illustration)s? "
+    r"(by|courtesy( of)?)\b|^our standards\s*:"
+    r"|^\(?(this|the) (story|article|report) (was|has been) "
     r"(updated|corrected|produced|written|originally)\b|^this (story|article|post) "
     r"(originally )?(appeared|was originally published)\b",
     re.IGNORECASE,
