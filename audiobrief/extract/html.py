@@ -51,7 +51,7 @@ def from_html(page: Page) -> Article:
     article = _read(copy.deepcopy(tree), page, (headline, shown, subheads), favor_recall=False)
     if article is None or _prose_words(article) < ENOUGH_WORDS:
         wider = _read(tree, page, (headline, shown, subheads), favor_recall=True)
-        if wider is not None and (article is None or _prose_words(wider) > _prose_words(article)):
+        if wider is not None and (article is None or _words_read(wider) > _words_read(article)):
             article = wider
     if article is None:
         raise NoArticleError(f"no article text found in {page.origin}")
@@ -173,6 +173,8 @@ def _cleaned(blocks: list[tuple[_Kind, str]], title: str, headline: str | None
             if not text or kept and same(kept[-1][1], text):
                 continue
         kept.append((block, text))
+    kept = [block for block, after in zip(kept, [*kept[1:], None], strict=True)
+            if after is None or not _restated(block, after)]
     while kept and (kept[-1][0] == "heading" or lines.is_footer(kept[-1][1])
                     or kept[-1][0] == "paragraph" and lines.is_teaser(kept[-1][1])
                     and _has_prose(kept[:-1])):
@@ -192,6 +194,15 @@ def _same_headline(heading: str, title: str, headline: str | None) -> bool:
 
 def _words(text: str) -> list[str]:
     return re.findall(r"\w+", text.casefold())
+
+
+def _restated(block: tuple[_Kind, str], after: tuple[_Kind, str]) -> bool:
+    """A paragraph the next one says again at more length: a photo caption above the lede, a
+    summary above the text it summarises."""
+    if block[0] != "paragraph" or after[0] != "paragraph" or len(after[1]) < 1.5 * len(block[1]):
+        return False
+    words, following = set(_words(block[1])), set(_words(after[1]))
+    return len(words) >= 6 and len(words & following) >= 0.85 * len(words)
 
 
 def _has_prose(blocks: list[tuple[_Kind, str]]) -> bool:
@@ -263,6 +274,10 @@ def _with_subheads(blocks: list[tuple[_Kind, str]], subheads: list[tuple[str, st
         if at is not None:
             blocks.insert(at, ("heading", heading))
     return blocks
+
+
+def _words_read(article: Article) -> int:
+    return sum(len(p.split()) for s in article.sections for p in s.paragraphs)
 
 
 def _prose_words(article: Article) -> int:

@@ -104,6 +104,10 @@ _CREDIT_LABEL = re.compile(r"^(graphic|photo|image|video|credit|interactive|map|
                            re.IGNORECASE)
 _AGENCY = re.compile(r"(/|\bvia )[^/]*\b(getty|afp|reuters|ap|epa|anadolu|images|photo"
                      r"|press service)\b", re.IGNORECASE)
+# A photo caption points at who is where in the picture.
+_CAPTION = re.compile(r"\((left|right|centre|center|middle|second (from )?(left|right)|l-r|r-l"
+                      r"|from left|pictured|top|bottom|inset|foreground|background)\)",
+                      re.IGNORECASE)
 _LATIN_CYRILLIC = re.compile(r"\b(?=\w*[a-zA-Z])(?=\w*[\u0400-\u04ff])\w+\b")
 
 
@@ -122,6 +126,8 @@ def is_boilerplate(text: str) -> bool:
         return True
     if _links_only(line) or _is_date_line(line):
         return True
+    if len(words) <= 60 and _CAPTION.search(line):
+        return True
     # Latin words spelled with Cyrillic look-alikes hide a promotion from filters.
     return len(_LATIN_CYRILLIC.findall(line)) >= 3
 
@@ -139,7 +145,7 @@ def is_teaser(text: str) -> bool:
     """A headline of another article as a page lists them after the body: a line of words without
     the punctuation that ends a sentence."""
     stripped = text.rstrip()
-    return len(stripped.split()) >= 8 and stripped[-1].isalnum()
+    return 8 <= len(stripped.split()) <= 30 and stripped[-1].isalnum()
 
 
 def without_credits(text: str) -> str:
