@@ -88,6 +88,10 @@ def _timed(run: Callable[[Path], str], path: Path, timeout_s: float) -> tuple[st
         signal.signal(signal.SIGALRM, old)
 
 
+def _ratio(ours: float, theirs: float, digits: int = 3) -> str:
+    return f"{ours / theirs:.{digits}f}" if theirs else "-"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
@@ -163,9 +167,10 @@ def main() -> None:
                   f"{score.precision:>7.4f}{score.recall:>7.4f}{len(score.failed):>7}"
                   f"{score.seconds / counts[part]:>8.3f}")
         ours_, theirs = totals["audiobrief", part], totals["trafilatura", part]
-        print(f"{'':<16}{'ratio a/t':<13}{ours_.f1 / theirs.f1:>7.3f}"
-              f"{ours_.precision / theirs.precision:>7.3f}{ours_.recall / theirs.recall:>7.3f}"
-              f"{'':>7}{ours_.seconds / max(theirs.seconds, 1e-9):>8.2f}")
+        print(f"{'':<16}{'ratio a/t':<13}{_ratio(ours_.f1, theirs.f1):>7}"
+              f"{_ratio(ours_.precision, theirs.precision):>7}"
+              f"{_ratio(ours_.recall, theirs.recall):>7}"
+              f"{'':>7}{_ratio(ours_.seconds, theirs.seconds, 2):>8}")
     empty = totals["audiobrief", "all"].failed
     if empty:
         print(f"audiobrief found no article in: {', '.join(empty)}")

@@ -179,3 +179,15 @@ def test_a_subheading_set_as_a_styled_div_opens_a_chapter() -> None:
     assert [s.heading for s in article.sections] == [None, "What the vote means"]
     assert article.sections[1].paragraphs[0].startswith("Homeowners will pay the same")
     assert "Our best card" not in article.text
+
+
+def test_a_body_only_stated_in_json_ld_is_read() -> None:
+    """The page's text is built by script; its JSON-LD articleBody holds the article (the
+    fixture keeps that data block, as tools/trim_page.py does)."""
+    article = _article("scmp.com.playbook")
+    assert article.title == "Carrie Lam should study Tsai Ing-wen’s playbook"
+    assert article.byline == "Alice Wu"
+    assert article.date == "2020-01-20"
+    assert "almost insulting to Hongkongers" in article.text
+    assert len(article.text.split()) > 500
+    assert "By registering, you agree to" not in article.text

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Literal
 from lxml import etree
 
 from audiobrief.errors import NoArticleError
-from audiobrief.extract import lines, meta
+from audiobrief.extract import lines, meta, structured
 from audiobrief.extract.blocks import clean, is_prose, language_of, same, sections
 from audiobrief.load import web_url
 from audiobrief.model import Article, Page
@@ -53,9 +53,36 @@ def from_html(page: Page) -> Article:
         wider = _read(tree, page, (headline, shown, subheads), favor_recall=True)
         if wider is not None and (article is None or _words_read(wider) > _words_read(article)):
             article = wider
+    if article is None or _prose_words(article) < ENOUGH_WORDS:
+        article = _stated(tree, page, article) or article
     if article is None:
         raise NoArticleError(f"no article text found in {page.origin}")
     return article
+
+
+def _stated(tree: HtmlElement, page: Page, found: Article | None) -> Article | None:
+    """The article the page's JSON-LD states, where it reads more than twice the words of the
+    one found in the page's text (a body the browser builds from script)."""
+    stated = structured.stated_article(tree)
+    if stated is None:
+        return None
+    blocks = _cleaned([("paragraph", p) for p in stated.paragraphs], stated.headline, None)
+    body = sections(("paragraph" if kind == "item" else kind, text) for kind, text in blocks)
+    words = sum(len(p.split()) for s in body for p in s.paragraphs)
+    if not body or words <= 2 * (_words_read(found) if found else 0):
+        return None
+    # A JSON-LD headline is often cut to a length with an ellipsis; the found title is whole.
+    cut = not stated.headline or stated.headline.endswith(("...", "…"))
+    title = (found.title if found else "") if cut else stated.headline
+    return Article(
+        title=title,
+        byline=meta.byline(stated.author) or (found.byline if found else None),
+        date=stated.date or (found.date if found else None),
+        site=found.site if found else None,
+        url=found.url if found else web_url(page.url),
+        language=language_of(title, body, found.language if found else _html_lang(page.content)),
+        sections=body,
+    )
 
 
 def _read(tree: HtmlElement, page: Page, seen: tuple[str | None, str, list[tuple[str, str]]],

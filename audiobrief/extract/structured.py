@@ -1,0 +1,81 @@
+"""The article a page states in schema.org JSON-LD, for pages whose body the browser builds from
+script: the DOM holds no text to extract, the structured data holds all of it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from audiobrief.extract.blocks import clean
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
+
+MAX_SCRIPT_CHARS = 2_000_000
+"""A JSON-LD block longer than this is not parsed: an article's body is far shorter."""
+
+_ARTICLE_TYPES = frozenset({"Article", "NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle",
+                            "BlogPosting", "OpinionNewsArticle", "Report", "TechArticle",
+                            "ScholarlyArticle", "BackgroundNewsArticle", "ReviewNewsArticle"})
+
+
+@dataclass(frozen=True, slots=True)
+class Stated:
+    headline: str
+    author: str | None
+    date: str | None
+    paragraphs: tuple[str, ...]
+
+
+def stated_article(tree: HtmlElement) -> Stated | None:
+    """The page's JSON-LD article with the longest `articleBody`, if any states one."""
+    best: Stated | None = None
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        source = script.text or ""
+        if len(source) > MAX_SCRIPT_CHARS:
+            continue
+        try:
+            data = json.loads(source)
+        except ValueError:
+            continue
+        for node in _nodes(data, depth=0):
+            body = node.get("articleBody")
+            if not isinstance(body, str):
+                continue
+            paragraphs = tuple(p for p in map(clean, body.splitlines()) if p)
+            if best is None or sum(map(len, paragraphs)) > sum(map(len, best.paragraphs)):
+                best = Stated(headline=_text(node.get("headline")), author=_author(node),
+                              date=_text(node.get("datePublished"))[:10] or None,
+                              paragraphs=paragraphs)
+    return best
+
+
+def _nodes(data: Any, depth: int) -> Iterator[dict[str, Any]]:
+    """The article objects in a JSON-LD document, in @graph lists and nested values."""
+    if depth > 6:
+        return
+    if isinstance(data, list):
+        for item in data:
+            yield from _nodes(item, depth + 1)
+    elif isinstance(data, dict):
+        kinds = data.get("@type")
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        if any(kind in _ARTICLE_TYPES for kind in kinds if isinstance(kind, str)):
+            yield data
+        for value in data.values():
+            if isinstance(value, list | dict):
+                yield from _nodes(value, depth + 1)
+
+
+def _author(node: dict[str, Any]) -> str | None:
+    authors = node.get("author")
+    authors = authors if isinstance(authors, list) else [authors]
+    names = [clean(a["name"]) if isinstance(a, dict) and isinstance(a.get("name"), str)
+             else clean(a) if isinstance(a, str) else "" for a in authors]
+    return "; ".join(name for name in names if name) or None
+
+
+def _text(value: Any) -> str:
+    return clean(value) if isinstance(value, str) else ""
