@@ -141,8 +141,8 @@ def test_bylines_are_names(page: str, byline: str | None) -> None:
     assert _article(page).byline == byline
 
 
-def test_a_site_name_that_is_an_address_is_none() -> None:
-    assert _article("cbsnews.com.carolina").site is None
+def test_the_site_is_the_publishers_name() -> None:
+    assert _article("cbsnews.com.carolina").site == "CBS News"
 
 
 def test_a_standfirst_the_page_shows_opens_the_body() -> None:
