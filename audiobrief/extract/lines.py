@@ -21,14 +21,15 @@ _FURNITURE = re.compile(
     r"|listen to this article|support (our|independent) journalism.*|become a member.*"
     r"|related( (articles?|stories|content|coverage|posts?))?|(also )?see also|recommended"
     r"|comments?|leave a (comment|reply)|post a comment|print|e-?mail|tweet|pin it"
-    r"|source:? [\w .,&/-]{0,40}|(with )?(news )?agencies|(\w+ )?(staff|wire) reports?)$",
+    r"|sources?: [\w .,&/-]{0,40}|(with )?(news )?agencies|(\w+ )?(staff|wire) reports?)$",
     re.IGNORECASE,
 )
 # A teaser for another article: its label, then that article's headline.
 _TEASER = re.compile(
-    r"^(\[?(video|watch|listen|gallery|photos?|podcast)\]?\s*[:|–-]|\[(video|watch|photos?)\]"
+    r"^(\[(video|watch|listen|gallery|photos?|podcast)\]|(video|watch|gallery|podcast)\s*[:|–-]"
     r"|(read|see|watch|listen) (more|also|next|now)\s*[:|–-]|(also )?read\s*:|related\s*:"
-    r"|recommended\s*:|more\s*:|more on this( story)?\s*:|(you )?(might|may) also like\s*:?)",
+    r"|recommended\s*:|more\s*:|more on this( story)?\s*:|(you )?(might|may) also like\s*:?"
+    r"|.{0,200}\[(video|watch|photos?|gallery)\]$)",
     re.IGNORECASE,
 )
 # Imperatives to follow, subscribe, listen or download…
