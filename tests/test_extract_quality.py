@@ -191,3 +191,9 @@ def test_a_body_only_stated_in_json_ld_is_read() -> None:
     assert "almost insulting to Hongkongers" in article.text
     assert len(article.text.split()) > 500
     assert "By registering, you agree to" not in article.text
+
+
+def test_the_authors_biography_after_the_body_is_not_read() -> None:
+    paragraphs = _paragraphs("searchlight.vc-dimond")
+    assert not any(p.startswith("Candice Sealey is the Founder") for p in paragraphs)
+    assert paragraphs[0].startswith("We don’t experience the four seasons here")

@@ -27,6 +27,10 @@ ENOUGH_WORDS = 80
 """A body with fewer words of prose is taken as a miss of the first, strict pass (a short post,
 text in unusual containers) and the page is read again, favouring recall."""
 
+# "Candice Sealey is the Founder & Principal Consultant at …": a name, then who they are.
+_BIO = re.compile(r"^([A-Z][\w’'.-]+ ){1,3}(is|was) (a|an|the) ([\w&,’'-]+ ){0,6}(?i:founder|writer"
+                  r"|journalist|reporter|editor|author|correspondent|columnist|contributor"
+                  r"|consultant|freelancer?|professor|lecturer|researcher|fellow|blogger)s?\b")
 _TITLE = re.compile(r"<title[^>]*>([^<]{1,500})</title>", re.IGNORECASE)
 _HTML_LANG = re.compile(r"<html[^>]*\blang\s*=\s*[\"']?([A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*)", re.I)
 # Blocks of trafilatura's XML; anything else inside one (hi, ref, lb, del) is a run of its text.
@@ -108,7 +112,8 @@ def _read(tree: HtmlElement, page: Page, seen: tuple[str | None, str, list[tuple
                                                                 headline):
         # The page's headline opens the body: it is the title, read once, as the reader saw it.
         headline = found_title = blocks.pop(0)[1]
-    blocks = _cleaned(blocks, found_title, headline)
+    byline = meta.byline(doc.get("author"), site, doc.get("hostname"))
+    blocks = _without_bio(_cleaned(blocks, found_title, headline), byline)
     if standfirst := _standfirst(doc.get("description"), blocks, shown):
         blocks.insert(0, ("paragraph", standfirst))
     title = meta.title(found_title, site, doc.get("hostname"), headline, _page_title(page.content))
@@ -118,7 +123,7 @@ def _read(tree: HtmlElement, page: Page, seen: tuple[str | None, str, list[tuple
     declared = doc.get("language") or _html_lang(page.content)
     return Article(
         title=title,
-        byline=meta.byline(doc.get("author"), site, doc.get("hostname")),
+        byline=byline,
         date=doc.get("date") or None,
         site=site,
         url=web_url(doc.get("url")) or web_url(page.url),
@@ -221,6 +226,18 @@ def _same_headline(heading: str, title: str, headline: str | None) -> bool:
 
 def _words(text: str) -> list[str]:
     return re.findall(r"\w+", text.casefold())
+
+
+def _without_bio(blocks: list[tuple[_Kind, str]], byline: str | None
+                 ) -> list[tuple[_Kind, str]]:
+    """`blocks` without the author's biography at their end: a paragraph that opens with an
+    author's name and says who they are ("Candice Sealey is the Founder of …")."""
+    names = [name for name in (byline or "").split("; ") if len(name.split()) >= 2]
+    while len(blocks) > 1 and blocks[-1][0] == "paragraph" and (any(
+            re.match(rf"{re.escape(name)},? (is|was|has|writes|covers|reports)\b", blocks[-1][1],
+                     re.IGNORECASE) for name in names) or _BIO.match(blocks[-1][1])):
+        blocks = blocks[:-1]
+    return blocks
 
 
 def _restated(block: tuple[_Kind, str], after: tuple[_Kind, str]) -> bool:
