@@ -7,6 +7,7 @@ from functools import cache
 
 import pytest
 
+from audiobrief.errors import NoArticleError
 from audiobrief.extract import extract
 from audiobrief.load import from_content, load
 from audiobrief.model import Article
@@ -197,3 +198,22 @@ def test_the_authors_biography_after_the_body_is_not_read() -> None:
     paragraphs = _paragraphs("searchlight.vc-dimond")
     assert not any(p.startswith("Candice Sealey is the Founder") for p in paragraphs)
     assert paragraphs[0].startswith("We don’t experience the four seasons here")
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        pytest.param("<html><body><nav>Menu</nav></body></html>", id="only-a-menu"),
+        pytest.param("<html><body></body></html>", id="empty-body"),
+        pytest.param("<html><body><p>Subscribe now!</p></body></html>", id="only-furniture"),
+        pytest.param('<html><head><script type="application/ld+json">{"@type": "NewsArticle",'
+                     ' "articleBody": 5}</script></head><body><p>Hi.</p></body></html>',
+                     id="json-ld-without-a-body"),
+        pytest.param('<html><head><script type="application/ld+json">[[[[[[[[[[{"@type": '
+                     '"NewsArticle"}]]]]]]]]]]</script></head><body></body></html>',
+                     id="json-ld-nested-deep"),
+    ],
+)
+def test_a_page_without_an_article_says_so(html: str) -> None:
+    with pytest.raises(NoArticleError, match="no article text found in the posted page"):
+        extract(from_content(html, "html", "the posted page"))

@@ -205,8 +205,8 @@ def _cleaned(blocks: list[tuple[_Kind, str]], title: str, headline: str | None
             if not text or kept and same(kept[-1][1], text):
                 continue
         kept.append((block, text))
-    kept = [block for block, after in zip(kept, [*kept[1:], None], strict=True)
-            if after is None or not _restated(block, after)]
+    kept = [block for i, block in enumerate(kept)
+            if i + 1 == len(kept) or not _restated(block, kept[i + 1])]
     while kept and (kept[-1][0] == "heading" or lines.is_footer(kept[-1][1])
                     or kept[-1][0] == "paragraph" and lines.is_teaser(kept[-1][1])
                     and _has_prose(kept[:-1])):
