@@ -50,6 +50,9 @@ def test_boilerplate_by_its_shape(line: str) -> None:
         "Item 4.",
         "On April 21, 2022, the director warned of a new wave.",
         "Editing the constitution is not on the table, the minister said.",
+        "For more than a decade, the daily newspaper has covered the city council.",
+        "To get there, residents take the daily ferry from the mainland.",
+        "Keep up the pressure on the council, the union told its members.",
     ],
 )
 def test_sentences_of_an_article_are_not_boilerplate(line: str) -> None:

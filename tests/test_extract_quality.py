@@ -240,3 +240,15 @@ def test_quality_floor_on_the_saved_pages() -> None:
         leaked += sum(_norm(s) in text for s in entry["without"])
     assert found / (found + leaked) >= 0.95
     assert found / (found + missed) >= 0.89
+
+
+def test_a_sections_heading_is_not_read_again_as_its_first_paragraph() -> None:
+    """Some templates repeat a section's heading in the paragraph under it; the listener hears
+    it once, as the chapter's title."""
+    html = ("<html><head><title>Levy stays</title></head><body><article><h1>Levy stays</h1>"
+            f"{_PARAGRAPH * 2}<h2>What the vote means</h2><p>What the vote means</p>"
+            "<p>Homeowners will pay the same next year, the treasurer said, and schools keep the "
+            "money they were promised in the spring budget.</p></article></body></html>")
+    article = extract(from_content(html, "html", "the posted page"))
+    assert article.sections[1].heading == "What the vote means"
+    assert article.sections[1].paragraphs[0].startswith("Homeowners will pay the same")

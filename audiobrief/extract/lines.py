@@ -36,8 +36,9 @@ _TEASER = re.compile(
 _CALL = re.compile(
     r"^(please |and |so |now |then )?(follow|like us|join us|subscribe|sign ?up|register"
     r"|download|install|listen|tune in|stream|click|tap|never miss|don'?t miss|keep up"
-    r"|stay (up to date|informed|connected|in touch)|for (the )?(latest|more|breaking)"
-    r"|to (get|receive|subscribe|sign up|listen|follow|stay))\b",
+    r"|stay (up to date|informed|connected|in touch)|for (the )?latest|for breaking"
+    r"|for more (news|stories|updates|coverage|videos?|podcasts?)"
+    r"|to (receive|subscribe|sign up))\b",
     re.IGNORECASE,
 )
 # … when they name a channel to do it on;
