@@ -70,7 +70,7 @@ _SOFT_CHANNEL = re.compile(
 )
 _CREDITS = re.compile(
     r"^\(?((additional |further )?reporting|writing|editing|compiled|edited|written|produced"
-    r"|research|translated|graphics?|illustrations?|photography|photos?|video) by\b"
+    r"|translated|graphics?|illustrations?|photography|photos?|video) by\b"
     r"|^((featured|top|lead|header|main|cover|hero) )?(image|photo|picture|illustration)s? "
     r"(by|courtesy( of)?)\b|^our standards\s*:"
     r"|^\(?(this|the) (story|article|report) (was|has been) "
@@ -79,7 +79,7 @@ _CREDITS = re.compile(
     re.IGNORECASE,
 )
 _COPYRIGHT = re.compile(
-    r"^(©|\(c\)|copyright\b)|\ball rights reserved\b|\bcopyrighted property of\b"
+    r"^(©|\(c\)|copyright\s*(©|\(c\)|\d{4}))|\ball rights reserved\b|\bcopyrighted property of\b"
     r"|\bmay not be (re)?published, broadcast\b|\bwritten permission must be obtained\b"
     r"|\bwithout (prior )?(written )?permission\b.*\b(prohibited|theft|forbidden)\b"
     r"|\b(we|i) may (earn|receive) (a )?(small )?(commission|compensation)\b"
@@ -107,8 +107,8 @@ _CREDIT_LABEL = re.compile(r"^(graphic|photo|image|video|credit|interactive|map|
 _AGENCY = re.compile(r"(/|\bvia )[^/]*\b(getty|afp|reuters|ap|epa|anadolu|images|photo"
                      r"|press service)\b", re.IGNORECASE)
 # A photo caption points at who is where in the picture.
-_CAPTION = re.compile(r"\((left|right|centre|center|middle|second (from )?(left|right)|l-r|r-l"
-                      r"|from left|pictured|top|bottom|inset|foreground|background)\)",
+_CAPTION = re.compile(r"\((left|right|centre|center|second (from )?(left|right)|l-r|r-l"
+                      r"|from left|inset)\)",
                       re.IGNORECASE)
 _LATIN_CYRILLIC = re.compile(r"\b(?=\w*[a-zA-Z])(?=\w*[\u0400-\u04ff])\w+\b")
 
@@ -116,7 +116,9 @@ _LATIN_CYRILLIC = re.compile(r"\b(?=\w*[a-zA-Z])(?=\w*[\u0400-\u04ff])\w+\b")
 def is_boilerplate(text: str) -> bool:
     """A line that is never part of an article, wherever it stands in the body."""
     line = text.strip(" .!…")
-    if _FURNITURE.match(line) or _TEASER.match(line) or _CREDITS.match(line):
+    if _FURNITURE.match(line) or _TEASER.match(line):
+        return True
+    if len(line.split()) <= 30 and _CREDITS.match(line):
         return True
     if _COPYRIGHT.search(line) or _TWEET_BYLINE.match(line) or _DOMAIN.match(line):
         return True
