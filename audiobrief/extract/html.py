@@ -3,7 +3,6 @@ leaves out what a listener must not hear."""
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Iterator
 from html import unescape
@@ -41,33 +40,34 @@ _LEAVES = frozenset({"head", "p", "code"})
 _SUBHEAD_CLASS = re.compile(r"(^|[\s_-])(sub-?head(line|ing|er)?|article-?subhead\w*"
                             r"|section-?(title|heading))($|[\s_-])", re.IGNORECASE)
 
+
 def from_html(page: Page) -> Article:
-    """The article of an HTML page: a strict pass, and one favouring recall when the strict pass
-    finds little; raises NoArticleError when neither finds prose."""
+    """The article of an HTML page: a strict pass, one favouring recall when the strict pass
+    finds little, then the page's JSON-LD; raises NoArticleError when none finds prose."""
     from trafilatura.utils import load_html
 
     tree = load_html(page.content)
     if tree is None:
         raise NoArticleError(f"no article text found in {page.origin}")
-    headline = _headline(tree)
-    shown = _shown_text(tree)
-    subheads = _subheads(tree)
-    article = _read(copy.deepcopy(tree), page, (headline, shown, subheads), favor_recall=False)
+    # Read before trafilatura, which changes the tree it is given.
+    seen = (_headline(tree), _shown_text(tree), _subheads(tree))
+    data = structured.data_blocks(tree)
+    article = _read(tree, page, seen, favor_recall=False)
     if article is None or _prose_words(article) < ENOUGH_WORDS:
-        wider = _read(tree, page, (headline, shown, subheads), favor_recall=True)
+        wider = _read(load_html(page.content), page, seen, favor_recall=True)
         if wider is not None and (article is None or _words_read(wider) > _words_read(article)):
             article = wider
     if article is None or _prose_words(article) < ENOUGH_WORDS:
-        article = _stated(tree, page, article) or article
+        article = _stated(data, page, article) or article
     if article is None:
         raise NoArticleError(f"no article text found in {page.origin}")
     return article
 
 
-def _stated(tree: HtmlElement, page: Page, found: Article | None) -> Article | None:
+def _stated(data: list[str], page: Page, found: Article | None) -> Article | None:
     """The article the page's JSON-LD states, where it reads more than twice the words of the
     one found in the page's text (a body the browser builds from script)."""
-    stated = structured.stated_article(tree)
+    stated = structured.stated_article(data)
     if stated is None:
         return None
     blocks = _cleaned([("paragraph", p) for p in stated.paragraphs], stated.headline, None)

@@ -29,13 +29,16 @@ class Stated:
     paragraphs: tuple[str, ...]
 
 
-def stated_article(tree: HtmlElement) -> Stated | None:
-    """The page's JSON-LD article with the longest `articleBody`, if any states one."""
+def data_blocks(tree: HtmlElement) -> list[str]:
+    """The text of the page's JSON-LD blocks, each at most MAX_SCRIPT_CHARS long."""
+    return [text for script in tree.xpath('//script[@type="application/ld+json"]')
+            if len(text := script.text or "") <= MAX_SCRIPT_CHARS]
+
+
+def stated_article(blocks: list[str]) -> Stated | None:
+    """The JSON-LD article with the longest `articleBody` in `blocks`, if any states one."""
     best: Stated | None = None
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
-        source = script.text or ""
-        if len(source) > MAX_SCRIPT_CHARS:
-            continue
+    for source in blocks:
         try:
             data = json.loads(source)
         except ValueError:
