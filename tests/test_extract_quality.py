@@ -252,3 +252,11 @@ def test_a_sections_heading_is_not_read_again_as_its_first_paragraph() -> None:
     article = extract(from_content(html, "html", "the posted page"))
     assert article.sections[1].heading == "What the vote means"
     assert article.sections[1].paragraphs[0].startswith("Homeowners will pay the same")
+
+
+def test_a_first_heading_sharing_the_titles_words_is_a_chapter() -> None:
+    html = ("<html><head><title>Kharkiv attack: what we know so far</title></head><body>"
+            f"<article><h2>What we know</h2>{_PARAGRAPH * 3}</article></body></html>")
+    article = extract(from_content(html, "html", "the posted page"))
+    assert article.title == "Kharkiv attack: what we know so far"
+    assert article.sections[0].heading == "What we know"

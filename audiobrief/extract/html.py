@@ -221,7 +221,7 @@ def _same_headline(heading: str, title: str, headline: str | None) -> bool:
     if headline and same(heading, headline):
         return True
     words, title_words = set(_words(heading)), set(_words(title))
-    return len(words) >= 3 and len(words & title_words) >= 0.7 * max(len(words), 1)
+    return len(words) >= 3 and len(words & title_words) >= 0.7 * max(len(words), len(title_words))
 
 
 def _words(text: str) -> list[str]:
