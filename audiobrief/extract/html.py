@@ -255,7 +255,8 @@ def _has_prose(blocks: list[tuple[_Kind, str]]) -> bool:
 
 def _title_part(heading: str, title: str) -> bool:
     """The title's headline with the site's name after it, or the reverse: the same headline."""
-    return len(heading.split()) >= 3 and same(heading, title[: len(heading)])
+    return (len(heading.split()) >= 3 and len(heading) >= 0.6 * len(title)
+            and same(heading, title[: len(heading)]))
 
 
 def _standfirst(description: str | None, blocks: list[tuple[_Kind, str]], shown: str
