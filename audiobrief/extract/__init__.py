@@ -13,7 +13,7 @@ from audiobrief.errors import NoArticleError
 from audiobrief.extract import lines
 from audiobrief.extract.blocks import Block, clean, is_prose, language_of, sections
 from audiobrief.extract.html import from_html
-from audiobrief.load import web_url
+from audiobrief.load import page_image, web_url
 from audiobrief.model import Article, Page, Section
 
 logger = logging.getLogger(__name__)
@@ -28,6 +28,8 @@ def extract(page: Page, title: str | None = None) -> Article:
         raise NoArticleError(f"{page.origin} is SSML, which is said as it is written, not"
                              " extracted; `audiobrief script` shows what is said")
     article = from_html(page) if page.kind == "html" else _from_text(page)
+    if page.kind == "html":
+        article = dataclasses.replace(article, image=page_image(page))
     if title:
         article = dataclasses.replace(article, title=title)
     paragraphs = [p for section in article.sections for p in section.paragraphs]

@@ -99,7 +99,8 @@ def _read(tree: HtmlElement, page: Page, seen: tuple[str | None, str, list[tuple
         tree, url=page.url, favor_recall=favor_recall, output_format="xml", with_metadata=True,
         include_comments=False, include_tables=True, include_images=False, include_links=False,
         include_formatting=False,
-        date_extraction_params={"extensive_search": False, "original_date": True})
+        date_extraction_params={"extensive_search": False, "original_date": True,
+                                "outputformat": "%Y-%m-%dT%H:%M:%S%z"})
     if not xml:
         return None
     doc = etree.fromstring(xml.encode("utf-8"))
@@ -124,7 +125,7 @@ def _read(tree: HtmlElement, page: Page, seen: tuple[str | None, str, list[tuple
     return Article(
         title=title,
         byline=byline,
-        date=doc.get("date") or None,
+        date=meta.date(doc.get("date")),
         site=site,
         url=web_url(doc.get("url")) or web_url(page.url),
         language=language_of(title, body, declared),

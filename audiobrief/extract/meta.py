@@ -4,6 +4,7 @@ or a search-engine tail, the author's names without labels, roles and dates."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from audiobrief.extract.blocks import clean, same
 
@@ -125,3 +126,20 @@ def _rejoin(found: str, parts: list[str]) -> str:
     start = found.find(parts[0])
     end = found.rfind(parts[-1]) + len(parts[-1])
     return found[start:end].strip()
+
+
+def date(found: str | None) -> str | None:
+    """htmldate's date and time as ISO 8601 ("2025-02-03T18:46:00+02:00"); a page that gives
+    only the day comes back at a naive midnight, which is the day alone ("2025-02-03")."""
+    if not found:
+        return None
+    try:
+        when = datetime.strptime(found, "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError:
+        try:
+            when = datetime.strptime(found, "%Y-%m-%dT%H:%M:%S")
+        except ValueError:
+            return found
+    if when.tzinfo is None and not (when.hour or when.minute or when.second):
+        return when.date().isoformat()
+    return when.isoformat()
