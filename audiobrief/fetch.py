@@ -15,7 +15,7 @@ import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from audiobrief import __version__
 from audiobrief.errors import RefusedAddressError, SourceError, SourceTooLargeError
@@ -191,6 +191,43 @@ def web_url(url: str | None) -> str | None:
     if len(url) > MAX_URL_CHARS or any(ord(ch) < 33 or ch in '<>"`\\' for ch in url):
         return None
     return url
+
+
+# Query parameters that say where a reader came from, not which article: the same article is
+# linked with dozens of them.
+_TRACKING = re.compile(r"utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|yclid|_ga|_gl"
+                       r"|ocid|cmpid|at_\w+|ns_\w+|smid|taid|guccounter|guce_\w+|mkt_tok",
+                       re.IGNORECASE)
+
+
+def article_url(url: str) -> str:
+    """The URL an article is known by: scheme and host in lower case, without its fragment and
+    the parameters that track a reader (`utm_source`, `fbclid`…), so that every link to one
+    article finds the same audio."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(name, value) for name, value in pairs if not _TRACKING.fullmatch(name)]
+    query = urlencode(kept) if len(kept) < len(pairs) else parts.query
+    host = parts.netloc.lower()
+    if parts.port in ((80, None) if parts.scheme.lower() == "http" else (443, None)):
+        host = host.rsplit(":", 1)[0] if parts.port else host
+    return urlunsplit((parts.scheme.lower(), host, parts.path or "/", query, ""))
+
+
+def same_site(url: str, other: str) -> bool:
+    """Whether two URLs are on one host, "www." aside: a page may name its canonical URL only
+    there, not bind its audio to another site's."""
+    def host(value: str) -> str:
+        try:
+            name = urlsplit(value).hostname or ""
+        except ValueError:
+            return ""
+        return name.removeprefix("www.")
+
+    return bool(host(url)) and host(url) == host(other)
 
 
 def check_url(url: str, limits: Limits) -> None:

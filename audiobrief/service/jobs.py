@@ -29,6 +29,7 @@ from audiobrief import pipeline
 from audiobrief.atomic import DISK_FULL
 from audiobrief.encoders import Format, encoder_for
 from audiobrief.errors import AudiobriefError, GoneError, StorageFullError, TooLongError
+from audiobrief.fetch import article_url
 from audiobrief.model import Script
 from audiobrief.runtime import default_workers
 from audiobrief.service import events, webhooks
@@ -296,7 +297,8 @@ class Service:
     # Jobs -----------------------------------------------------------------------------------
 
     def submit(self, script: Script, options: pipeline.Options, source_url: str | None, *,
-               url_bound: bool = True, external_id: str | None = None) -> tuple[Record, bool]:
+               url_bound: bool = True, external_id: str | None = None,
+               canonical_url: str | None = None) -> tuple[Record, bool]:
         """Queue the narration of `script`, a version of the article its URL or `external_id`
         names; (the record, whether it is new).
 
@@ -308,11 +310,13 @@ class Service:
         nor appears in the feed, and is an article of its own. A bound submit makes the version
         its article's newest (a revert to an earlier text answers with that text's audio again)
         and publishes a withdrawn article again; an unbound one of a withdrawn version is
-        refused (GoneError).
+        refused (GoneError). `canonical_url`, the page's own name for itself, groups the
+        versions where it differs from the URL they were asked by.
         """
         voice = pipeline.voice_spec(self.settings, options, script.language).name
         identity = article_id(script, voice, options.speed, self.settings)
-        article = article_key(source_url, external_id) if url_bound else None
+        article = (article_key(canonical_url or source_url, external_id) if url_bound
+                   else None)
         limit = self.settings.queue_limit
         existing = self.jobs.get(identity)
         if existing is None and not url_bound and self.jobs.withdrawn(identity):
@@ -334,6 +338,18 @@ class Service:
         record = self.jobs.get(identity)
         assert record is not None
         return record, new
+
+    def for_url(self, url: str) -> Record | None:
+        """The version a lookup by `url` answers: the newest (finished first) posted for that
+        address, else the newest of the article the address names as its canonical URL; the
+        address read as `fetch.article_url` reads it (no fragment, no tracking parameters)."""
+        url = article_url(url)
+        record = self.jobs.latest_for_url(url)
+        if record is None and (key := article_key(url)):
+            record = self.jobs.answering(key)
+            if record is not None and (record.status == "failed" or not record.bound):
+                return None
+        return record
 
     def answering(self, some_id: str) -> Record | None:
         """The version `some_id` names: a version by its id, or the one an article answers with

@@ -24,6 +24,7 @@ from audiobrief.errors import (
     SsmlError,
     TooLongError,
 )
+from audiobrief.fetch import article_url, same_site
 from audiobrief.load import from_content
 from audiobrief.model import Page
 from audiobrief.service.backends import Record
@@ -53,8 +54,13 @@ def _submit(service: Service, request: ArticleRequest, keyed: bool) -> tuple[Rec
     # The URL finds this audio (embed.js, /v1/audio.mp3?url=, the feed) only when audiobrief
     # fetched it or a key holder vouches for it: anyone could post a fake text for a real URL.
     bound = keyed or isinstance(source, str)
-    return service.submit(script, options, request.url or script.url, url_bound=bound,
-                          external_id=request.external_id)
+    url = request.url or script.url
+    # The page's own canonical link names the article when it is on the page's site: every
+    # variant of its address (AMP, a section's path) then makes versions of one article.
+    canonical = script.url if url and script.url and same_site(script.url, url) else url
+    return service.submit(script, options, url and article_url(url), url_bound=bound,
+                          external_id=request.external_id,
+                          canonical_url=canonical and article_url(canonical))
 
 
 def source_of(request: ArticleRequest, settings: Settings) -> str | Page:

@@ -29,6 +29,7 @@ from audiobrief.errors import (
     NotFoundError,
     RequestError,
 )
+from audiobrief.fetch import article_url
 from audiobrief.model import Rendition, Script
 from audiobrief.service.backends import Record, Status, article_key
 from audiobrief.service.jobs import Service
@@ -148,7 +149,7 @@ def _fetches(connection: ASGIConnection[Any, Any, Any, Any]) -> Fetches:
 
 def _fresh_for_url(service: Service, url: str) -> Record | None:
     """The article bound to `url`, unless it is finished and older than url_ttl_s."""
-    record = service.jobs.latest_for_url(url)
+    record = service.for_url(url)
     if record is None or (record.status == "done"
                           and record.age_s >= service.settings.url_ttl_s):
         return None
@@ -209,10 +210,11 @@ def find_articles(
     keys set, listing needs one)."""
     service = _service(request)
     if url is not None or external_id is not None:
-        record = (service.jobs.latest_for_url(url) if url is not None
+        record = (service.for_url(url) if url is not None
                   else service.jobs.answering(article_key(None, external_id) or ""))
         if record is None:
-            key = article_key(url, None if url is not None else external_id) or ""
+            key = article_key(url and article_url(url),
+                              None if url is not None else external_id) or ""
             if service.jobs.withdrawn(key):
                 raise GoneError(f"the audio of {url or external_id} was withdrawn")
             raise NotFoundError(f"no audio for {url or external_id} yet").with_extra(
@@ -370,8 +372,8 @@ async def audio_by_url(request: Request[Any, Any, Any],
     service = _service(request)
     record = _fresh_for_url(service, url)
     if record is None:
-        if service.jobs.latest_for_url(url) is None and service.jobs.withdrawn(
-                article_key(url) or ""):
+        if service.for_url(url) is None and service.jobs.withdrawn(
+                article_key(article_url(url)) or ""):
             raise GoneError(f"the audio of {url} was withdrawn")
         require_key(request, None)  # type: ignore[arg-type]
         try:

@@ -203,3 +203,39 @@ def test_a_cms_page_may_withdraw_and_another_sites_may_not(make_client) -> None:
     assert allowed.status_code == 204
     assert "DELETE" in allowed.headers["access-control-allow-methods"]
     assert preflight("https://blog.example").status_code == 403
+
+
+def _page(canonical: str, text: str) -> str:
+    paragraphs = "".join(f"<p>{sentence}</p>" for sentence in text.split(". "))
+    return (f'<html><head><title>Bridge reopens</title><link rel="canonical" href="{canonical}">'
+            f"</head><body><article><h1>Bridge reopens</h1>{paragraphs}</article></body></html>")
+
+
+STORY = ("The bridge over the river reopened on Monday after two years of repairs. Traffic was"
+         " light in the morning and heavier by the evening. The city said the work cost less"
+         " than planned. Drivers welcomed the shorter way into the centre")
+
+
+def test_an_article_is_known_by_its_canonical_url_whatever_link_reached_it(cms) -> None:
+    canonical = "https://news.example/2026/12/bridge-reopens/"
+    first = post(cms, {"url": "https://www.news.example/amp/2026/12/bridge-reopens/"
+                              "?utm_source=twitter#comments",
+                       "html": _page(canonical, STORY)})
+    for link in (canonical, canonical + "?utm_medium=email&fbclid=abc",
+                 "https://www.news.example/amp/2026/12/bridge-reopens/?utm_source=rss"):
+        found = cms.get("/v1/articles", params={"url": link})
+        assert found.status_code == 200, (link, found.text)
+        assert found.json()["id"] == first["id"]
+    edited = post(cms, {"url": canonical + "?utm_campaign=morning",
+                        "html": _page(canonical, STORY + ". A second lane opens in May")})
+    assert edited["article_id"] == first["article_id"] and edited["id"] != first["id"]
+    assert cms.get("/v1/articles", params={"url": canonical}).json()["id"] == edited["id"]
+
+
+def test_a_page_cannot_name_another_sites_address_as_its_own(cms) -> None:
+    post(cms, {"url": "https://blog.example/copy/", "html": _page(
+        "https://news.example/2026/12/bridge-reopens/", STORY)})
+    found = cms.get("/v1/articles", params={"url": "https://news.example/2026/12/bridge-reopens/"})
+    assert found.status_code == 404
+    assert cms.get("/v1/articles", params={"url": "https://blog.example/copy/"}
+                   ).status_code == 200
