@@ -215,9 +215,9 @@ Read from the handlers and the errors they raise (STATUS_BY_ERROR), tried agains
   401 from GET /v1/articles when it lists (a lookup by URL needs no key).
 - /healthz's 503 is its own JSON (status "failing" and the problems), for monitors; the audio's
   416 is an empty audio/mpeg body with `Content-Range: bytes */SIZE`, as HTTP range clients
-  expect. Neither is a problem body: `route_responses` leaves them out (NOT_PROBLEMS) and the
-  route declares them with `answers`; so does the player page's 410, the page saying the audio
-  was withdrawn.
+  expect; the player page's 404 and 410 are pages a reader can read in the news site's frame
+  (no such article; the audio was withdrawn). None is a problem body: `route_responses` leaves
+  them out (NOT_PROBLEMS) and the route declares them with `answers`.
 Every route may also answer 405 (another method) and every path 404, and a CORS preflight from
 an origin not allowed to write 403; those come from the router or the app, not the route, and are
 not declared per route.
@@ -226,7 +226,7 @@ not declared per route.
 
 NOT_PROBLEMS: dict[tuple[str, str], frozenset[int]] = {
     ("GET", "/healthz"): frozenset({503}),
-    ("GET", "/embed/{article_id}"): frozenset({410}),
+    ("GET", "/embed/{article_id}"): frozenset({404, 410}),
     ("GET", "/v1/articles/{article_id}/audio.mp3"): frozenset({416}),
 }
 """Error statuses whose body is not a problem: the route declares them itself."""

@@ -391,6 +391,8 @@ async def audio_by_url(request: Request[Any, Any, Any],
 @get("/embed/{article_id:str}", sync_to_thread=False, media_type="text/html",
      summary="The player page",
      operation_class=Declared, responses=route_responses("GET", "/embed/{article_id}", {
+         404: answer("No such article: a page saying so, for the reader who sees the frame.",
+                     "text/html", str),
          410: answer("The audio was withdrawn: the player page, saying so.", "text/html",
                      str)}))
 def embed(request: Request[Any, Any, Any], article_id: FromPath[str]) -> Response[str]:
@@ -399,7 +401,9 @@ def embed(request: Request[Any, Any, Any], article_id: FromPath[str]) -> Respons
     service = _service(request)
     gone = service.answering(article_id) is None
     if gone and not service.jobs.withdrawn(article_id):
-        raise NotFoundError(f"no article {article_id}")
+        # Shown to a reader inside a news page's frame, where problem+json would be raw JSON.
+        return Response(player.missing_page(), status_code=404, media_type="text/html",
+                        headers={"Cache-Control": "no-store"})
     settings = service.settings
     # Behind a proxy at a path (AUDIOBRIEF_PUBLIC_URL=https://site/audio) the page's own requests
     # go under that path too.

@@ -11,6 +11,7 @@ import msgspec
 
 from audiobrief import pipeline
 from audiobrief.errors import LexiconError, RequestError
+from audiobrief.script import PAUSE_MS
 from audiobrief.service.backends import Cursor, Record, Status
 from audiobrief.settings import Settings
 
@@ -172,6 +173,9 @@ class TimedSentence(msgspec.Struct):
     text: str
     start: float
     end: float
+    paragraph: int = 0
+    """Which paragraph of the article it is in, counted from 0 across chapters, so a
+    transcript can be laid out as the article is."""
 
 
 class ArticleStatus(msgspec.Struct):
@@ -236,9 +240,11 @@ def article_status(record: Record) -> ArticleStatus:
             chapters = [TimedChapter(chapter.title, span.start_s, span.end_s)
                         for chapter, span in zip(script.chapters, rendition.chapter_spans(script),
                                                  strict=True)]
-        sentences = [TimedSentence(sentence.text, span.start_s, span.end_s)
-                     for sentence, span in zip(script.sentences, rendition.sentence_spans(),
-                                               strict=True)]
+        paragraph = 0
+        for sentence, span in zip(script.sentences, rendition.sentence_spans(), strict=True):
+            sentences.append(TimedSentence(sentence.text, span.start_s, span.end_s, paragraph))
+            # A paragraph's (or chapter's) last sentence is followed by the longer pause.
+            paragraph += sentence.pause_after_ms >= PAUSE_MS["paragraph"]
     duration = record.duration_ms
     return ArticleStatus(
         id=record.id, article_id=record.article, external_id=record.external_id,

@@ -1,5 +1,6 @@
 /* audiobrief embed: a script tag with src="https://host/embed.js" and data-url="ARTICLE_URL" asks
-   the service for the article's audio and puts its player in an iframe right after the tag. */
+   the service for the article's audio and puts its player in an iframe right after the tag;
+   data-theme="light" (the default), "dark" or "auto" (the reader's system) picks its colours. */
 (function () {
   "use strict";
 
@@ -10,6 +11,7 @@
     .replace(/\/$/, "");
   const canonical = document.querySelector('link[rel="canonical"]');
   const articleUrl = script.dataset.url || (canonical && canonical.href) || location.href;
+  const theme = /^(dark|auto)$/.test(script.dataset.theme || "") ? script.dataset.theme : "light";
 
   function warn(message) {
     console.warn("audiobrief: " + message + " (" + articleUrl + ")");
@@ -34,10 +36,13 @@
     if (!body.links || !body.links.embed) throw new Error("no embed link in the answer");
 
     const frame = document.createElement("iframe");
-    frame.src = base + body.links.embed;
+    frame.src = base + body.links.embed + "?theme=" + theme;
     frame.title = "Audio version of this article";
     frame.loading = "lazy";
-    frame.style.cssText = "width:100%;border:0;height:190px;display:block";
+    // The frame's color-scheme is the player's own: where they differ, browsers paint an opaque
+    // backdrop behind the frame (black corners around the card on a dark system).
+    const scheme = theme === "auto" ? "light dark" : theme;
+    frame.style.cssText = "width:100%;border:0;height:96px;display:block;color-scheme:" + scheme;
     frame.className = "audiobrief-player";
     script.after(frame);
 
