@@ -205,7 +205,7 @@ def test_the_word_being_read_is_highlighted(word_player, article, sentence, word
             == article["sentences"][sentence]["text"])
 
 
-def test_word_highlight_follows_playback(word_player, article) -> None:
+def test_word_highlight_follows_playback(word_player, article, tmp_path) -> None:
     segments = word_transcript(article)["segments"]
     word_player.locator(".word").nth(30).click()
     word_player.wait_for_function(
@@ -216,6 +216,8 @@ def test_word_highlight_follows_playback(word_player, article) -> None:
     t = clock_s(word_player)
     expected = [s for s in segments if s["startTime"] <= t + 0.05][-1]
     assert word_player.locator(".word.current").inner_text() == expected["body"]
+    word_player.mouse.move(0, 0)  # no hover underline in the picture
+    screenshot(word_player, tmp_path, "player.png", full_page=True)
 
 
 def test_clicking_a_word_seeks_to_it_and_plays(word_player, article) -> None:

@@ -92,7 +92,7 @@
   }
 
   function render() {
-    const t = audio.currentTime;
+    const t = pendingAt !== null ? pendingAt : audio.currentTime;  // a file loading shows 0
     const total = duration();
     let text;
     if (!article) text = t > 0 || !audio.paused ? clock(t) + " · live" : "Listen · live";
