@@ -293,7 +293,8 @@ def test_speed_changes_the_playback_rate(player) -> None:
 def test_fits_320_px_with_more_open(player, tmp_path) -> None:
     player.set_viewport_size({"width": 320, "height": 640})
     open_more(player)
-    shot = screenshot(player, tmp_path, "player-320-more.png", full_page=True)
+    shot = tmp_path / "player-320-more.png"
+    player.screenshot(path=str(shot), full_page=True)
     assert player.evaluate("document.documentElement.scrollWidth") <= 320
     assert png_size(shot)[0] == 320
 

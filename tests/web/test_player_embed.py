@@ -180,7 +180,7 @@ def test_nothing_plays_until_the_reader_presses_play(page, live_server) -> None:
 
 def test_play_while_being_made_streams_and_the_file_takes_over_in_place(page,
                                                                        live_server) -> None:
-    made = post_json(f"{live_server}/v1/articles", {"text": article_text("Northern", 12)})
+    made = post_json(f"{live_server}/v1/articles", {"text": article_text("Northern", 24)})
     page.goto(f"{live_server}/embed/{made['id']}")
     page.wait_for_selector('#player[data-state="making"]')
     assert paused(page)
