@@ -167,7 +167,7 @@ def test_a_dark_site_asks_for_the_dark_player(new_page, live_server, site, tmp_p
 
 
 def test_nothing_plays_until_the_reader_presses_play(page, live_server) -> None:
-    made = post_json(f"{live_server}/v1/articles", {"text": article_text("Southern", 3)})
+    made = post_json(f"{live_server}/v1/articles", {"text": article_text("Southern", 8)})
     page.goto(f"{live_server}/embed/{made['id']}")
     page.wait_for_selector('#player[data-state="making"]')
     page.wait_for_selector('#player[data-state="ready"]', timeout=120_000)

@@ -235,7 +235,8 @@
   // written: each word is looked for in its sentence's text, so punctuation stays as it was.
   function placeWords(segments) {
     const list = segments
-      .filter((s) => s && typeof s.body === "string" && s.body.trim() && isFinite(s.startTime))
+      .filter((s) => s && typeof s.body === "string" && s.body.trim() && Number.isFinite(Number(s.startTime)))
+      .map((s) => ({ startTime: Number(s.startTime), endTime: Number(s.endTime), body: s.body }))
       .sort((a, b) => a.startTime - b.startTime);
     const placed = [];
     let next = 0;
