@@ -227,6 +227,23 @@ def test_clicking_a_word_seeks_to_it_and_plays(word_player, article) -> None:
     word_player.wait_for_function("!document.getElementById('audio').paused")
 
 
+def test_the_services_own_transcript_json_highlights_each_word(page, live_server,
+                                                               finished_article_id) -> None:
+    base = f"{live_server}/v1/articles/{finished_article_id}"
+    segments = get_json(f"{base}/transcript.json")["segments"]
+    open_player(page, live_server, finished_article_id)
+    open_more(page)
+    page.wait_for_selector('#player[data-timing="words"]')
+    # Every word as written is found in its sentence, in order.
+    assert page.locator(".word").all_inner_texts() == [s["body"] for s in segments]
+    starts = [s["startTime"] for s in segments]
+    for index in (3, len(segments) // 2, len(segments) - 1):
+        segment = segments[index]
+        assert starts.count(segment["startTime"]) == 1
+        seek_to(page, (segment["startTime"] + segment["endTime"]) / 2)
+        assert page.locator(".word.current").inner_text() == segment["body"]
+
+
 def test_a_transcript_json_without_segments_leaves_sentence_timing(page, live_server,
                                                                    finished_article_id) -> None:
     serve_transcript(page, {"version": "1.0.0"})

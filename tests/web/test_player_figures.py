@@ -11,7 +11,13 @@ from typing import Any
 
 import pytest
 
-from tests.web.test_player import article, browser, page, player  # noqa: F401 (fixtures)
+from tests.web.browser import (  # noqa: F401 (fixtures)
+    browser_fixture,
+    new_page_fixture,
+    open_more,
+    page_fixture,
+)
+from tests.web.test_player import article, player  # noqa: F401 (fixtures)
 
 pytest.importorskip("playwright.sync_api")
 
@@ -55,6 +61,7 @@ def test_a_play_to_the_end_sends_its_marks_once(player, live_server,  # noqa: F8
 
 def test_a_chapter_jump_is_sent(player) -> None:  # noqa: F811
     sent = beacons(player)
+    open_more(player)
     player.locator(".chapter").nth(1).click()
     wait_for(sent, 2)
     assert sent[:2] == ["chapter", "play"]
