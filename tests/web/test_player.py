@@ -283,6 +283,10 @@ def test_controls_have_names_and_the_keyboard_reaches_them(player) -> None:
     assert player.locator("#panel").is_visible()
     for button in player.locator("#panel button, #panel a").all():
         assert (button.get_attribute("aria-label") or button.inner_text()).strip()
+    player.locator(".chapter").first.focus()
+    player.keyboard.press("Escape")
+    assert player.locator("#panel").is_hidden()
+    assert player.evaluate("document.activeElement.id") == "more"
 
 
 def test_keyboard_space_on_play_toggles_and_arrows_seek(player) -> None:

@@ -360,11 +360,12 @@
     if (source === "") load("live", 0, false);
     start();
   });
-  more.addEventListener("click", () => {
-    panel.hidden = !panel.hidden;
-    more.setAttribute("aria-expanded", String(!panel.hidden));
-    if (!panel.hidden) loadWords();
-  });
+  function showMore(open) {
+    panel.hidden = !open;
+    more.setAttribute("aria-expanded", String(open));
+    if (open) loadWords();
+  }
+  more.addEventListener("click", () => showMore(panel.hidden));
   el("back").addEventListener("click", () => jump(audio.currentTime - 15));
   el("forward").addEventListener("click", () => jump(audio.currentTime + 15));
   seek.addEventListener("input", () => jump(Number(seek.value)));
@@ -429,9 +430,14 @@
 
   // Space plays and pauses, arrows step 5 s, unless the focused control needs those keys itself.
   document.addEventListener("keydown", (event) => {
-    if (event.altKey || event.ctrlKey || event.metaKey || play.disabled) return;
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
     const target = event.target;
     const tag = target.tagName;
+    if (event.key === "Escape" && !panel.hidden) {  // back to the one row, focus on More
+      showMore(false);
+      return more.focus();
+    }
+    if (play.disabled) return;
     if (event.key === " ") {
       if (/^(BUTTON|SELECT|INPUT|TEXTAREA|A)$/.test(tag) || target.getAttribute("role") === "button") return;
       event.preventDefault();
