@@ -78,8 +78,14 @@ def open_player(page: Any, live_server: str, article_id: str, query: str = "") -
 
 @pytest.fixture
 def player(page, live_server, finished_article_id) -> Any:
-    """The player page of the finished example article, its audio ready to play; transcript.json
-    is not there (404), so the transcript is timed by sentence."""
+    """The player page of the finished example article, its audio ready to play."""
+    return open_player(page, live_server, finished_article_id)
+
+
+@pytest.fixture
+def sentence_player(page, live_server, finished_article_id) -> Any:
+    """The player page with no transcript.json (404, as for audio made before word timings), so
+    the transcript is timed by sentence."""
     serve_transcript(page, None)
     return open_player(page, live_server, finished_article_id)
 
@@ -160,8 +166,9 @@ def test_second_chapter_jumps_to_its_start_and_is_marked_current(player, article
 
 
 @pytest.mark.parametrize("index", [0, 2, 5, -1], ids=["headline", "third", "sixth", "last"])
-def test_without_word_timings_the_sentence_being_read_is_highlighted(player, article,
+def test_without_word_timings_the_sentence_being_read_is_highlighted(sentence_player, article,
                                                                      index) -> None:
+    player = sentence_player
     sentence = article["sentences"][index]
     open_more(player)
     player.wait_for_selector('#player[data-timing="sentences"]')
@@ -171,7 +178,8 @@ def test_without_word_timings_the_sentence_being_read_is_highlighted(player, art
     assert player.locator(".word").count() == 0
 
 
-def test_clicking_a_sentence_seeks_to_its_start(player, article) -> None:
+def test_clicking_a_sentence_seeks_to_its_start(sentence_player, article) -> None:
+    player = sentence_player
     fourth = article["sentences"][3]
     open_more(player)
     player.locator(".sentence").nth(3).click()
