@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.web.conftest import free_port
-from tests.web.test_player import CHROMIUM, CHROMIUM_ARGS
 
 pytest.importorskip("playwright.sync_api")
 
