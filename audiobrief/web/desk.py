@@ -26,7 +26,7 @@ from audiobrief.service.unsettled import ALWAYS_CAPITALISED, UNSETTLED_SOURCES, 
 from audiobrief.voices import espeak_phonemes, find_voice
 from audiobrief.web.intake import Fetches, source_of
 from audiobrief.web.problems import Declared, answer, route_responses
-from audiobrief.web.routes import require_key
+from audiobrief.web.routes import KEYED, require_key
 from audiobrief.web.schemas import ArticleRequest, Links, Phonemes
 
 MAX_PER_PAGE = 200
@@ -187,7 +187,7 @@ def lexicon_entry(request: Request[Any, Any, Any], word: FromPath[str]) -> Lexic
     return LexiconEntry.of(_entry(_service(request), word))
 
 
-@put("/v1/lexicon/{word:str}", guards=[require_key], operation_class=Declared,
+@put("/v1/lexicon/{word:str}", guards=[require_key], security=KEYED, operation_class=Declared,
      responses=route_responses("PUT", "/v1/lexicon/{word}", {
          200: answer("The word's entry was replaced.", "application/json", LexiconEntry),
          201: answer("The word is new to the site lexicon.", "application/json", LexiconEntry),
@@ -208,13 +208,14 @@ async def lexicon_put(request: Request[Any, Any, Any], word: FromPath[str],
 
 
 @delete("/v1/lexicon/{word:str}", guards=[require_key], sync_to_thread=False, status_code=204,
+        security=KEYED,
         operation_class=Declared, responses=route_responses("DELETE", "/v1/lexicon/{word}"))
 def lexicon_delete(request: Request[Any, Any, Any], word: FromPath[str]) -> None:
     """Take a word out of the site lexicon (204 whether or not it was there)."""
     _service(request).site_lexicon.delete(word)
 
 
-@post("/v1/lexicon/{word:str}/apply", guards=[require_key], status_code=202,
+@post("/v1/lexicon/{word:str}/apply", guards=[require_key], security=KEYED, status_code=202,
       operation_class=Declared, responses=route_responses("POST", "/v1/lexicon/{word}/apply"))
 async def lexicon_apply(request: Request[Any, Any, Any], word: FromPath[str]) -> Applied:
     """Make again the recently finished articles that say this word, with the site lexicon as
@@ -229,6 +230,7 @@ async def lexicon_apply(request: Request[Any, Any, Any], word: FromPath[str]) ->
 # The desk's own calls --------------------------------------------------------------------------
 
 @post("/v1/desk/script", guards=[require_key], status_code=200, operation_class=Declared,
+      security=KEYED,
       responses=route_responses("POST", "/v1/desk/script"))
 async def desk_script(request: Request[Any, Any, Any],
                       data: JSONBody[ArticleRequest]) -> DeskScript:
@@ -279,7 +281,7 @@ def _desk_script(service: Service, request: ArticleRequest) -> DeskScript:
     return DeskScript(script.title, script.language, spec.name, chapters)
 
 
-@get("/v1/desk/unsettled", guards=[require_key], operation_class=Declared,
+@get("/v1/desk/unsettled", guards=[require_key], security=KEYED, operation_class=Declared,
      responses=route_responses("GET", "/v1/desk/unsettled"))
 async def desk_unsettled(
     request: Request[Any, Any, Any],
@@ -303,6 +305,7 @@ async def desk_unsettled(
 
 
 @post("/v1/desk/phonemes", guards=[require_key], status_code=200, operation_class=Declared,
+      security=KEYED,
       responses=route_responses("POST", "/v1/desk/phonemes"))
 async def desk_phonemes(request: Request[Any, Any, Any],
                         data: JSONBody[PhonemesRequest]) -> PhonemesAnswer:

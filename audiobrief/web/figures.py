@@ -22,7 +22,7 @@ from audiobrief.errors import NotFoundError, RequestError, TooManyRequestsError
 from audiobrief.service import events
 from audiobrief.service.jobs import Service
 from audiobrief.web.problems import Declared, answer, route_responses
-from audiobrief.web.routes import require_key
+from audiobrief.web.routes import KEYED, require_key
 
 MAX_EVENT_BYTES = 512
 """An event is a few dozen bytes; a larger body is refused (413) before it is read whole."""
@@ -166,6 +166,7 @@ def _article(service: Service, article_id: str, days: int, figures: events.Figur
 
 
 @get("/v1/articles/{article_id:str}/stats", guards=[require_key], operation_class=Declared,
+     security=KEYED,
      sync_to_thread=True,
      responses=route_responses("GET", "/v1/articles/{article_id}/stats"))
 def article_stats(request: Request[Any, Any, Any], article_id: FromPath[str],
@@ -180,6 +181,7 @@ def article_stats(request: Request[Any, Any, Any], article_id: FromPath[str],
 
 
 @get("/v1/stats", guards=[require_key], operation_class=Declared, sync_to_thread=True,
+     security=KEYED,
      responses=route_responses("GET", "/v1/stats"))
 def most_played(request: Request[Any, Any, Any], days: Days = 30,
                 limit: Annotated[int, Parameter(ge=1, le=200)] = 50) -> MostPlayed:

@@ -11,7 +11,7 @@ from litestar.params import Parameter
 from audiobrief.service.jobs import Service
 from audiobrief.service.webhooks import Delivery, DeliveryStatus, shown_target
 from audiobrief.web.problems import Declared, route_responses
-from audiobrief.web.routes import require_key
+from audiobrief.web.routes import KEYED, require_key
 
 
 class DeliveryView(msgspec.Struct):
@@ -48,7 +48,7 @@ def _view(item: Delivery) -> DeliveryView:
         response_status=item.response_status, error=item.error)
 
 
-@get("/v1/webhooks/deliveries", guards=[require_key], sync_to_thread=True,
+@get("/v1/webhooks/deliveries", guards=[require_key], security=KEYED, sync_to_thread=True,
      operation_class=Declared, responses=route_responses("GET", "/v1/webhooks/deliveries"))
 def deliveries(request: Request[Any, Any, Any],
                limit: Annotated[int, Parameter(ge=1, le=500)] = 100) -> Deliveries:
