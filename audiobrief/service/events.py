@@ -14,14 +14,14 @@ import logging
 import sqlite3
 import threading
 from collections import Counter as Tally
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
 from prometheus_client import CollectorRegistry, Counter
 
-from audiobrief.errors import StorageFullError
+from audiobrief.service.sqlite import connect as sqlite_connect
 from audiobrief.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -111,17 +111,8 @@ class SqliteListens:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
 
-    @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            yield db
-        except sqlite3.OperationalError as error:
-            if "full" in str(error):
-                raise StorageFullError(f"the disk holding {self.path.parent} is full") from error
-            raise
-        finally:
-            db.close()
+    def _connect(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        return sqlite_connect(self.path)
 
     def add(self, counts: Mapping[Key, int]) -> None:
         with self._connect() as db:

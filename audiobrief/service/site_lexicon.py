@@ -27,13 +27,13 @@ from audiobrief.errors import (
     LanguageError,
     LexiconError,
     RequestError,
-    StorageFullError,
     VoiceNotFoundError,
 )
 from audiobrief.model import Script
 from audiobrief.script.lexicon import Entry, Lexicon, lexicon_key, phoneme_fault, word_fault
 from audiobrief.script.rescript import rescript, user_entries
 from audiobrief.script.respelling import respelled
+from audiobrief.service.sqlite import connect as sqlite_connect
 from audiobrief.settings import Settings
 from audiobrief.voices import VoiceSpec
 
@@ -304,19 +304,8 @@ class SqliteSiteTable:
         with self._connect() as db:
             db.executescript(_SCHEMA)
 
-    @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            db.execute("PRAGMA busy_timeout=30000")
-            yield db
-        except sqlite3.OperationalError as error:
-            if "full" in str(error).lower():
-                raise StorageFullError(f"the disk holding {self.path.parent} is full; free"
-                                       " some space and try again") from error
-            raise
-        finally:
-            db.close()
+    def _connect(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        return sqlite_connect(self.path)
 
     def get(self, key: str) -> SiteEntry | None:
         with self._connect() as db:

@@ -89,6 +89,26 @@ _NEARLY_FULL_BYTES = 1_000_000
 
 
 
+@contextlib.contextmanager
+def connect(path: Path, *, rows: bool = False) -> Iterator[sqlite3.Connection]:
+    """A connection to one of the data directory's SQLite files, in autocommit, waiting up to
+    30 s for another writer; a full disk is StorageFullError (507), whichever table it hit."""
+    db = sqlite3.connect(path, timeout=30, isolation_level=None)
+    if rows:
+        db.row_factory = sqlite3.Row
+    try:
+        db.execute("PRAGMA busy_timeout=30000")
+        yield db
+    except sqlite3.OperationalError as error:
+        if _is_full(error, path.parent):
+            raise StorageFullError(
+                f"the disk holding {path.parent} is full; free some space (or lower"
+                " AUDIOBRIEF_AUDIO_CACHE_MB) and try again") from error
+        raise
+    finally:
+        db.close()
+
+
 class SqliteJobs:
     """The JobTable in one SQLite file."""
 
@@ -109,21 +129,8 @@ class SqliteJobs:
                     db.execute(statement)
             db.execute("COMMIT")
 
-    @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        db.row_factory = sqlite3.Row
-        try:
-            db.execute("PRAGMA busy_timeout=30000")
-            yield db
-        except sqlite3.OperationalError as error:
-            if _is_full(error, self.path.parent):
-                raise StorageFullError(
-                    f"the disk holding {self.path.parent} is full; free some space (or lower"
-                    " AUDIOBRIEF_AUDIO_CACHE_MB) and try again") from error
-            raise
-        finally:
-            db.close()
+    def _connect(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        return connect(self.path, rows=True)
 
     # Articles -------------------------------------------------------------------------------
 

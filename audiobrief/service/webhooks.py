@@ -18,7 +18,6 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -32,9 +31,9 @@ from audiobrief.errors import (
     RefusedAddressError,
     SettingsError,
     SourceError,
-    StorageFullError,
 )
 from audiobrief.service.backends import Record
+from audiobrief.service.sqlite import connect as sqlite_connect
 from audiobrief.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -179,17 +178,8 @@ class SqliteDeliveries:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
 
-    @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            yield db
-        except sqlite3.OperationalError as error:
-            if "full" in str(error):
-                raise StorageFullError(f"the disk holding {self.path.parent} is full") from error
-            raise
-        finally:
-            db.close()
+    def _connect(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        return sqlite_connect(self.path)
 
     def add(self, deliveries: list[Delivery]) -> None:
         with self._connect() as db:
