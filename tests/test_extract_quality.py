@@ -260,3 +260,22 @@ def test_a_first_heading_sharing_the_titles_words_is_a_chapter() -> None:
     article = extract(from_content(html, "html", "the posted page"))
     assert article.title == "Kharkiv attack: what we know so far"
     assert article.sections[0].heading == "What we know"
+
+
+
+def test_a_recipe_cards_ingredients_are_read_after_the_body() -> None:
+    """A recipe plugin's card is left out of the body as a widget; the recipe the page states in
+    JSON-LD is read after it, ingredients as a chapter, one line each."""
+    article = _article("nestle-family.com.chicken")
+    assert article.sections[-1].heading == "Ingredients"
+    assert "1 tablespoon ground cinnamon" in article.sections[-1].paragraphs
+
+
+def test_a_recipe_cards_summary_is_read_and_its_lines_once() -> None:
+    """The recipe's summary the page shows is read; the ingredients and steps the body read
+    already are not read again."""
+    article = _article("flawlessfood.co.uk.olive")
+    assert article.sections[-1].paragraphs[0].endswith(
+        "make up extra oil mixture for dipping the focaccia bread into.")
+    assert article.text.count("300 grams Plain Flour") == 1
+    assert article.text.count("stir the yeast, warm water and honey together") == 1

@@ -3,6 +3,7 @@ leaves out what a listener must not hear."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from html import unescape
@@ -14,7 +15,7 @@ from audiobrief.errors import NoArticleError
 from audiobrief.extract import lines, meta, structured
 from audiobrief.extract.blocks import clean, is_prose, language_of, same, sections
 from audiobrief.load import web_url
-from audiobrief.model import Article, Page
+from audiobrief.model import Article, Page, Section
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -61,7 +62,30 @@ def from_html(page: Page) -> Article:
         article = _stated(data, page, article) or article
     if article is None:
         raise NoArticleError(f"no article text found in {page.origin}")
-    return article
+    return _with_recipe(article, structured.stated_recipe(data), seen[1])
+
+
+def _with_recipe(article: Article, recipe: structured.Recipe | None, shown: str) -> Article:
+    """`article` with the summary, ingredients and steps of the recipe card its page states,
+    those the body does not read already, each list a chapter after the body; the summary only
+    where the page shows it."""
+    if recipe is None:
+        return article
+    read = _letters(" ".join(p for s in article.sections for p in (s.heading or "", *s.paragraphs)))
+    english = (article.language or "").startswith("en")
+    summary = clean(unescape(recipe.summary))
+    added = []
+    for heading, found in ((None, (summary,) if summary in shown else ()),
+                           ("Ingredients", recipe.ingredients), ("Method", recipe.steps)):
+        lines_ = tuple(text for text in (clean(unescape(line)) for line in found)
+                       if text and not lines.is_boilerplate(text) and _letters(text) not in read)
+        if lines_:
+            added.append(Section(heading if english else None, lines_))
+    return dataclasses.replace(article, sections=(*article.sections, *added))
+
+
+def _letters(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalnum())
 
 
 def _stated(data: list[str], page: Page, found: Article | None) -> Article | None:

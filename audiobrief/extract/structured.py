@@ -21,6 +21,18 @@ _ARTICLE_TYPES = frozenset({"Article", "NewsArticle", "ReportageNewsArticle", "A
                             "ScholarlyArticle", "BackgroundNewsArticle", "ReviewNewsArticle"})
 
 
+_RECIPE_TYPES = frozenset({"Recipe"})
+
+
+@dataclass(frozen=True, slots=True)
+class Recipe:
+    """A recipe card: its summary, its ingredients and its steps, each a line a cook follows."""
+
+    summary: str
+    ingredients: tuple[str, ...]
+    steps: tuple[str, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Stated:
     headline: str
@@ -43,7 +55,7 @@ def stated_article(blocks: list[str]) -> Stated | None:
             data = json.loads(source)
         except ValueError:
             continue
-        for node in _nodes(data, depth=0):
+        for node in _nodes(data, _ARTICLE_TYPES, depth=0):
             body = node.get("articleBody")
             if not isinstance(body, str):
                 continue
@@ -55,21 +67,60 @@ def stated_article(blocks: list[str]) -> Stated | None:
     return best
 
 
-def _nodes(data: Any, depth: int) -> Iterator[dict[str, Any]]:
-    """The article objects in a JSON-LD document, in @graph lists and nested values."""
+def stated_recipe(blocks: list[str]) -> Recipe | None:
+    """The first JSON-LD recipe in `blocks` that lists ingredients or steps, if any states one
+    (recipe plugins draw their card from it; trafilatura leaves the card out as a widget)."""
+    for source in blocks:
+        try:
+            data = json.loads(source)
+        except ValueError:
+            continue
+        for node in _nodes(data, _RECIPE_TYPES, depth=0):
+            ingredients = node.get("recipeIngredient")
+            found = Recipe(
+                summary=_text(node.get("description")),
+                ingredients=tuple(line for line in map(_text, ingredients) if line)
+                if isinstance(ingredients, list) else (),
+                steps=tuple(_steps(node.get("recipeInstructions"), depth=0)))
+            if found.ingredients or found.steps:
+                return found
+    return None
+
+
+def _steps(value: Any, depth: int) -> Iterator[str]:
+    """A recipe's instructions as lines: a text's lines, a list's strings, each HowToStep's text
+    and each HowToSection's name and steps."""
+    if depth > 4:
+        return
+    if isinstance(value, str):
+        yield from (line for line in map(clean, value.splitlines()) if line)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _steps(item, depth + 1)
+    elif isinstance(value, dict):
+        if "itemListElement" in value:
+            if name := _text(value.get("name")):
+                yield name
+            yield from _steps(value["itemListElement"], depth + 1)
+        elif text := _text(value.get("text")) or _text(value.get("name")):
+            yield text
+
+
+def _nodes(data: Any, types: frozenset[str], depth: int) -> Iterator[dict[str, Any]]:
+    """The objects of one of `types` in a JSON-LD document, in @graph lists and nested values."""
     if depth > 6:
         return
     if isinstance(data, list):
         for item in data:
-            yield from _nodes(item, depth + 1)
+            yield from _nodes(item, types, depth + 1)
     elif isinstance(data, dict):
         kinds = data.get("@type")
         kinds = kinds if isinstance(kinds, list) else [kinds]
-        if any(kind in _ARTICLE_TYPES for kind in kinds if isinstance(kind, str)):
+        if any(kind in types for kind in kinds if isinstance(kind, str)):
             yield data
         for value in data.values():
             if isinstance(value, list | dict):
-                yield from _nodes(value, depth + 1)
+                yield from _nodes(value, types, depth + 1)
 
 
 def _author(node: dict[str, Any]) -> str | None:
