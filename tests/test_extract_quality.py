@@ -279,3 +279,13 @@ def test_a_recipe_cards_summary_is_read_and_its_lines_once() -> None:
         "make up extra oil mixture for dipping the focaccia bread into.")
     assert article.text.count("300 grams Plain Flour") == 1
     assert article.text.count("stir the yeast, warm water and honey together") == 1
+
+
+def test_a_reviews_verdict_box_above_the_body_is_read_first() -> None:
+    """"Our Verdict" and its sentence sit in a box above the review's body, which trafilatura
+    leaves out; the listener hears the verdict once, before the review."""
+    paragraphs = _paragraphs("pcgamer.com.darkest")
+    verdict = "A superbly crafted game that serves as storyteller, teacher, and concerned friend."
+    assert paragraphs[0] == verdict
+    assert paragraphs.count(verdict) == 1
+    assert "Our Verdict" not in _heard("pcgamer.com.darkest")

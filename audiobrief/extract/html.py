@@ -31,6 +31,9 @@ text in unusual containers) and the page is read again, favouring recall."""
 _BIO = re.compile(r"^([A-Z][\w’'.-]+ ){1,3}(is|was) (a|an|the) ([\w&,’'-]+ ){0,6}(?i:founder|writer"
                   r"|journalist|reporter|editor|author|correspondent|columnist|contributor"
                   r"|consultant|freelancer?|professor|lecturer|researcher|fellow|blogger)s?\b")
+# A review's or explainer's summary box: "Our Verdict", "The bottom line", "TL;DR".
+_VERDICT = re.compile(r"^(our |the )?(verdict|bottom line|tl;? ?dr|in short|in brief"
+                      r"|key takeaways?)\s*:?$", re.IGNORECASE)
 _TITLE = re.compile(r"<title[^>]*>([^<]{1,500})</title>", re.IGNORECASE)
 _HTML_LANG = re.compile(r"<html[^>]*\blang\s*=\s*[\"']?([A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*)", re.I)
 # Blocks of trafilatura's XML; anything else inside one (hi, ref, lb, del) is a run of its text.
@@ -51,7 +54,7 @@ def from_html(page: Page) -> Article:
     if tree is None:
         raise NoArticleError(f"no article text found in {page.origin}")
     # Read before trafilatura, which changes the tree it is given.
-    seen = (_headline(tree), _shown_text(tree), _subheads(tree))
+    seen = (_headline(tree), _shown_text(tree), _subheads(tree), _verdicts(tree))
     data = structured.data_blocks(tree)
     article = _read(tree, page, seen, favor_recall=False)
     if article is None or _prose_words(article) < ENOUGH_WORDS:
@@ -113,10 +116,11 @@ def _stated(data: list[str], page: Page, found: Article | None) -> Article | Non
     )
 
 
-def _read(tree: HtmlElement, page: Page, seen: tuple[str | None, str, list[tuple[str, str]]],
+def _read(tree: HtmlElement, page: Page,
+          seen: tuple[str | None, str, list[tuple[str, str]], list[str]],
           *, favor_recall: bool) -> Article | None:
     """The article trafilatura finds in `tree`; `seen` is what was read of the page before
-    trafilatura changed it: the headline, the shown text, the subheadings."""
+    trafilatura changed it: the headline, the shown text, the subheadings, the verdicts."""
     import trafilatura
 
     xml = trafilatura.extract(
@@ -131,7 +135,7 @@ def _read(tree: HtmlElement, page: Page, seen: tuple[str | None, str, list[tuple
     main = doc.find("main")
     site = meta.site(doc.get("sitename"))
     found_title = clean(doc.get("title") or "")
-    headline, shown, subheads = seen
+    headline, shown, subheads, verdicts = seen
     blocks = _with_subheads(list(_blocks(main)) if main is not None else [], subheads)
     if blocks and blocks[0][0] == "heading" and _same_headline(blocks[0][1], found_title,
                                                                 headline):
@@ -141,6 +145,8 @@ def _read(tree: HtmlElement, page: Page, seen: tuple[str | None, str, list[tuple
     blocks = _without_bio(_cleaned(blocks, found_title, headline), byline)
     if standfirst := _standfirst(doc.get("description"), blocks, shown):
         blocks.insert(0, ("paragraph", standfirst))
+    read = {_letters(text) for _, text in blocks}
+    blocks[:0] = [("paragraph", text) for text in verdicts if _letters(text) not in read]
     title = meta.title(found_title, site, doc.get("hostname"), headline, _page_title(page.content))
     body = sections(("paragraph" if kind == "item" else kind, text) for kind, text in blocks)
     if not body:
@@ -329,6 +335,20 @@ def _subheads(tree: HtmlElement) -> list[tuple[str, str]]:
         after = clean(following.text_content()) if following is not None else ""
         if is_prose(after):
             found.append((text, after[:60]))
+    return found
+
+
+def _verdicts(tree: HtmlElement) -> list[str]:
+    """The sentences of the summary boxes a review or explainer sets above its body under a
+    heading of their own ("Our Verdict"), which trafilatura leaves out as a box beside it."""
+    found = []
+    for heading in tree.xpath("//h2|//h3|//h4|//h5|//h6"):
+        if not _VERDICT.match(clean(heading.text_content())):
+            continue
+        following = heading.getnext()
+        text = clean(following.text_content()) if following is not None else ""
+        if following is not None and following.tag == "p" and is_prose(text):
+            found.append(text)
     return found
 
 
