@@ -289,3 +289,23 @@ def test_a_reviews_verdict_box_above_the_body_is_read_first() -> None:
     assert paragraphs[0] == verdict
     assert paragraphs.count(verdict) == 1
     assert "Our Verdict" not in _heard("pcgamer.com.darkest")
+
+
+@pytest.mark.parametrize(
+    ("page", "unwanted", "wanted"),
+    [
+        pytest.param("bbc.com.52241221", "A SIMPLE GUIDE: How do I protect myself?",
+                     "On Thursday, another glimmer of hope", id="box-of-guides"),
+        pytest.param("thepointsguy.com.alaska", "Bonus value is an estimated value",
+                     "according to Cirium schedule data.", id="card-offer"),
+    ],
+)
+def test_a_box_of_labelled_lines_inside_the_body_is_not_read(page: str, unwanted: str,
+                                                               wanted: str) -> None:
+    """Two or more short "LABEL: words" lines are a box set into the body (links to guides, a
+    credit card's offer): the box, its title and its fine print go, the body on both sides
+    stays."""
+    heard = _heard(page)
+    assert unwanted not in heard
+    assert "Welcome to The Points Guy!" not in heard
+    assert wanted in heard

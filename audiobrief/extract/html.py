@@ -34,6 +34,8 @@ _BIO = re.compile(r"^([A-Z][\w’'.-]+ ){1,3}(is|was) (a|an|the) ([\w&,’'-]+ )
 # A review's or explainer's summary box: "Our Verdict", "The bottom line", "TL;DR".
 _VERDICT = re.compile(r"^(our |the )?(verdict|bottom line|tl;? ?dr|in short|in brief"
                       r"|key takeaways?)\s*:?$", re.IGNORECASE)
+# "WELCOME OFFER: 80,000 Points", "A SIMPLE GUIDE: How do I protect myself?": a box's line.
+_LABELLED = re.compile(r"^[A-Z][A-Z0-9'’&./ -]{1,40}\*?:\s+\S")
 _TITLE = re.compile(r"<title[^>]*>([^<]{1,500})</title>", re.IGNORECASE)
 _HTML_LANG = re.compile(r"<html[^>]*\blang\s*=\s*[\"']?([A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*)", re.I)
 # Blocks of trafilatura's XML; anything else inside one (hi, ref, lb, del) is a run of its text.
@@ -238,11 +240,38 @@ def _cleaned(blocks: list[tuple[_Kind, str]], title: str, headline: str | None
         kept.append((block, text))
     kept = [block for i, block in enumerate(kept)
             if i + 1 == len(kept) or not _restated(block, kept[i + 1])]
+    kept = _without_boxes(kept)
     while kept and (kept[-1][0] == "heading" or lines.is_footer(kept[-1][1])
                     or kept[-1][0] == "paragraph" and lines.is_teaser(kept[-1][1])
                     and _has_prose(kept[:-1])):
         kept.pop()
     return kept
+
+
+def _without_boxes(blocks: list[tuple[_Kind, str]]) -> list[tuple[_Kind, str]]:
+    """`blocks` without the boxes set inside the body: runs of two or more short lines each
+    opening with a capitalised label and ending without a full stop (a box of links to guides,
+    a card offer's terms), with the box's short title before them and its starred fine print
+    after."""
+    def labelled(block: tuple[_Kind, str]) -> bool:
+        # A transcript's "SPEAKER: line." ends as a sentence; a box's lines do not.
+        return (block[0] != "heading" and len(block[1].split()) <= 25
+                and not block[1].endswith(".") and bool(_LABELLED.match(block[1])))
+
+    drop: set[int] = set()
+    i = 0
+    while i < len(blocks):
+        end = i
+        while end < len(blocks) and labelled(blocks[end]):
+            end += 1
+        if end - i >= 2:
+            drop.update(range(i, end))
+            if i and len(blocks[i - 1][1].split()) <= 6 and not blocks[i - 1][1].endswith("."):
+                drop.add(i - 1)
+            if end < len(blocks) and blocks[end][1].startswith("*"):
+                drop.add(end)
+        i = max(end, i + 1)
+    return [block for i, block in enumerate(blocks) if i not in drop]
 
 
 def _same_headline(heading: str, title: str, headline: str | None) -> bool:
