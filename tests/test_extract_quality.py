@@ -309,3 +309,18 @@ def test_a_box_of_labelled_lines_inside_the_body_is_not_read(page: str, unwanted
     assert unwanted not in heard
     assert "Welcome to The Points Guy!" not in heard
     assert wanted in heard
+
+
+def test_entries_for_other_pages_after_the_body_are_not_read() -> None:
+    """"Term — its opening … Source" lines are another site's entries listed under the body (a
+    dictionary's "Look at other dictionaries"); the entry itself is read."""
+    heard = _heard("deleuze.enacademic.com.micropolitics")
+    assert "Deleuze and Guattari oppose micropolitics to the politics of molarisation" in heard
+    assert "… Wiktionary" not in heard
+    assert "is professor emeritus of" not in heard
+
+
+def test_an_appeal_for_donations_is_not_read() -> None:
+    heard = _heard("wordsmith.org.maudlin")
+    assert "We need your help" not in heard
+    assert "This week's theme" in heard

@@ -29,9 +29,14 @@ _TEASER = re.compile(
     r"^(\[(video|watch|listen|gallery|photos?|podcast)\]|(video|watch|gallery|podcast)\s*[:|–-]"
     r"|(read|see|watch|listen) (more|also|next|now)\s*[:|–-]|(also )?read\s*:|related\s*:"
     r"|recommended\s*:|more\s*:|more on this( story)?\s*:|(you )?(might|may) also like\s*:?"
-    r"|.{0,200}\[(video|watch|photos?|gallery)\]$)",
+    r"|.{0,200}\[(video|watch|photos?|gallery)\]$"
+    # A search result's or dictionary's entry for another page: "Term — its opening … Source".
+    r"|[^—]{1,80} — .{0,1000}…\s*[A-Z][\w.-]*( [\w.-]+){0,3}$)",
     re.IGNORECASE,
 )
+# An appeal for donations ("We need your help … Donate").
+_APPEAL = re.compile(r"^(we need your (help|support)|help us (to )?(continue|keep)"
+                     r"|please (support|donate|consider (supporting|donating)))\b", re.IGNORECASE)
 # Imperatives to follow, subscribe, listen or download…
 _CALL = re.compile(
     r"^(please |and |so |now |then )?(follow|like us|join us|subscribe|sign ?up|register"
@@ -124,6 +129,8 @@ def is_boilerplate(text: str) -> bool:
         return True
     words = line.split()
     if len(words) <= 5 and _BOX_TITLE.search(line):
+        return True
+    if len(words) <= 40 and _APPEAL.match(line):
         return True
     if len(words) <= 30 and (_SIGN_UP.match(line) or _CALL.match(line) and _CHANNEL.search(line)
                              or _SOFT_CALL.match(line) and _SOFT_CHANNEL.search(line)):
