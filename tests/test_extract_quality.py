@@ -324,3 +324,23 @@ def test_an_appeal_for_donations_is_not_read() -> None:
     heard = _heard("wordsmith.org.maudlin")
     assert "We need your help" not in heard
     assert "This week's theme" in heard
+
+
+@pytest.mark.parametrize(
+    ("page", "wanted", "unwanted"),
+    [
+        pytest.param("axios.com.future", "Quartz notes that in Lamar's first album",
+                     "Axios newsletters", id="newsletter-stories"),
+        pytest.param("wired.com.burn", "The Department of Energy estimates that data centers",
+                     "Chris Evans goes to Washington", id="article-split-in-boxes"),
+    ],
+)
+def test_the_other_stories_of_a_set_the_body_is_one_of_are_read(page: str, wanted: str,
+                                                                 unwanted: str) -> None:
+    """trafilatura takes one box of a set built alike (a newsletter's stories, an article set
+    in two boxes around an advertisement); the others follow it, without the headlines of
+    other articles a box ends with."""
+    heard = _heard(page)
+    assert wanted in heard
+    assert unwanted not in heard
+    assert heard.count(wanted) == 1

@@ -58,6 +58,7 @@ def from_html(page: Page) -> Article:
     # Read before trafilatura, which changes the tree it is given.
     seen = (_headline(tree), _shown_text(tree), _subheads(tree), _verdicts(tree))
     data = structured.data_blocks(tree)
+    stories = _stories(tree)
     article = _read(tree, page, seen, favor_recall=False)
     if article is None or _prose_words(article) < ENOUGH_WORDS:
         wider = _read(load_html(page.content), page, seen, favor_recall=True)
@@ -67,7 +68,86 @@ def from_html(page: Page) -> Article:
         article = _stated(data, page, article) or article
     if article is None:
         raise NoArticleError(f"no article text found in {page.origin}")
+    article = _with_stories(article, stories)
     return _with_recipe(article, structured.stated_recipe(data), seen[1])
+
+
+STORY_WORDS = 120
+"""A box holding fewer words of prose than this is a teaser or a card, not a story."""
+MAX_STORIES = 20
+"""More boxes of one class than this are a list of teasers or comments, not a digest."""
+
+
+def _stories(tree: HtmlElement) -> list[list[list[tuple[_Kind, str]]]]:
+    """The blocks of each story of every set of two or more boxes of one tag and class, in
+    parents of one tag and class, that each hold a story (a newsletter's items, a digest's
+    posts), in reading order."""
+    groups: dict[tuple[str, ...], list[HtmlElement]] = {}
+    for element in tree.xpath("//body//*[@class]"):
+        if isinstance(element.tag, str) and element.tag not in ("p", "li", "a", "span"):
+            # Stories of one digest sit in boxes built alike down from the page, not only
+            # boxes of one class (the body's and a footer's).
+            path = (element, *list(element.iterancestors())[:4])
+            groups.setdefault(tuple(f"{e.tag}.{e.get('class', '')}" for e in path), []
+                              ).append(element)
+    found = []
+    for members in groups.values():
+        # A box holding another of its class is a wrapper of the page, not one story.
+        if not 2 <= len(members) <= MAX_STORIES or any(
+                a is not b and b in a.iterdescendants() for a in members for b in members):
+            continue
+        stories = [_story_blocks(member) for member in members]
+        if sum(_prose_count(story) >= STORY_WORDS for story in stories) >= 2:
+            found.append(stories)
+    return found
+
+
+def _story_blocks(element: HtmlElement) -> list[tuple[_Kind, str]]:
+    blocks: list[tuple[_Kind, str]] = []
+    for child in element.iter("h2", "h3", "h4", "p", "li"):
+        if child.tag == "p" and any(a.tag in ("p", "li") for a in child.iterancestors()):
+            continue
+        if child.tag == "li" and child.find(".//p") is not None:
+            continue
+        if text := clean(child.text_content()):
+            blocks.append(("heading" if child.tag[0] == "h" else "paragraph", text))
+    return blocks
+
+
+def _prose_count(blocks: list[tuple[_Kind, str]]) -> int:
+    return sum(len(text.split()) for kind, text in blocks if kind != "heading" and is_prose(text))
+
+
+def _with_stories(article: Article, groups: list[list[list[tuple[_Kind, str]]]]) -> Article:
+    """`article` with the other stories of the set its body is one of: where most of one story
+    box is the body read and the others are not in it, those of a story's length (at most
+    twice the body's) and of running text (not a menu) follow it, each a chapter."""
+    read = {_letters(p) for s in article.sections for p in s.paragraphs}
+    for stories in groups:
+        shares = [sum(_letters(t) in read for k, t in story if k != "heading")
+                  / max(1, sum(k != "heading" for k, _ in story)) for story in stories]
+        if max(shares) < 0.6 or sorted(shares)[-2] > 0.2:
+            continue
+        # A box far longer than the body's is the page's other column, not a story beside it.
+        most = 2 * _prose_count(stories[shares.index(max(shares))])
+        added = [text for story, share in zip(stories, shares, strict=True)
+                 if share <= 0.2 and STORY_WORDS <= _prose_count(story) <= most
+                 and _prose_count(story) >= 0.8 * sum(len(t.split()) for _, t in story)
+                 for text in [_without_teasers(_cleaned(story, article.title, None))] if text]
+        if added:
+            body = (*article.sections, *(section for blocks in added for section in sections(
+                ("paragraph" if kind == "item" else kind, text) for kind, text in blocks)))
+            return dataclasses.replace(article, sections=body)
+    return article
+
+
+def _without_teasers(blocks: list[tuple[_Kind, str]]) -> list[tuple[_Kind, str]]:
+    """`blocks` without the list of other headlines a story box ends with: a run of two or more
+    lines of at most a dozen words."""
+    end = len(blocks)
+    while end and len(blocks[end - 1][1].split()) <= 12:
+        end -= 1
+    return blocks[:end] if len(blocks) - end >= 2 else blocks
 
 
 def _with_recipe(article: Article, recipe: structured.Recipe | None, shown: str) -> Article:
