@@ -265,10 +265,13 @@ def test_a_first_heading_sharing_the_titles_words_is_a_chapter() -> None:
 
 def test_a_recipe_cards_ingredients_are_read_after_the_body() -> None:
     """A recipe plugin's card is left out of the body as a widget; the recipe the page states in
-    JSON-LD is read after it, ingredients as a chapter, one line each."""
+    JSON-LD is read after it, ingredients as a chapter, one line each, worded as the page shows
+    them ("1 Large Whole chicken" in the data)."""
     article = _article("nestle-family.com.chicken")
     assert article.sections[-1].heading == "Ingredients"
+    assert article.sections[-1].paragraphs[0] == "1 large or 1200 g whole chicken"
     assert "1 tablespoon ground cinnamon" in article.sections[-1].paragraphs
+    assert "4½ cups or 1125 ml of water" in article.sections[-1].paragraphs
 
 
 def test_a_recipe_cards_summary_is_read_and_its_lines_once() -> None:

@@ -59,6 +59,7 @@ def from_html(page: Page) -> Article:
     seen = (_headline(tree), _shown_text(tree), _subheads(tree), _verdicts(tree))
     data = structured.data_blocks(tree)
     stories = _stories(tree)
+    shown_lists = _page_lists(tree)
     article = _read(tree, page, seen, favor_recall=False)
     if article is None or _prose_words(article) < ENOUGH_WORDS:
         wider = _read(load_html(page.content), page, seen, favor_recall=True)
@@ -69,7 +70,7 @@ def from_html(page: Page) -> Article:
     if article is None:
         raise NoArticleError(f"no article text found in {page.origin}")
     article = _with_stories(article, stories)
-    return _with_recipe(article, structured.stated_recipe(data), seen[1])
+    return _with_recipe(article, structured.stated_recipe(data), seen[1], shown_lists)
 
 
 STORY_WORDS = 120
@@ -150,10 +151,32 @@ def _without_teasers(blocks: list[tuple[_Kind, str]]) -> list[tuple[_Kind, str]]
     return blocks[:end] if len(blocks) - end >= 2 else blocks
 
 
-def _with_recipe(article: Article, recipe: structured.Recipe | None, shown: str) -> Article:
+def _page_lists(tree: HtmlElement) -> list[tuple[str, ...]]:
+    """The items of each list on the page, as the reader sees them."""
+    return [items for element in tree.iter("ul", "ol")
+            if (items := tuple(text for li in element.iterchildren("li")
+                               if (text := clean(li.text_content()))))]
+
+
+def _as_shown(stated: tuple[str, ...], shown_lists: list[tuple[str, ...]]) -> tuple[str, ...]:
+    """The list of the page that shows `stated` (a card's ingredients, often worded more fully
+    than its data: "1 large or 1200 g whole chicken" for "1 large Whole chicken"), else `stated`:
+    one with most of the stated items, each sharing most of its words with one of its own."""
+    def covers(items: tuple[str, ...]) -> int:
+        words = [set(_words(item)) for item in items]
+        return sum(any(len(set(_words(line)) & own) >= 0.6 * len(set(_words(line)))
+                       for own in words) for line in stated if _words(line))
+    fits = [(covers(items), items) for items in shown_lists
+            if len(stated) <= 2 * len(items) and len(items) <= 2 * len(stated)]
+    best = max(fits, default=(0, stated), key=lambda fit: fit[0])
+    return best[1] if best[0] >= 0.7 * len(stated) else stated
+
+
+def _with_recipe(article: Article, recipe: structured.Recipe | None, shown: str,
+                 shown_lists: list[tuple[str, ...]]) -> Article:
     """`article` with the summary, ingredients and steps of the recipe card its page states,
-    those the body does not read already, each list a chapter after the body; the summary only
-    where the page shows it."""
+    as the page shows them, those the body does not read already, each list a chapter after
+    the body; the summary only where the page shows it."""
     if recipe is None:
         return article
     read = _letters(" ".join(p for s in article.sections for p in (s.heading or "", *s.paragraphs)))
@@ -161,7 +184,8 @@ def _with_recipe(article: Article, recipe: structured.Recipe | None, shown: str)
     summary = clean(unescape(recipe.summary))
     added = []
     for heading, found in ((None, (summary,) if summary in shown else ()),
-                           ("Ingredients", recipe.ingredients), ("Method", recipe.steps)):
+                           ("Ingredients", _as_shown(recipe.ingredients, shown_lists)),
+                           ("Method", _as_shown(recipe.steps, shown_lists))):
         lines_ = tuple(text for text in (clean(unescape(line)) for line in found)
                        if text and not lines.is_boilerplate(text) and _letters(text) not in read)
         if lines_:
