@@ -347,3 +347,13 @@ def test_the_other_stories_of_a_set_the_body_is_one_of_are_read(page: str, wante
     assert wanted in heard
     assert unwanted not in heard
     assert heard.count(wanted) == 1
+
+
+def test_a_popup_dialogs_text_is_not_read() -> None:
+    """A popup (role="dialog", shown on a click) holds another article's text after the body's
+    in the page; it is not read, and the body before it is read to its end."""
+    article = _article("jis.gov.jm-investment")
+    assert article.title == "Wide Range Of Investment Opportunities At AICE 2022"
+    assert _paragraphs("jis.gov.jm-investment")[-1] == (
+        "Registration for AICE 2022 is now open and can be completed at www.aice2022.com.")
+    assert "Initial Officer Training Programme" not in _heard("jis.gov.jm-investment")

@@ -52,7 +52,7 @@ def from_html(page: Page) -> Article:
     finds little, then the page's JSON-LD; raises NoArticleError when none finds prose."""
     from trafilatura.utils import load_html
 
-    tree = load_html(page.content)
+    tree = _without_dialogs(load_html(page.content))
     if tree is None:
         raise NoArticleError(f"no article text found in {page.origin}")
     # Read before trafilatura, which changes the tree it is given.
@@ -62,7 +62,7 @@ def from_html(page: Page) -> Article:
     shown_lists = _page_lists(tree)
     article = _read(tree, page, seen, favor_recall=False)
     if article is None or _prose_words(article) < ENOUGH_WORDS:
-        wider = _read(load_html(page.content), page, seen, favor_recall=True)
+        wider = _read(_without_dialogs(load_html(page.content)), page, seen, favor_recall=True)
         if wider is not None and (article is None or _words_read(wider) > _words_read(article)):
             article = wider
     if article is None or _prose_words(article) < ENOUGH_WORDS:
@@ -195,6 +195,17 @@ def _with_recipe(article: Article, recipe: structured.Recipe | None, shown: str,
 
 def _letters(text: str) -> str:
     return "".join(c for c in text.casefold() if c.isalnum())
+
+
+def _without_dialogs(tree: HtmlElement | None) -> HtmlElement | None:
+    """`tree` without its dialogs (a popup's text, hidden until a click, that trafilatura can
+    take for the end of the body): a dialog is never the article."""
+    if tree is not None:
+        for dialog in tree.xpath('//*[@role="dialog" or @role="alertdialog" or @aria-modal="true"]'
+                                 '|//dialog'):
+            if dialog.getparent() is not None:
+                dialog.drop_tree()
+    return tree
 
 
 def _stated(data: list[str], page: Page, found: Article | None) -> Article | None:
