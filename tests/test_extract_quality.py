@@ -357,3 +357,13 @@ def test_a_popup_dialogs_text_is_not_read() -> None:
     assert _paragraphs("jis.gov.jm-investment")[-1] == (
         "Registration for AICE 2022 is now open and can be completed at www.aice2022.com.")
     assert "Initial Officer Training Programme" not in _heard("jis.gov.jm-investment")
+
+
+def test_teasers_for_the_next_posts_read_as_body_are_not_read() -> None:
+    """Three or more boxes built alike, each a linked headline and a short excerpt, are teasers
+    for other posts, though trafilatura reads their excerpts after the post; the post stays."""
+    heard = _heard("boingboing.net.millenials")
+    assert "Click through for the whole thing." in heard
+    assert "The generation we love to dump on" in heard
+    assert "Patti Smith and Stewart Copeland" not in heard
+    assert "Jen Wang (previously)" not in heard

@@ -59,6 +59,7 @@ def from_html(page: Page) -> Article:
     seen = (_headline(tree), _shown_text(tree), _subheads(tree), _verdicts(tree))
     data = structured.data_blocks(tree)
     stories = _stories(tree)
+    teasers = _teasers(tree)
     shown_lists = _page_lists(tree)
     article = _read(tree, page, seen, favor_recall=False)
     if article is None or _prose_words(article) < ENOUGH_WORDS:
@@ -69,7 +70,7 @@ def from_html(page: Page) -> Article:
         article = _stated(data, page, article) or article
     if article is None:
         raise NoArticleError(f"no article text found in {page.origin}")
-    article = _with_stories(article, stories)
+    article = _with_stories(_without_teasers_read(article, teasers), stories)
     return _with_recipe(article, structured.stated_recipe(data), seen[1], shown_lists)
 
 
@@ -77,12 +78,24 @@ STORY_WORDS = 120
 """A box holding fewer words of prose than this is a teaser or a card, not a story."""
 MAX_STORIES = 20
 """More boxes of one class than this are a list of teasers or comments, not a digest."""
+MAX_TEASERS = 60
 
 
 def _stories(tree: HtmlElement) -> list[list[list[tuple[_Kind, str]]]]:
     """The blocks of each story of every set of two or more boxes of one tag and class, in
     parents of one tag and class, that each hold a story (a newsletter's items, a digest's
     posts), in reading order."""
+    found = []
+    for members in _box_sets(tree, MAX_STORIES):
+        stories = [_story_blocks(member) for member in members]
+        if sum(_prose_count(story) >= STORY_WORDS for story in stories) >= 2:
+            found.append(stories)
+    return found
+
+
+def _box_sets(tree: HtmlElement, most: int) -> list[list[HtmlElement]]:
+    """Each set of two to `most` boxes built alike: of one tag and class, in parents of one tag
+    and class, none inside another."""
     groups: dict[tuple[str, ...], list[HtmlElement]] = {}
     for element in tree.xpath("//body//*[@class]"):
         if isinstance(element.tag, str) and element.tag not in ("p", "li", "a", "span"):
@@ -91,16 +104,38 @@ def _stories(tree: HtmlElement) -> list[list[list[tuple[_Kind, str]]]]:
             path = (element, *list(element.iterancestors())[:4])
             groups.setdefault(tuple(f"{e.tag}.{e.get('class', '')}" for e in path), []
                               ).append(element)
-    found = []
-    for members in groups.values():
-        # A box holding another of its class is a wrapper of the page, not one story.
-        if not 2 <= len(members) <= MAX_STORIES or any(
-                a is not b and b in a.iterdescendants() for a in members for b in members):
-            continue
-        stories = [_story_blocks(member) for member in members]
-        if sum(_prose_count(story) >= STORY_WORDS for story in stories) >= 2:
-            found.append(stories)
+    # A box holding another of its class is a wrapper of the page, not one story.
+    return [members for members in groups.values() if 2 <= len(members) <= most and not any(
+        a is not b and b in a.iterdescendants() for a in members for b in members)]
+
+
+def _teasers(tree: HtmlElement) -> set[str]:
+    """The letters of each line of the teasers for other articles the page sets in three or
+    more boxes built alike, each a linked headline and a short excerpt."""
+    found: set[str] = set()
+    for members in _box_sets(tree, MAX_TEASERS):
+        stories = [(member, _story_blocks(member)) for member in members]
+        if len(members) >= 3 and all(
+                member.xpath(".//h2//a|.//h3//a|.//h4//a|.//a//h2|.//a//h3|.//a//h4")
+                and _prose_count(story) < STORY_WORDS for member, story in stories):
+            found.update(_letters(text) for _, story in stories for _, text in story)
     return found
+
+
+def _without_teasers_read(article: Article, teasers: set[str]) -> Article:
+    """`article` without the teasers for other articles trafilatura read as its body, after its
+    first paragraph; unchanged if they are all of its prose."""
+    first = True
+    body = []
+    for section in article.sections:
+        kept = tuple(p for p in section.paragraphs
+                     if (first and not (first := False)) or _letters(p) not in teasers)
+        if kept:
+            body.append(dataclasses.replace(section, paragraphs=kept))
+    if tuple(body) == article.sections or not any(
+            is_prose(p) for s in body for p in s.paragraphs):
+        return article
+    return dataclasses.replace(article, sections=tuple(body))
 
 
 def _story_blocks(element: HtmlElement) -> list[tuple[_Kind, str]]:
