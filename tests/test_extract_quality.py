@@ -367,3 +367,13 @@ def test_teasers_for_the_next_posts_read_as_body_are_not_read() -> None:
     assert "The generation we love to dump on" in heard
     assert "Patti Smith and Stewart Copeland" not in heard
     assert "Jen Wang (previously)" not in heard
+
+
+def test_the_slides_trafilatura_skipped_of_a_gallery_it_read_are_read_in_place() -> None:
+    """Of a gallery's slides, built alike, trafilatura reads most and skips some (a caption
+    with a link); the skipped slides' sentences are read where they stand, once each."""
+    paragraphs = _paragraphs("popsugar.co.uk.halloween")
+    rapunzel = "Long hair or not, you can still pull off Rapunzel for Halloween."
+    assert paragraphs.count(rapunzel) == 1
+    assert paragraphs[paragraphs.index(rapunzel) + 1].startswith("What you need: Simply plait")
+    assert len(paragraphs) == len(set(paragraphs))

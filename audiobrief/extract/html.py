@@ -58,8 +58,11 @@ def from_html(page: Page) -> Article:
     # Read before trafilatura, which changes the tree it is given.
     seen = (_headline(tree), _shown_text(tree), _subheads(tree), _verdicts(tree))
     data = structured.data_blocks(tree)
-    stories = _stories(tree)
-    teasers = _teasers(tree)
+    boxes = _box_sets(tree)
+    stories = _stories(boxes)
+    teasers = _teasers(boxes)
+    items = [[_story_blocks(member) for member in members]
+             for members in boxes if len(members) >= 4]
     shown_lists = _page_lists(tree)
     article = _read(tree, page, seen, favor_recall=False)
     if article is None or _prose_words(article) < ENOUGH_WORDS:
@@ -71,6 +74,7 @@ def from_html(page: Page) -> Article:
     if article is None:
         raise NoArticleError(f"no article text found in {page.origin}")
     article = _with_stories(_without_teasers_read(article, teasers), stories)
+    article = _with_skipped_items(article, items)
     return _with_recipe(article, structured.stated_recipe(data), seen[1], shown_lists)
 
 
@@ -79,21 +83,26 @@ STORY_WORDS = 120
 MAX_STORIES = 20
 """More boxes of one class than this are a list of teasers or comments, not a digest."""
 MAX_TEASERS = 60
+"""More teaser boxes than this are an archive page's list, left to trafilatura."""
+MAX_ITEMS = 200
+"""A gallery or list of more boxes than this is not read box by box."""
 
 
-def _stories(tree: HtmlElement) -> list[list[list[tuple[_Kind, str]]]]:
+def _stories(boxes: list[list[HtmlElement]]) -> list[list[list[tuple[_Kind, str]]]]:
     """The blocks of each story of every set of two or more boxes of one tag and class, in
     parents of one tag and class, that each hold a story (a newsletter's items, a digest's
     posts), in reading order."""
     found = []
-    for members in _box_sets(tree, MAX_STORIES):
+    for members in boxes:
+        if len(members) > MAX_STORIES:
+            continue
         stories = [_story_blocks(member) for member in members]
         if sum(_prose_count(story) >= STORY_WORDS for story in stories) >= 2:
             found.append(stories)
     return found
 
 
-def _box_sets(tree: HtmlElement, most: int) -> list[list[HtmlElement]]:
+def _box_sets(tree: HtmlElement, most: int = MAX_ITEMS) -> list[list[HtmlElement]]:
     """Each set of two to `most` boxes built alike: of one tag and class, in parents of one tag
     and class, none inside another."""
     groups: dict[tuple[str, ...], list[HtmlElement]] = {}
@@ -104,16 +113,23 @@ def _box_sets(tree: HtmlElement, most: int) -> list[list[HtmlElement]]:
             path = (element, *list(element.iterancestors())[:4])
             groups.setdefault(tuple(f"{e.tag}.{e.get('class', '')}" for e in path), []
                               ).append(element)
-    # A box holding another of its class is a wrapper of the page, not one story.
-    return [members for members in groups.values() if 2 <= len(members) <= most and not any(
-        a is not b and b in a.iterdescendants() for a in members for b in members)]
+    return [members for members in groups.values()
+            if 2 <= len(members) <= most and not _nested(members)]
 
 
-def _teasers(tree: HtmlElement) -> set[str]:
+def _nested(members: list[HtmlElement]) -> bool:
+    """One box inside another: the set is a wrapper of the page, not boxes side by side."""
+    own = set(members)
+    return any(ancestor in own for member in members for ancestor in member.iterancestors())
+
+
+def _teasers(boxes: list[list[HtmlElement]]) -> set[str]:
     """The letters of each line of the teasers for other articles the page sets in three or
     more boxes built alike, each a linked headline and a short excerpt."""
     found: set[str] = set()
-    for members in _box_sets(tree, MAX_TEASERS):
+    for members in boxes:
+        if len(members) > MAX_TEASERS:
+            continue
         stories = [(member, _story_blocks(member)) for member in members]
         if len(members) >= 3 and all(
                 member.xpath(".//h2//a|.//h3//a|.//h4//a|.//a//h2|.//a//h3|.//a//h4")
@@ -136,6 +152,44 @@ def _without_teasers_read(article: Article, teasers: set[str]) -> Article:
             is_prose(p) for s in body for p in s.paragraphs):
         return article
     return dataclasses.replace(article, sections=tuple(body))
+
+
+def _with_skipped_items(article: Article, sets: list[list[list[tuple[_Kind, str]]]]
+                        ) -> Article:
+    """`article` with the boxes trafilatura skipped of a set of boxes built alike that it read
+    most of (a gallery's slides, a list's entries, one left out for the link in its caption),
+    each of its sentences read once where it stands, after the box before it (a teaser's
+    headline is no sentence)."""
+    paragraphs = [(i, p) for i, s in enumerate(article.sections) for p in s.paragraphs]
+    at = {_letters(p): n for n, (_, p) in enumerate(paragraphs)}
+    after: dict[int, list[str]] = {}
+    for boxes in sets:
+        texts = [[t for k, t in box if k != "heading"] for box in boxes]
+        read = [bool(ts) and sum(_letters(t) in at for t in ts) >= 0.5 * len(ts) for ts in texts]
+        if sum(read) < 0.5 * len(boxes):
+            continue
+        last: int | None = None
+        for ts, was_read in zip(texts, read, strict=True):
+            present = [at[_letters(t)] for t in ts if _letters(t) in at]
+            if was_read:
+                last = max(present)
+            elif last is not None and not present:
+                for _, text in _cleaned([("paragraph", t) for t in ts], article.title, None):
+                    if _letters(text) not in at and _is_sentence(text):
+                        at[_letters(text)] = last
+                        after.setdefault(last, []).append(text)
+    if not after:
+        return article
+    sections = []
+    for i, section in enumerate(article.sections):
+        kept = [t for n, (j, p) in enumerate(paragraphs) if j == i
+                for t in (p, *after.get(n, []))]
+        sections.append(dataclasses.replace(section, paragraphs=tuple(kept)))
+    return dataclasses.replace(article, sections=tuple(sections))
+
+
+def _is_sentence(text: str) -> bool:
+    return len(text.split()) >= 5 and text.rstrip("”\"’' ").endswith((".", "!", "?"))
 
 
 def _story_blocks(element: HtmlElement) -> list[tuple[_Kind, str]]:
