@@ -206,14 +206,15 @@ def article_url(url: str) -> str:
     article finds the same audio."""
     try:
         parts = urlsplit(url)
+        port = parts.port
     except ValueError:
         return url
     pairs = parse_qsl(parts.query, keep_blank_values=True)
     kept = [(name, value) for name, value in pairs if not _TRACKING.fullmatch(name)]
     query = urlencode(kept) if len(kept) < len(pairs) else parts.query
     host = parts.netloc.lower()
-    if parts.port in ((80, None) if parts.scheme.lower() == "http" else (443, None)):
-        host = host.rsplit(":", 1)[0] if parts.port else host
+    if port is not None and port == {"http": 80, "https": 443}.get(parts.scheme.lower()):
+        host = host.rsplit(":", 1)[0]
     return urlunsplit((parts.scheme.lower(), host, parts.path or "/", query, ""))
 
 
