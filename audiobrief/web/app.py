@@ -140,8 +140,7 @@ def create_app(settings: Settings | None = None, voices: Mapping[str, Voice] | N
 
     app = AudiobriefApp(
         route_handlers=[*routes.ROUTES, *feed.ROUTES, *speech.ROUTES, *figures.ROUTES,
-                        *webhooks.ROUTES, *desk.ROUTES,
-                        *docs.ROUTES],
+                        *webhooks.ROUTES, *desk.ROUTES, *docs.ROUTES],
         lifespan=[lifespan],
         plugins=[ProblemDetailsPlugin(ProblemDetailsConfig(
             exception_to_problem_detail_map=dict.fromkeys(problems.MAPPED, problems.problem)))],
