@@ -153,6 +153,17 @@ Cursor = tuple[float, str]
 """Where a page of articles ends: the last one's (posted_at, id); the next page starts after."""
 
 
+def finish(jobs: JobTable, article_id: str, owner: str, rendition: Rendition,
+           size_bytes: int) -> bool:
+    """Mark a job done with its timings and MP3 size, as `publishing` does once its audio is
+    stored; False when `owner` no longer runs it."""
+    with jobs.publishing(article_id, owner) as publish:
+        if publish is None:
+            return False
+        publish(rendition, size_bytes)
+        return True
+
+
 def exhausted(attempts: int, done: int, total: int, runner: str) -> str:
     """Why a job started `attempts` times without finishing ends failed (`runner`: what kept
     ending under it, "process" or "worker")."""
@@ -261,10 +272,6 @@ class JobTable(Protocol):
 
     def release(self, article_id: str, owner: str) -> bool:
         """Back to the queue (the service is stopping); the attempt does not count."""
-        ...
-
-    def finish(self, article_id: str, owner: str, rendition: Rendition, size_bytes: int) -> bool:
-        """Mark it done with its timings and MP3 size; False when `owner` no longer runs it."""
         ...
 
     def fail(self, article_id: str, owner: str, error: str) -> bool: ...

@@ -391,13 +391,6 @@ class PostgresJobs:
 
             yield publish
 
-    def finish(self, article_id: str, owner: str, rendition: Rendition, size_bytes: int) -> bool:
-        with self.publishing(article_id, owner) as publish:
-            if publish is None:
-                return False
-            publish(rendition, size_bytes)
-            return True
-
     def fail(self, article_id: str, owner: str, error: str) -> bool:
         return self._count(
             "UPDATE articles SET status = 'failed', error = %s, owner = NULL, lease_until = NULL,"

@@ -362,13 +362,6 @@ class SqliteJobs:
 
             yield publish
 
-    def finish(self, article_id: str, owner: str, rendition: Rendition, size_bytes: int) -> bool:
-        with self.publishing(article_id, owner) as publish:
-            if publish is None:
-                return False
-            publish(rendition, size_bytes)
-            return True
-
     def fail(self, article_id: str, owner: str, error: str) -> bool:
         with self._connect() as db:
             cursor = db.execute(

@@ -16,6 +16,7 @@ import pytest
 import redis
 from mutagen.mp3 import MP3
 
+from audiobrief.service.backends import finish
 from audiobrief.service.postgres import SCHEMA_VERSION
 from tests.distributed.cluster import cluster, wait_progress, wait_status
 from tests.distributed.servers import RedisServer, S3Server
@@ -213,7 +214,7 @@ def test_only_the_attempt_holding_the_lease_may_finish(distributed_env: dict[str
         with jobs.publishing("a" * 32, "first") as publish:
             assert publish is None
         assert not jobs.fail("a" * 32, "first", "it went wrong")
-        assert jobs.finish("a" * 32, "second", timings, 123)
+        assert finish(jobs, "a" * 32, "second", timings, 123)
         record = jobs.get("a" * 32)
         assert record is not None and (record.status, record.size_bytes) == ("done", 123)
     finally:
@@ -379,7 +380,7 @@ def test_an_upload_cut_short_leaves_no_object_and_the_row_unfinished(
         assert record is not None and (record.status, record.owner) == ("running", "first")
         time.sleep(0.7)
         assert jobs.claim("b" * 32, "second") is not None
-        assert jobs.finish("b" * 32, "second", timings,
+        assert finish(jobs, "b" * 32, "second", timings,
                            audio.put("b" * 32, b"ID3", io.BytesIO(b"frames")))
         assert audio.size("b" * 32) == 9 and audio.read("b" * 32, 0, 9) == b"ID3frames"
     finally:
@@ -401,7 +402,7 @@ def test_finished_audio_past_its_budget_goes_least_recently_used_first(
         for article_id in ("1" * 32, "2" * 32, "3" * 32):
             jobs.add(article_id, script, "en_US-joe-medium", 1.0, None)
             assert jobs.claim(article_id, "w") is not None
-            assert jobs.finish(article_id, "w", timings, 1000)
+            assert finish(jobs, article_id, "w", timings, 1000)
             time.sleep(0.01)
         served = {"1" * 32: time.time()}  # the oldest was listened to just now
         assert jobs.evict(3000, served) == []

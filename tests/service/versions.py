@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 
 from audiobrief.model import Rendition, Script
-from audiobrief.service.backends import JobTable, article_key
+from audiobrief.service.backends import JobTable, article_key, finish
 
 URL = "https://news.example/2026/kharkiv/"
 RENDITION = Rendition(sample_rate_hz=22050, sentence_samples=((0, 22050),), length_samples=22050)
@@ -30,7 +30,7 @@ def _add(jobs: JobTable, version: str, title: str, url: str | None = URL, *,
 def _finish(jobs: JobTable, version: str) -> None:
     owner = f"test-{version}"
     assert jobs.claim(version, owner, 3) is not None
-    assert jobs.finish(version, owner, RENDITION, 100)
+    assert finish(jobs, version, owner, RENDITION, 100)
 
 
 def check_an_edit_answers_with_the_newest_finished_version(jobs: JobTable) -> None:

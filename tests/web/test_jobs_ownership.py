@@ -17,7 +17,7 @@ import pytest
 from audiobrief import pipeline
 from audiobrief.errors import DataLockedError, QueueFullError
 from audiobrief.load import from_content
-from audiobrief.service.backends import Backends
+from audiobrief.service.backends import Backends, finish
 from audiobrief.settings import Settings
 from tests.web.conftest import free_port, wait_done
 
@@ -72,7 +72,7 @@ def test_only_the_attempt_that_runs_a_job_may_finish_it(tmp_path: Path) -> None:
     assert second is not None and second.id == first.id
     assert not store.owns(first.id, "first")  # the Service stores no audio without this
     assert not store.progress(first.id, "first", 5)
-    assert not store.finish(first.id, "first", _timings(), 9)
+    assert not finish(store, first.id, "first", _timings(), 9)
     assert not store.fail(first.id, "first", "it went wrong")
     assert not store.release(first.id, "first")
     record = store.get(first.id)
