@@ -22,6 +22,7 @@ from typing import Literal, Protocol
 from prometheus_client import CollectorRegistry, Counter
 
 from audiobrief.service.sqlite import connect as sqlite_connect
+from audiobrief.service.sqlite import create as create_sqlite
 from audiobrief.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -106,10 +107,7 @@ class SqliteListens:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
+        create_sqlite(self.path, _SCHEMA)
 
     def _connect(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
         return sqlite_connect(self.path)

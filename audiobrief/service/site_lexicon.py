@@ -34,6 +34,7 @@ from audiobrief.script.lexicon import Entry, Lexicon, lexicon_key, phoneme_fault
 from audiobrief.script.rescript import rescript, user_entries
 from audiobrief.script.respelling import respelled
 from audiobrief.service.sqlite import connect as sqlite_connect
+from audiobrief.service.sqlite import create as create_sqlite
 from audiobrief.settings import Settings
 from audiobrief.voices import VoiceSpec
 
@@ -300,9 +301,7 @@ class SqliteSiteTable:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
+        create_sqlite(self.path, _SCHEMA)
 
     def _connect(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
         return sqlite_connect(self.path)

@@ -109,6 +109,15 @@ def connect(path: Path, *, rows: bool = False) -> Iterator[sqlite3.Connection]:
         db.close()
 
 
+def create(path: Path, schema: str) -> None:
+    """Make the SQLite file at `path` (and its directory) hold `schema`, written ahead to a log so
+    that readers never wait for a writer."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with connect(path) as db:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.executescript(schema)
+
+
 class SqliteJobs:
     """The JobTable in one SQLite file."""
 

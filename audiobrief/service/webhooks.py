@@ -34,6 +34,7 @@ from audiobrief.errors import (
 )
 from audiobrief.service.backends import Record
 from audiobrief.service.sqlite import connect as sqlite_connect
+from audiobrief.service.sqlite import create as create_sqlite
 from audiobrief.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -173,10 +174,7 @@ class SqliteDeliveries:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
+        create_sqlite(self.path, _SCHEMA)
 
     def _connect(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
         return sqlite_connect(self.path)
