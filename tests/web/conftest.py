@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -114,15 +115,23 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def live_server(voice, finished_data, tmp_path_factory) -> Iterator[str]:
     """Base URL of the real app under uvicorn on 127.0.0.1, over a copy of `finished_data`."""
-    import uvicorn
-
     from audiobrief.settings import Settings
-    from audiobrief.web.app import create_app
 
     data = tmp_path_factory.mktemp("live") / "data"
     shutil.copytree(finished_data[0], data)
-    settings = Settings(data=data, workers=1, allow_hosts=("127.0.0.1", "localhost"),
-                        cors_write_origins=("*",))
+    with serving(Settings(data=data, workers=1, allow_hosts=("127.0.0.1", "localhost"),
+                          cors_write_origins=("*",)), voice) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def serving(settings: Any, voice: Any) -> Iterator[str]:
+    """The real app for `settings` under uvicorn on a free port of 127.0.0.1, in a thread;
+    its base URL."""
+    import uvicorn
+
+    from audiobrief.web.app import create_app
+
     port = free_port()
     config = uvicorn.Config(create_app(settings, voices={voice.spec.name: voice}),
                             host="127.0.0.1", port=port, log_level="warning")
@@ -134,9 +143,11 @@ def live_server(voice, finished_data, tmp_path_factory) -> Iterator[str]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the app did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(30)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(30)
 
 
 class ServerProcess:

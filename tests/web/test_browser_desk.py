@@ -4,7 +4,6 @@ anywhere but audiobrief."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -12,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS
-from tests.web.conftest import free_port
+from tests.web.browser import browser_fixture  # noqa: F401  (the `browser` fixture)
+from tests.web.conftest import serving
 
 pytest.importorskip("playwright.sync_api")
 
@@ -25,39 +24,11 @@ URL = "https://news.example/2026/12/bridge/"
 @pytest.fixture(scope="module")
 def server(voice, tmp_path_factory) -> Iterator[str]:
     """Base URL of the app with API keys set, under uvicorn on 127.0.0.1."""
-    import uvicorn
-
     from audiobrief.settings import Settings
-    from audiobrief.web.app import create_app
 
-    settings = Settings(data=tmp_path_factory.mktemp("desk") / "data", workers=1,
-                        api_keys=(KEY,))
-    port = free_port()
-    uvicorn_server = uvicorn.Server(uvicorn.Config(
-        create_app(settings, voices={voice.spec.name: voice}), host="127.0.0.1", port=port,
-        log_level="warning"))
-    thread = threading.Thread(target=uvicorn_server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not uvicorn_server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the app did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    uvicorn_server.should_exit = True
-    thread.join(30)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("no /usr/bin/chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                                             headless=True)
-        yield browser
-        browser.close()
+    with serving(Settings(data=tmp_path_factory.mktemp("desk") / "data", workers=1,
+                          api_keys=(KEY,)), voice) as base:
+        yield base
 
 
 @pytest.fixture

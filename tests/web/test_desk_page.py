@@ -3,16 +3,14 @@ uvicorn, with an API key set, at a phone's 320 px."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS
-from tests.web.conftest import free_port
+from tests.web.browser import browser_fixture  # noqa: F401  (the `browser` fixture)
+from tests.web.conftest import serving
 
 pytest.importorskip("playwright.sync_api")
 
@@ -22,47 +20,18 @@ TEXT = ("Talks in Kharkiv\n\nDmytro Kuleba met Oleh Zhdanivskyi and John Smither
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("no /usr/bin/chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
 def desk_server(voice, tmp_path_factory) -> Iterator[str]:
     """The real app under uvicorn on 127.0.0.1 with an API key, its site lexicon holding
     Kuleba."""
-    import uvicorn
-
     from audiobrief.settings import Settings
-    from audiobrief.web.app import create_app
 
     settings = Settings(data=tmp_path_factory.mktemp("desk") / "data", workers=1,
                         api_keys=(KEY,))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(
-        create_app(settings, voices={voice.spec.name: voice}), host="127.0.0.1", port=port,
-        log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the app did not start")
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{port}"
-    put = httpx.put(f"{base}/v1/lexicon/Kuleba", json={"respelling": "koo-LEH-bah"},
-                    headers={"X-API-Key": KEY}, timeout=30)
-    assert put.status_code == 201
-    yield base
-    server.should_exit = True
-    thread.join(30)
+    with serving(settings, voice) as base:
+        put = httpx.put(f"{base}/v1/lexicon/Kuleba", json={"respelling": "koo-LEH-bah"},
+                        headers={"X-API-Key": KEY}, timeout=30)
+        assert put.status_code == 201
+        yield base
 
 
 @pytest.fixture
