@@ -3,6 +3,7 @@ addresses, the whole fetch within one deadline, the size cap counted on the deco
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import ipaddress
 import logging
@@ -12,7 +13,7 @@ import socket
 import threading
 import time
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -92,26 +93,16 @@ def fetch(url: str, limits: Limits, *, image: bool = False) -> Fetched:
     Every hop is resolved once, checked, and connected to exactly the addresses checked, so a
     DNS answer that changes between the check and the connection cannot reach another host.
     """
-    import httpcore  # only here: a file or stdin source need not wait for it
-
     deadline = time.monotonic() + limits.timeout_s
     backend = _PinnedBackend(deadline)
     shown = _shown(url)
     target = _target(url, limits, deadline, given=url)
-    tls = _tls_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
-    with httpcore.ConnectionPool(ssl_context=tls, max_connections=1,
-                                 network_backend=cast("httpcore.NetworkBackend", backend)) as pool:
+    with _pool(backend) as pool:
         for _ in range(limits.max_redirects + 1):
             backend.pins[(target.host, target.port)] = target.addresses
             logger.debug("fetching %s from %s", _shown(target.url), ", ".join(target.addresses))
-            try:
+            with _network_errors(f"fetch {shown}", limits):
                 location = _get(pool, target, limits, deadline, shown, image)
-            except (httpcore.TimeoutException, _DeadlineError):
-                raise SourceError(
-                    f"could not fetch {shown}: timed out after {limits.timeout_s:g} s") from None
-            except (httpcore.NetworkError, httpcore.ProtocolError,
-                    httpcore.UnsupportedProtocol) as error:
-                raise SourceError(f"could not fetch {shown}: {_reason(error)}") from None
             if isinstance(location, Fetched):
                 return location
             next_url = _join(target.url, location, shown)
@@ -146,25 +137,40 @@ def post(url: str, body: bytes, headers: Mapping[str, str], limits: Limits,
     address = httpcore.URL(scheme=target.scheme.encode(), host=target.host.encode("ascii"),
                            port=target.port, target=target.path)
     timeouts = dict.fromkeys(("connect", "read", "write", "pool"), limits.timeout_s)
+    with _network_errors(f"post to {shown}", limits), _pool(backend) as pool, pool.stream(
+            "POST", address, headers=sent, content=body,
+            extensions={"timeout": timeouts}) as response:
+        answer = bytearray()
+        for chunk in response.iter_stream():
+            answer.extend(chunk[:max_response_bytes - len(answer)])
+            if len(answer) >= max_response_bytes:
+                break
+        return Posted(response.status, bytes(answer))
+
+
+def _pool(backend: _PinnedBackend) -> httpcore.ConnectionPool:
+    """One connection at a time, to the addresses `backend` pins, trusting the system's (or
+    SSL_CERT_FILE's) certificates."""
+    import httpcore  # only here: a file or stdin source need not wait for it
+
     tls = _tls_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+    return httpcore.ConnectionPool(ssl_context=tls, max_connections=1,
+                                   network_backend=cast("httpcore.NetworkBackend", backend))
+
+
+@contextlib.contextmanager
+def _network_errors(action: str, limits: Limits) -> Iterator[None]:
+    """httpcore's failures as the one line a user reads: "could not `action`: why"."""
+    import httpcore
+
     try:
-        with httpcore.ConnectionPool(ssl_context=tls, max_connections=1,
-                                     network_backend=cast("httpcore.NetworkBackend", backend)
-                                     ) as pool, pool.stream(
-                "POST", address, headers=sent, content=body,
-                extensions={"timeout": timeouts}) as response:
-            answer = bytearray()
-            for chunk in response.iter_stream():
-                answer.extend(chunk[:max_response_bytes - len(answer)])
-                if len(answer) >= max_response_bytes:
-                    break
-            return Posted(response.status, bytes(answer))
+        yield
     except (httpcore.TimeoutException, _DeadlineError):
         raise SourceError(
-            f"could not post to {shown}: timed out after {limits.timeout_s:g} s") from None
+            f"could not {action}: timed out after {limits.timeout_s:g} s") from None
     except (httpcore.NetworkError, httpcore.ProtocolError,
             httpcore.UnsupportedProtocol) as error:
-        raise SourceError(f"could not post to {shown}: {_reason(error)}") from None
+        raise SourceError(f"could not {action}: {_reason(error)}") from None
 
 
 @functools.lru_cache(maxsize=4)
