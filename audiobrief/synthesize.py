@@ -471,7 +471,7 @@ def _cut_at_words(clause: str, max_chars: int) -> list[str]:
 
 def _short_units(clause: str, max_chars: int) -> Iterator[str]:
     """The words and `[[ phonemes ]]` blocks of `clause`, each at most `max_chars` long."""
-    for unit in _units(clause):
+    for unit in spoken_units(clause):
         if len(unit) <= max_chars:
             yield unit
             continue
@@ -486,23 +486,6 @@ def _short_units(clause: str, max_chars: int) -> Iterator[str]:
         phonemes = [part for word in block["phonemes"].split() for part in slices(word, room)]
         yield from (f"[[ {words} ]]" for words in _cut_at_words(" ".join(phonemes), room))
         yield from slices(block["after"], max_chars)
-
-
-def _units(clause: str) -> Iterator[str]:
-    """The space-separated words of `clause`, a `[[ phonemes ]]` block and what touches it
-    counting as one."""
-    block: list[str] = []
-    for word in clause.split():
-        opened, closed = word.rfind("[["), word.rfind("]]")
-        if block or opened > closed:
-            block.append(word)
-            if closed > opened:
-                yield " ".join(block)
-                block = []
-        else:
-            yield word
-    if block:
-        yield " ".join(block)
 
 
 _BLOCK_SAMPLES = 1 << 16  # about 3 s of audio converted at a time
