@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -145,39 +145,29 @@ class Pronouncer:
         """Every word of `text` (its start, end and how it is said), as `apply` decides them; a
         word left to espeak has espeak's phonemes when it is capitalised (a name: the words an
         editor looks at), else none (""), which spares a call per common word."""
-        decided = {d.start: d for d in self._decide(text)}
-        result: list[tuple[int, int, Pronunciation]] = []
-        skip_until = -1
-        for token in _tokens(text):
-            if token.start < skip_until:
-                continue
-            decision = decided.get(token.start)
-            if decision is not None:
-                result.append((decision.start, decision.end, Pronunciation(
-                    decision.word, decision.phonemes, decision.source)))
-                skip_until = decision.end
-                continue
-            phonemes = _espeak(self.espeak_voice, token.text) if token.text[:1].isupper() else ""
-            result.append((token.start, token.end, Pronunciation(token.text, phonemes, "espeak")))
-        return result
+        return list(self._walk(text, every_word=False))
 
     def words(self, text: str) -> list[Pronunciation]:
         """Every word of `text` with the phonemes the voice will receive and their source."""
+        return [said for _, _, said in self._walk(text, every_word=True)]
+
+    def _walk(self, text: str, *, every_word: bool) -> Iterator[tuple[int, int, Pronunciation]]:
+        """The words of `text` in order, a decision spanning several once; espeak's phonemes
+        for the rest when `every_word`, else for capitalised ones only."""
         decided = {d.start: d for d in self._decide(text)}
-        result: list[Pronunciation] = []
         skip_until = -1
         for token in _tokens(text):
             if token.start < skip_until:
                 continue
             decision = decided.get(token.start)
             if decision is not None:
-                result.append(Pronunciation(decision.word, decision.phonemes, decision.source))
+                yield decision.start, decision.end, Pronunciation(
+                    decision.word, decision.phonemes, decision.source)
                 skip_until = decision.end
                 continue
-            result.append(
-                Pronunciation(token.text, _espeak(self.espeak_voice, token.text), "espeak")
-            )
-        return result
+            asked = every_word or token.text[:1].isupper()
+            phonemes = _espeak(self.espeak_voice, token.text) if asked else ""
+            yield token.start, token.end, Pronunciation(token.text, phonemes, "espeak")
 
     # --- deciding --------------------------------------------------------------------------
 
